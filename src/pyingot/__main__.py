@@ -1,0 +1,3 @@
+from pyingot.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,71 @@
+"""The command line: parse, call the library, print. Nothing else lives here."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import traceback
+from collections.abc import Sequence
+
+from pyingot import __version__
+from pyingot.errors import PyingotError
+
+EXIT_USER_ERROR = 1
+EXIT_BUG = 70
+EXIT_INTERRUPTED = 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pyingot", description=__doc__)
+    p.add_argument("--version", action="version", version=f"pyingot {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    py = sub.add_parser("python", help="build, list and inspect static CPython distributions")
+    pysub = py.add_subparsers(dest="python_command", required=True, metavar="SUBCOMMAND")
+    b = pysub.add_parser("build", help="build a static CPython distribution from source")
+    b.add_argument("--source", required=True,
+                   help="CPython source: a tarball, an unpacked tree, or debian:python3.X")
+    b.add_argument("-j", "--jobs", type=int, default=None, help="parallel compile jobs")
+    b.add_argument("-q", "--quiet", action="store_true", help="print only the result")
+    pysub.add_parser("list", help="list cached distributions")
+    s = pysub.add_parser("show", help="describe a distribution and its extension modules")
+    s.add_argument("name", help="a cached distribution's name (or a unique part such as 3.13), "
+                               "or a PBS archive or directory")
+    s.add_argument("--select", default="all", metavar="POLICY",
+                   help="mark the modules an extension policy selects: all, no-copyleft, minimal")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except PyingotError as e:
+        print(e.render(), file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written to the cache", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception:
+        traceback.print_exc()
+        print(
+            f"\npyingot crashed: this is a bug. Please report it with the output above and:\n"
+            f"  pyingot {__version__}, Python {platform.python_version()}, "
+            f"{platform.platform()}",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from pyingot.distribution import commands
+
+    if args.command == "python":
+        if args.python_command == "build":
+            return commands.build(args.source, jobs=args.jobs, quiet=args.quiet)
+        if args.python_command == "list":
+            return commands.list_()
+        if args.python_command == "show":
+            return commands.show(args.name, policy=args.select)
+    raise AssertionError(args)

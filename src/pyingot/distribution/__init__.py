@@ -1,0 +1,1 @@
+"""Static CPython distributions: built from source, or read from PBS archives."""

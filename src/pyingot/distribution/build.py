@@ -1,0 +1,606 @@
+"""Build a static CPython distribution (PBS "full" layout) from a CPython source.
+
+The stages, each a function below:
+
+1. resolve the source and look for a cached build with the same inputs;
+2. unpack it in a staging directory inside the cache;
+3. check that every static archive the extension modules need is installed;
+4. ``configure`` with ``MODULE_BUILDTYPE=static`` (every Setup.stdlib module is
+   built in); on 3.11, whose static build skips setup.py, enable the five
+   modules setup.py used to build;
+5. ``make``, overriding each module's ``MODULE_<NAME>_LDFLAGS`` with absolute
+   paths of static archives, so the interpreter links no shared library beyond
+   glibc's while configure still detects everything the usual way;
+6. ``make install`` into ``python/install``;
+7. verify: the interpreter's dynamic dependencies are glibc only and every
+   module is built in;
+8. collect core and extension objects, static libraries, licenses, and write
+   ``PYTHON.json``; then rename the staging directory into place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyingot import cache
+from pyingot.distribution import pbs, setupfile, source
+from pyingot.distribution.model import Distribution, ExtensionModule, Link
+from pyingot.distribution.recipe import (
+    BUNDLED_LICENSE_FILES,
+    CANNOT_BE_STATIC,
+    DEBIAN_PACKAGES,
+    GLIBC_LIBRARIES,
+    LIBRARY_LICENSES,
+    MODULE_SOURCE_LICENSES,
+    RECIPE_VERSION,
+    SETUP_311_EXTRAS,
+    STATIC_DEPENDENCIES,
+    TARGET_TRIPLE,
+    is_test_module,
+)
+from pyingot.distribution.setupfile import SetupModule
+from pyingot.errors import PyingotError
+from pyingot.progress import Progress, run_logged
+
+STAGES = 8
+
+#: Shared objects an interpreter may need at run time: glibc's.
+GLIBC_SONAMES = frozenset({
+    "libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1",
+    "libutil.so.1", "libresolv.so.2", "libanl.so.1", "ld-linux-x86-64.so.2",
+})
+
+#: configure options shared by every version. ``--prefix=/install`` matches PBS;
+#: the interpreter finds its stdlib relative to itself, so the tree is relocatable.
+CONFIGURE_ARGS = ("--prefix=/install", "--disable-shared", "--without-ensurepip")
+
+LIB_DIRS = (Path("/usr/lib/x86_64-linux-gnu"), Path("/usr/lib"), Path("/usr/local/lib"))
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    jobs: int = os.cpu_count() or 2
+
+
+def distributions_dir() -> Path:
+    return cache.cache_root() / "distributions"
+
+
+def find_cached(key: str) -> Path | None:
+    root = distributions_dir()
+    if not root.is_dir():
+        return None
+    for entry in sorted(root.glob(f"cpython-*-{key[:12]}")):
+        if (entry / "python" / "PYTHON.json").exists():
+            return entry
+    return None
+
+
+def build(spec: str, options: BuildOptions | None = None, *,
+          progress: Progress | None = None) -> Distribution:
+    """Build (or find in the cache) the distribution of CPython source ``spec``."""
+    options = options or BuildOptions()
+    progress = progress or Progress(STAGES)
+    progress.stage(f"resolving source {spec}")
+    src = source.resolve(spec)
+    key = cache.input_hash({
+        "source_sha256": src.sha256,
+        "recipe": RECIPE_VERSION,
+        "system": _system_fingerprint(),
+    })
+    cached = find_cached(key)
+    if cached is not None:
+        progress.note(f"cached: {cached}")
+        return pbs.load_json(cached / "python")
+    cache.ensure_dir(distributions_dir())
+    logs = cache.ensure_dir(cache.cache_root() / "logs")
+    log = logs / f"build-{key[:12]}-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    log.write_text(f"pyingot distribution build of {src.description} (key {key})\n")
+    progress.note(f"source: {src.description}; log: {log}")
+    # Staged under a provisional name; the final name needs the version, which
+    # is known only once the source is unpacked.
+    provisional = distributions_dir() / f"pending-{key[:12]}"
+    with cache.entry_lock(provisional), cache.staging_dir(provisional) as tmp:
+        cached = find_cached(key)
+        if cached is not None:
+            return pbs.load_json(cached / "python")
+        b = _Builder(src, key, tmp, log, options, progress)
+        dist_root = b.run()
+        final = distributions_dir() / f"cpython-{b.version.full}-{TARGET_TRIPLE}-{key[:12]}"
+        cache.commit(dist_root, final)
+    progress.note(f"built {final.name} in {progress.elapsed():.0f} s")
+    return pbs.load_json(final / "python")
+
+
+def _system_fingerprint() -> dict[str, str]:
+    """The compiler and the Debian packages whose static archives get linked in."""
+    packages = sorted(set(DEBIAN_PACKAGES.values()))
+    done = subprocess.run(
+        ["dpkg-query", "-W", "-f", "${Package}=${Version}\n", *packages],
+        capture_output=True, text=True, check=False,
+    )
+    cc = subprocess.run(["cc", "--version"], capture_output=True, text=True, check=False)
+    return {"packages": done.stdout, "cc": cc.stdout.split("\n", 1)[0]}
+
+
+class _Builder:
+    def __init__(self, src: source.ResolvedSource, key: str, tmp: Path, log: Path,
+                 options: BuildOptions, progress: Progress) -> None:
+        self.src = src
+        self.key = key
+        self.tmp = tmp
+        self.log = log
+        self.options = options
+        self.progress = progress
+        self.out = tmp / "dist" / "python"
+        self.version: source.CPythonVersion
+
+    # -- stages ---------------------------------------------------------------
+
+    def run(self) -> Path:
+        self.progress.stage("unpacking source")
+        self.tree = source.unpack(self.src, self.tmp / "src")
+        self.version = source.read_version(self.tree)
+        self.progress.note(f"CPython {self.version.full}")
+        self.progress.stage("checking build dependencies")
+        self._check_tools()
+        self.progress.stage("configuring")
+        self._configure()
+        modules = self._setup_modules()
+        overrides = self._link_overrides(modules)
+        self.progress.stage(f"compiling (make -j{self.options.jobs})")
+        self._make(overrides)
+        self.progress.stage("installing")
+        self._make_install(overrides)
+        self.progress.stage("verifying the interpreter")
+        facts = self._verify(modules)
+        self.progress.stage("collecting objects, libraries and licenses")
+        dist = self._collect(modules, facts)
+        pbs.write(dist)
+        pbs.load_json(self.out)  # what we wrote must read back
+        shutil.rmtree(self.tmp / "src", ignore_errors=True)
+        return self.out.parent
+
+    def _check_tools(self) -> None:
+        for tool, package in (("cc", "build-essential"), ("make", "build-essential"),
+                              ("pkg-config", "pkg-config"), ("nm", "binutils"),
+                              ("readelf", "binutils")):
+            if shutil.which(tool) is None:
+                raise PyingotError(
+                    f"the build needs '{tool}', which is not installed",
+                    hint=f"apt-get install {package}",
+                )
+        # Every static archive the recipe may link, checked before a long build.
+        wanted = set(STATIC_DEPENDENCIES) | {d for ds in STATIC_DEPENDENCIES.values() for d in ds}
+        wanted |= {"ffi", "sqlite3", "z", "bz2", "lzma", "uuid", "crypt", "gdbm"}
+        missing = sorted(lib for lib in wanted if _find_static(lib) is None)
+        if missing:
+            packages = sorted({DEBIAN_PACKAGES.get(lib, f"the -dev package of lib{lib}")
+                               for lib in missing})
+            raise PyingotError(
+                "static libraries missing: " + ", ".join(f"lib{lib}.a" for lib in missing),
+                hint=f"install them: apt-get install {' '.join(packages)}",
+            )
+
+    def _configure(self) -> None:
+        env = dict(os.environ)
+        env["MODULE_BUILDTYPE"] = "static"
+        for module in CANNOT_BE_STATIC:
+            env[f"py_cv_module_{module}"] = "n/a"
+        run_logged(["./configure", *CONFIGURE_ARGS], cwd=self.tree, log=self.log,
+                   step="configure", env=env)
+        self._rewrite_setup()
+
+    def _setup_files(self) -> list[str]:
+        """The files makesetup reads, in its order (as Makefile.pre.in has them)."""
+        if self.version.minor == 11:
+            # 3.11 reads Setup.stdlib only on WebAssembly; ours becomes Setup.local.
+            return ["Modules/Setup.local", "Modules/Setup.bootstrap", "Modules/Setup"]
+        return ["Modules/Setup.local", "Modules/Setup.stdlib", "Modules/Setup.bootstrap",
+                "Modules/Setup"]
+
+    def _rewrite_setup(self) -> None:
+        """Adjust the configured Setup.stdlib, then regenerate the Makefile from it.
+
+        3.11: enable the five modules setup.py used to build, and use the result
+        as Setup.local. Every version: CPython's test modules become shared
+        libraries (as in a default build); linked in, 3.11's _testinternalcapi
+        even breaks the link of Programs/_freeze_module.
+        """
+        modules_dir = self.tree / "Modules"
+        text = (modules_dir / "Setup.stdlib").read_text()
+        target = modules_dir / "Setup.stdlib"
+        if self.version.minor == 11:
+            text, found = setupfile.uncomment(text, set(SETUP_311_EXTRAS))
+            if found != set(SETUP_311_EXTRAS):
+                raise PyingotError(
+                    "CPython 3.11's Modules/Setup.stdlib lacks the lines for "
+                    + ", ".join(sorted(set(SETUP_311_EXTRAS) - found)),
+                    hint="this does not look like a CPython 3.11 source; please report it",
+                )
+            target = modules_dir / "Setup.local"
+        target.write_text(setupfile.make_shared(text, is_test_module))
+        run_logged(
+            ["sh", "Modules/makesetup", "-c", "Modules/config.c.in", "-s", "Modules",
+             *self._setup_files()],
+            cwd=self.tree, log=self.log, step="makesetup",
+        )
+        os.replace(self.tree / "config.c", modules_dir / "config.c")
+
+    def _setup_modules(self) -> dict[str, tuple[SetupModule, bool]]:
+        """Every module makesetup will build: name -> (line, required)."""
+        modules: dict[str, tuple[SetupModule, bool]] = {}
+        for name in self._setup_files()[:-1]:  # Modules/Setup is all comments
+            required = name.endswith("Setup.bootstrap")
+            for m in setupfile.parse((self.tree / name).read_text()):
+                if m.mode == "disabled":
+                    continue
+                for mod in m.names:
+                    modules.setdefault(mod, (m, required))
+        return modules
+
+    def _make_vars(self, names: list[str]) -> dict[str, str]:
+        """Values of Makefile variables, fully expanded, as make sees them."""
+        dump = self.tmp / "pyingot-dump.mk"
+        dump.write_text("pyingot-dump:\n\t@:$(foreach v,$(PYINGOT_VARS),"
+                        "$(info PYINGOT $(v)=$($(v))))\n")
+        done = subprocess.run(
+            ["make", "-s", "-f", "Makefile", "-f", str(dump), "pyingot-dump",
+             f"PYINGOT_VARS={' '.join(names)}"],
+            cwd=self.tree, capture_output=True, text=True, check=False,
+        )
+        if done.returncode != 0:
+            raise PyingotError(f"reading the configured Makefile failed:\n{done.stderr}",
+                               log=self.log)
+        values = {}
+        for line in done.stdout.splitlines():
+            if line.startswith("PYINGOT "):
+                k, _, v = line[len("PYINGOT "):].partition("=")
+                values[k] = " ".join(v.split())
+        return values
+
+    def _link_overrides(self, modules: dict[str, tuple[SetupModule, bool]]) -> dict[str, str]:
+        """``MODULE_<NAME>_LDFLAGS`` (and 3.11 CFLAGS) values naming static archives."""
+        static = {n: m for n, (m, _) in modules.items() if m.mode == "static"}
+        var_names = [f"MODULE_{setupfile.variable_name(n)}_LDFLAGS" for n in static]
+        values = self._make_vars(var_names)
+        overrides: dict[str, str] = {}
+        self.links: dict[str, list[Link]] = {}
+        self.static_archives: dict[str, Path] = {}
+        for name, line in sorted(static.items()):
+            var = f"MODULE_{setupfile.variable_name(name)}_LDFLAGS"
+            extra = SETUP_311_EXTRAS.get(name) if self.version.minor == 11 else None
+            if line.flagless:
+                raw = extra.ldflags if extra else values.get(var, "")
+            else:
+                raw = " ".join(line.libs)
+            links, flags = self._static_links(name, raw.split())
+            self.links[name] = links
+            if line.flagless:
+                overrides[var] = " ".join(flags)
+                if extra and extra.cflags:
+                    overrides[f"MODULE_{setupfile.variable_name(name)}_CFLAGS"] = extra.cflags
+        return overrides
+
+    def _static_links(self, module: str, tokens: list[str]) -> tuple[list[Link], list[str]]:
+        """Resolve ``-lfoo`` and ``foo.a`` tokens to static archives plus glibc libraries."""
+        order: list[str] = []
+        system: list[str] = []
+
+        def add(lib: str) -> None:
+            order.append(lib)
+            for dep in STATIC_DEPENDENCIES.get(lib, ()):
+                add(dep)
+
+        for tok in tokens:
+            if tok in ("-pthread",):
+                system.append("pthread")
+            elif tok.startswith("-l"):
+                lib = tok[2:]
+                if lib in GLIBC_LIBRARIES:
+                    system.append(lib)
+                else:
+                    add(lib)
+            elif tok.endswith(".a"):
+                # A library bundled in CPython's tree. Prefixed: CPython's expat
+                # (symbols renamed PyExpat_*) is not Debian's libexpat.a.
+                bundled = (self.tree / tok).absolute()
+                lib = "cpython_" + bundled.name.removeprefix("lib").removesuffix(".a")
+                self.static_archives.setdefault(lib, bundled)
+                order.append(lib)
+            elif tok.startswith("-L") or not tok:
+                continue
+            else:
+                raise PyingotError(
+                    f"module {module}: unexpected link flag {tok!r} from CPython's build "
+                    "configuration", hint="this is a pyingot bug: please report it")
+        # A static archive must follow every archive that uses it: keep last occurrences.
+        seen: set[str] = set()
+        ordered = []
+        for lib in reversed(order):
+            if lib not in seen:
+                seen.add(lib)
+                ordered.append(lib)
+        ordered.reverse()
+        links, flags = [], []
+        for lib in ordered:
+            path = self.static_archives.get(lib) or _find_static(lib)
+            if path is None:
+                package = DEBIAN_PACKAGES.get(lib, f"the -dev package providing lib{lib}.a")
+                raise PyingotError(
+                    f"module {module} needs the static library lib{lib}.a, which is not installed",
+                    hint=f"apt-get install {package}",
+                )
+            self.static_archives[lib] = path
+            links.append(Link(name=lib, path_static=f"build/lib/lib{lib}.a"))
+            flags.append(str(path))
+        for lib in dict.fromkeys(system):
+            links.append(Link(name=lib, system=True))
+            flags.append(f"-l{lib}")
+        return links, flags
+
+    def _make(self, overrides: dict[str, str]) -> None:
+        args = [f"{k}={v}" for k, v in sorted(overrides.items())]
+
+        def compiled() -> str:
+            try:
+                with self.log.open("rb") as f:
+                    n = sum(1 for line in f if b" -c " in line)
+            except OSError:
+                return ""
+            return f"{n} files compiled, {self.progress.elapsed():.0f} s"
+
+        run_logged(["make", f"-j{self.options.jobs}", *args], cwd=self.tree, log=self.log,
+                   step="make", heartbeat=compiled, progress=self.progress)
+
+    def _make_install(self, overrides: dict[str, str]) -> None:
+        args = [f"{k}={v}" for k, v in sorted(overrides.items())]
+        run_logged(["make", "install", f"DESTDIR={self.out}", *args], cwd=self.tree,
+                   log=self.log, step="make install")
+
+    # -- verification ---------------------------------------------------------
+
+    @property
+    def exe(self) -> Path:
+        return self.out / "install" / "bin" / f"python{self.version.major_minor}"
+
+    def _verify(self, modules: dict[str, tuple[SetupModule, bool]]) -> dict[str, object]:
+        needed = _needed_sonames(self.exe)
+        foreign = sorted(set(needed) - GLIBC_SONAMES)
+        if foreign:
+            raise PyingotError(
+                f"{self.exe} links shared libraries beyond glibc: {', '.join(foreign)}",
+                hint="a dependency was not linked statically; please report it with the log",
+                log=self.log,
+            )
+        probe = subprocess.run(
+            [str(self.exe), "-I", "-c", _INTROSPECT], capture_output=True, text=True,
+            check=False, env={"PATH": os.environ.get("PATH", "")},
+        )
+        if probe.returncode != 0:
+            raise PyingotError(f"the built interpreter does not start:\n{probe.stderr}",
+                               log=self.log)
+        facts: dict[str, object] = json.loads(probe.stdout)
+        builtin = set(facts["builtin_module_names"])  # type: ignore[call-overload]
+        expected = {n for n, (m, _) in modules.items() if m.mode == "static"}
+        missing = sorted(expected - builtin)
+        if missing:
+            raise PyingotError(
+                "modules missing from the built interpreter: " + ", ".join(missing),
+                hint="see the log for why they were not built", log=self.log,
+            )
+        facts["glibc_max"] = _glibc_max_version(self.exe)
+        return facts
+
+    # -- collecting -----------------------------------------------------------
+
+    def _copy(self, src: Path, rel: str) -> str:
+        dest = self.out / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dest)
+        return rel
+
+    def _collect(self, modules: dict[str, tuple[SetupModule, bool]],
+                 facts: dict[str, object]) -> Distribution:
+        v = self._make_vars(["LIBRARY_OBJS", "MODOBJS", "LIBS", "SYSLIBS", "MODLIBS"])
+        mod_objs = set(v["MODOBJS"].split())
+        core_objs = [
+            self._copy(self.tree / o, f"build/core/{o}")
+            for o in v["LIBRARY_OBJS"].split()
+            if o not in mod_objs and o != "Modules/config.o"
+        ]
+        inittab_source = self._copy(self.tree / "Modules/config.c", "build/core/Modules/config.c")
+        inittab_object = self._copy(self.tree / "Modules/config.o", "build/core/Modules/config.o")
+        core_links = [Link(name=tok[2:], system=True)
+                      for tok in dict.fromkeys((v["LIBS"] + " " + v["SYSLIBS"]).split())
+                      if tok.startswith("-l")]
+        for lib, path in sorted(self.static_archives.items()):
+            self._copy(path, f"build/lib/lib{lib}.a")
+        licenses_dir = self.out / "licenses"
+        licenses_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(self.tree / "LICENSE", licenses_dir / "LICENSE.cpython.txt")
+        license_files = self._license_files()
+
+        extensions: dict[str, tuple[ExtensionModule, ...]] = {}
+        stdlib_rel = f"install/lib/python{self.version.major_minor}"
+        suffix = str(facts["extension_suffix"])
+        for name, (line, required) in sorted(modules.items()):
+            if line.mode == "shared":
+                shared = f"{stdlib_rel}/lib-dynload/{name}{suffix}"
+                extensions[name] = (ExtensionModule(
+                    name=name, init_fn=f"PyInit_{name}", required=False,
+                    shared_lib=shared if (self.out / shared).exists() else None,
+                ),)
+                continue
+            objs = tuple(self._copy(self.tree / o, f"build/extensions/{name}/{o}")
+                         for o in line.objects)
+            links = tuple(self.links.get(name, ()))
+            licenses: list[str] = list(MODULE_SOURCE_LICENSES.get(name, ())
+                                       if self.version.minor >= 12 else ())
+            public_domain = False
+            paths: list[str] = []
+            for link in links:
+                if link.system:
+                    continue
+                lic = LIBRARY_LICENSES.get(link.name, ())
+                if lic is None:
+                    public_domain = True
+                else:
+                    licenses.extend(x for x in lic if x not in licenses)
+                if link.name in license_files:
+                    paths.append(license_files[link.name])
+            extensions[name] = (ExtensionModule(
+                name=name, init_fn=f"PyInit_{name}", objs=objs, links=links,
+                licenses=tuple(licenses), license_paths=tuple(dict.fromkeys(paths)),
+                license_public_domain=public_domain, required=required,
+            ),)
+
+        mm = self.version.major_minor
+        paths_abs: dict[str, str] = facts["paths"]  # type: ignore[assignment]
+        python_paths = {k: str(Path(p).relative_to(self.out)) for k, p in paths_abs.items()
+                        if Path(p).is_relative_to(self.out)}
+        tag = f"cp{self.version.major}{self.version.minor}"
+        extra = {
+            "python_major_minor_version": mm,
+            "python_abi_tag": tag,
+            "python_platform_tag": "linux_x86_64",
+            "python_implementation_cache_tag": facts["cache_tag"],
+            "python_implementation_hex_version": facts["hexversion"],
+            "python_implementation_name": "cpython",
+            "python_implementation_version": facts["implementation_version"],
+            "python_paths_abstract": facts["paths_abstract"],
+            "python_config_vars": facts["config_vars"],
+            "python_suffixes": facts["suffixes"],
+            "python_bytecode_magic_number": facts["magic"],
+            "python_stdlib_platform_config": str(
+                (Path(stdlib_rel) / f"config-{mm}-x86_64-linux-gnu")),
+            "python_stdlib_test_packages": _test_packages(self.out / stdlib_rel),
+            "python_symbol_visibility": "global-default",
+            "python_extension_module_loading": ["builtin", "shared-library"],
+            "libpython_link_mode": "static",
+            "optimizations": "noopt",
+            "crt_features": ["glibc-dynamic", f"glibc-max-symbol-version:{facts['glibc_max']}"],
+            "pyingot": {
+                "source": self.src.description,
+                "source_sha256": self.src.sha256,
+                "recipe_version": RECIPE_VERSION,
+                "cache_key": self.key,
+                "cannot_be_static": {k: v for k, v in CANNOT_BE_STATIC.items()},
+            },
+        }
+        return Distribution(
+            root=self.out,
+            format_version=pbs.WRITE_VERSION,
+            target_triple=TARGET_TRIPLE,
+            python_version=self.version.full,
+            python_tag=tag,
+            python_exe=f"install/bin/python{mm}",
+            python_paths=python_paths,
+            build_options="noopt+static",
+            object_file_format="elf",
+            core_objs=tuple(core_objs),
+            core_links=tuple(core_links),
+            inittab_object=inittab_object,
+            inittab_source=inittab_source,
+            inittab_cflags=("-std=c11", "-DNDEBUG", "-DPy_BUILD_CORE"),
+            extensions=extensions,
+            licenses=("Python-2.0",),
+            license_path="licenses/LICENSE.cpython.txt",
+            extra=extra,
+        )
+
+    def _license_files(self) -> dict[str, str]:
+        """Static archive name -> its license text under licenses/."""
+        out: dict[str, str] = {}
+        system = {lib: p for lib, p in self.static_archives.items()
+                  if not p.is_relative_to(self.tree)}
+        owners = _debian_owners(list(system.values()))
+        for lib, path in sorted(self.static_archives.items()):
+            text_src: Path | None = None
+            if lib in system:
+                package = owners.get(str(path))
+                if package:
+                    candidate = Path("/usr/share/doc") / package / "copyright"
+                    text_src = candidate if candidate.exists() else None
+            elif lib in BUNDLED_LICENSE_FILES:
+                text_src = self.tree / BUNDLED_LICENSE_FILES[lib]
+            if text_src is not None:
+                rel = f"licenses/LICENSE.{lib}.txt"
+                self._copy(text_src.resolve(), rel)
+                out[lib] = rel
+        return out
+
+
+def _find_static(lib: str) -> Path | None:
+    for d in LIB_DIRS:
+        p = d / f"lib{lib}.a"
+        if p.exists():
+            return p
+    return None
+
+
+def _needed_sonames(binary: Path) -> list[str]:
+    done = subprocess.run(["readelf", "-d", str(binary)], capture_output=True, text=True,
+                          check=False)
+    return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", done.stdout)
+
+
+def _glibc_max_version(binary: Path) -> str:
+    done = subprocess.run(["objdump", "-T", str(binary)], capture_output=True, text=True,
+                          check=False)
+    versions = {tuple(int(x) for x in m.split(".")) for m in
+                re.findall(r"GLIBC_(\d+(?:\.\d+)+)", done.stdout)}
+    return ".".join(map(str, max(versions))) if versions else "unknown"
+
+
+def _debian_owners(paths: list[Path]) -> dict[str, str]:
+    if not paths:
+        return {}
+    done = subprocess.run(["dpkg", "-S", *map(str, paths)], capture_output=True, text=True,
+                          check=False)
+    owners = {}
+    for line in done.stdout.splitlines():
+        pkg, _, path = line.partition(": ")
+        owners[path.strip()] = pkg.split(":")[0]
+    return owners
+
+
+def _test_packages(stdlib: Path) -> list[str]:
+    found = []
+    for init in sorted(stdlib.rglob("__init__.py")):
+        rel = init.parent.relative_to(stdlib)
+        if rel.parts and rel.parts[0] in ("site-packages", "lib-dynload"):
+            continue
+        if rel.name in ("test", "tests", "idle_test"):
+            found.append(".".join(rel.parts))
+    return found
+
+
+_INTROSPECT = r"""
+import importlib.machinery as m, importlib.util, json, sys, sysconfig
+print(json.dumps({
+    "builtin_module_names": sorted(sys.builtin_module_names),
+    "cache_tag": sys.implementation.cache_tag,
+    "hexversion": hex(sys.implementation.hexversion),
+    "implementation_version": [str(x) for x in sys.implementation.version],
+    "paths": sysconfig.get_paths(),
+    "paths_abstract": sysconfig.get_paths(expand=False),
+    "config_vars": {k: str(v) for k, v in sorted(sysconfig.get_config_vars().items())},
+    "suffixes": {
+        "bytecode": m.BYTECODE_SUFFIXES,
+        "debug_bytecode": getattr(m, "DEBUG_BYTECODE_SUFFIXES", m.BYTECODE_SUFFIXES),
+        "extension": m.EXTENSION_SUFFIXES,
+        "optimized_bytecode": getattr(m, "OPTIMIZED_BYTECODE_SUFFIXES", m.BYTECODE_SUFFIXES),
+        "source": m.SOURCE_SUFFIXES,
+    },
+    "extension_suffix": m.EXTENSION_SUFFIXES[0],
+    "magic": importlib.util.MAGIC_NUMBER.hex(),
+}))
+"""

@@ -1,0 +1,97 @@
+"""Which extension modules go into an executable.
+
+A policy picks a base set and explicit lists adjust it:
+
+``all`` (default)
+    every extension module that can be linked statically, except CPython's own
+    test modules (``_testcapi`` and friends), which only an explicit include adds;
+``no-copyleft``
+    ``all`` without modules that link GPL code (readline, gdbm, dbm): the
+    executable can then be shipped under a permissive license;
+``minimal``
+    only the modules the interpreter needs to start (``required`` in PYTHON.json).
+
+Required modules are always in. Contradictions (excluding a required module,
+including a GPL module under ``no-copyleft``, naming a module twice) are errors
+when the selection is made, not surprises at link time.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from pyingot.distribution.model import Distribution, ExtensionModule
+from pyingot.distribution.recipe import is_test_module
+from pyingot.errors import PyingotError
+
+POLICIES = ("all", "no-copyleft", "minimal")
+
+
+@dataclass(frozen=True)
+class ExtensionSelection:
+    policy: str = "all"
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.policy not in POLICIES:
+            raise PyingotError(
+                f"unknown extension policy '{self.policy}'",
+                hint=f"use one of: {', '.join(POLICIES)}",
+            )
+        both = sorted(set(self.include) & set(self.exclude))
+        if both:
+            raise PyingotError(
+                f"extension module {both[0]} is both included and excluded",
+                hint="remove it from one of the two lists",
+            )
+
+    def resolve(self, dist: Distribution) -> dict[str, ExtensionModule]:
+        """The chosen variant of each selected module, by name."""
+        for name in (*self.include, *self.exclude):
+            if name not in dist.extensions:
+                close = difflib.get_close_matches(name, list(dist.extensions), n=3)
+                raise PyingotError(
+                    f"extension module '{name}' is not in distribution {dist.name}",
+                    hint=f"did you mean {' or '.join(close)}?" if close
+                    else "'pyingot python show' lists the modules",
+                )
+        chosen: dict[str, ExtensionModule] = {}
+        for name, variants in sorted(dist.extensions.items()):
+            static = [v for v in variants if v.is_static]
+            if not static:
+                if name in self.include:
+                    raise PyingotError(
+                        f"extension module '{name}' cannot be linked in: distribution "
+                        f"{dist.name} has it only as a shared library",
+                        hint="remove it from the include list",
+                    )
+                continue
+            required = any(v.required for v in static)
+            if name in self.exclude:
+                if required:
+                    raise PyingotError(
+                        f"extension module '{name}' is required to start the interpreter "
+                        "and cannot be excluded",
+                        hint="remove it from the exclude list",
+                    )
+                continue
+            if self.policy == "no-copyleft":
+                static = [v for v in static if not v.copyleft]
+                if not static:
+                    if name in self.include:
+                        raise PyingotError(
+                            f"extension module '{name}' links GPL-licensed code, which the "
+                            "'no-copyleft' policy keeps out",
+                            hint="use the 'all' policy, or drop it from the include list",
+                        )
+                    continue
+            wanted = (
+                required
+                or name in self.include
+                or (self.policy != "minimal" and not is_test_module(name))
+            )
+            if wanted:
+                chosen[name] = static[0]
+        return chosen

@@ -1,0 +1,45 @@
+"""The distributions in the cache, and finding one by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyingot.distribution import build, pbs
+from pyingot.distribution.model import Distribution
+from pyingot.errors import PyingotError
+
+
+def cached() -> list[Distribution]:
+    root = build.distributions_dir()
+    if not root.is_dir():
+        return []
+    out = []
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith("cpython-") and (entry / "python" / "PYTHON.json").exists():
+            out.append(pbs.load_json(entry / "python"))
+    return out
+
+
+def find(name: str) -> Distribution:
+    """A cached distribution by full name or unique substring, or a PBS archive path."""
+    path = Path(name).expanduser()
+    if path.exists():
+        return pbs.load(path)
+    dists = cached()
+    exact = [d for d in dists if d.name == name]
+    if exact:
+        return exact[0]
+    matches = [d for d in dists if name in d.name]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        known = ", ".join(d.name for d in dists) or "none"
+        raise PyingotError(
+            f"no cached distribution matches '{name}' (cached: {known})",
+            hint="build one with: pyingot python build --source debian:python3.11",
+        )
+    raise PyingotError(
+        f"'{name}' matches several cached distributions: "
+        + ", ".join(d.name for d in matches),
+        hint="give more of the name",
+    )
