@@ -44,7 +44,10 @@ def python_json(**overrides: Any) -> dict[str, Any]:
         "python_version": "3.12.7",
         "python_major_minor_version": "3.12",
         "python_exe": "install/bin/python3.12",
-        "python_paths": {"stdlib": "install/lib/python3.12", "include": "install/include/python3.12"},
+        "python_paths": {
+            "stdlib": "install/lib/python3.12",
+            "include": "install/include/python3.12",
+        },
         "python_symbol_visibility": "global-default",
         "licenses": ["Python-2.0", "CNRI-Python"],
         "license_path": "licenses/LICENSE.cpython.txt",
@@ -58,25 +61,60 @@ def python_json(**overrides: Any) -> dict[str, Any]:
             },
             "object_file_format": "elf",
             "extensions": {
-                "_demo": [{"in_core": False, "init_fn": "PyInit__demo", "links": [],
-                           "objs": ["build/extensions/_demo/_demo.o"], "required": False,
-                           "variant": "default"}],
-                "posix": [{"in_core": False, "init_fn": "PyInit_posix", "links": [],
-                           "objs": ["build/extensions/posix/posixmodule.o"], "required": True,
-                           "variant": "default"}],
-                "readline": [{"in_core": False, "init_fn": "PyInit_readline",
-                              "licenses": ["GPL-3.0-only"],
-                              "links": [{"name": "readline", "path_static": "build/lib/libreadline.a"}],
-                              "objs": ["build/extensions/readline/readline.o"], "required": False,
-                              "variant": "readline"}],
-                "_sqlite3": [{"in_core": False, "init_fn": "PyInit__sqlite3", "licenses": [],
-                              "license_public_domain": True,
-                              "links": [{"name": "sqlite3", "path_static": "build/lib/libsqlite3.a"}],
-                              "objs": ["build/extensions/_sqlite3/module.o"], "required": False,
-                              "variant": "default"}],
-                "_testcapi": [{"in_core": False, "init_fn": "PyInit__testcapi", "links": [],
-                               "objs": [], "required": False, "variant": "default",
-                               "shared_lib": "install/lib/python3.12/lib-dynload/_testcapi.so"}],
+                "_demo": [
+                    {
+                        "in_core": False,
+                        "init_fn": "PyInit__demo",
+                        "links": [],
+                        "objs": ["build/extensions/_demo/_demo.o"],
+                        "required": False,
+                        "variant": "default",
+                    }
+                ],
+                "posix": [
+                    {
+                        "in_core": False,
+                        "init_fn": "PyInit_posix",
+                        "links": [],
+                        "objs": ["build/extensions/posix/posixmodule.o"],
+                        "required": True,
+                        "variant": "default",
+                    }
+                ],
+                "readline": [
+                    {
+                        "in_core": False,
+                        "init_fn": "PyInit_readline",
+                        "licenses": ["GPL-3.0-only"],
+                        "links": [{"name": "readline", "path_static": "build/lib/libreadline.a"}],
+                        "objs": ["build/extensions/readline/readline.o"],
+                        "required": False,
+                        "variant": "readline",
+                    }
+                ],
+                "_sqlite3": [
+                    {
+                        "in_core": False,
+                        "init_fn": "PyInit__sqlite3",
+                        "licenses": [],
+                        "license_public_domain": True,
+                        "links": [{"name": "sqlite3", "path_static": "build/lib/libsqlite3.a"}],
+                        "objs": ["build/extensions/_sqlite3/module.o"],
+                        "required": False,
+                        "variant": "default",
+                    }
+                ],
+                "_testcapi": [
+                    {
+                        "in_core": False,
+                        "init_fn": "PyInit__testcapi",
+                        "links": [],
+                        "objs": [],
+                        "required": False,
+                        "variant": "default",
+                        "shared_lib": "install/lib/python3.12/lib-dynload/_testcapi.so",
+                    }
+                ],
             },
         },
         "crt_features": ["glibc-dynamic", "glibc-max-symbol-version:2.17"],

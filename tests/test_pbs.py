@@ -28,7 +28,8 @@ def test_reads_pbs_version_7_layout(tree: Path) -> None:
     assert dist.build_options == "pgo"  # v7's "optimizations"
     assert dist.core_links == (Link("dl", system=True), Link("m", system=True))
     assert dist.extension("readline").links == (
-        Link("readline", path_static="build/lib/libreadline.a"),)
+        Link("readline", path_static="build/lib/libreadline.a"),
+    )
     assert dist.extension("readline").copyleft
     assert dist.extension("_sqlite3").license_public_domain
     assert dist.extension("posix").required
@@ -43,8 +44,9 @@ def test_every_object_path_exists_and_defines_its_init_fn(tree: Path) -> None:
     for ext in dist.builtin_extensions():
         paths = [dist.path(o) for o in ext.objs]
         assert all(p.is_file() for p in paths)
-        symbols = subprocess.run(["nm", "--defined-only", *map(str, paths)],
-                                 capture_output=True, text=True, check=True).stdout
+        symbols = subprocess.run(
+            ["nm", "--defined-only", *map(str, paths)], capture_output=True, text=True, check=True
+        ).stdout
         assert f" T {ext.init_fn}" in symbols
 
 
@@ -92,7 +94,7 @@ def test_llvm_bitcode_archives_are_refused_with_the_reason(tree: Path) -> None:
 
 def test_unsupported_format_version_names_the_file(tree: Path) -> None:
     _write(tree, fixtures.python_json(version="5"))
-    with pytest.raises(PyingotError, match="PYTHON.json format version 5 is not supported"):
+    with pytest.raises(PyingotError, match=r"PYTHON\.json format version 5 is not supported"):
         pbs.load(tree)
 
 
@@ -102,7 +104,10 @@ def test_missing_key_is_named_with_its_file(tree: Path) -> None:
     _write(tree, data)
     with pytest.raises(PyingotError) as e:
         pbs.load(tree)
-    assert e.value.message == f"{tree / 'python' / 'PYTHON.json'}: key 'build_info.core.objs' is missing"
+    assert (
+        e.value.message
+        == f"{tree / 'python' / 'PYTHON.json'}: key 'build_info.core.objs' is missing"
+    )
 
 
 def test_wrong_type_is_named(tree: Path) -> None:

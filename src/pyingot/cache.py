@@ -37,8 +37,8 @@ def ensure_dir(path: Path) -> Path:
     """Create ``path`` (a cache subdirectory) and check that it is writable."""
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=path, prefix=".probe-", delete=True)
-        probe.close()
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".probe-"):
+            pass
     except OSError as e:
         raise PyingotError(
             f"cache directory {path} is not writable ({e.strerror or e})",

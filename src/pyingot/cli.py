@@ -24,16 +24,26 @@ def _parser() -> argparse.ArgumentParser:
     py = sub.add_parser("python", help="build, list and inspect static CPython distributions")
     pysub = py.add_subparsers(dest="python_command", required=True, metavar="SUBCOMMAND")
     b = pysub.add_parser("build", help="build a static CPython distribution from source")
-    b.add_argument("--source", required=True,
-                   help="CPython source: a tarball, an unpacked tree, or debian:python3.X")
+    b.add_argument(
+        "--source",
+        required=True,
+        help="CPython source: a tarball, an unpacked tree, or debian:python3.X",
+    )
     b.add_argument("-j", "--jobs", type=int, default=None, help="parallel compile jobs")
     b.add_argument("-q", "--quiet", action="store_true", help="print only the result")
     pysub.add_parser("list", help="list cached distributions")
     s = pysub.add_parser("show", help="describe a distribution and its extension modules")
-    s.add_argument("name", help="a cached distribution's name (or a unique part such as 3.13), "
-                               "or a PBS archive or directory")
-    s.add_argument("--select", default="all", metavar="POLICY",
-                   help="mark the modules an extension policy selects: all, no-copyleft, minimal")
+    s.add_argument(
+        "name",
+        help="a cached distribution's name (or a unique part such as 3.13), "
+        "or a PBS archive or directory",
+    )
+    s.add_argument(
+        "--select",
+        default="all",
+        metavar="POLICY",
+        help="mark the modules an extension policy selects: all, no-copyleft, minimal",
+    )
     return p
 
 

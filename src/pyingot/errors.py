@@ -22,8 +22,10 @@ class PyingotError(Exception):
     def render(self) -> str:
         lines = [f"error: {self.message}"]
         if self.hint:
-            lines.extend(f"  hint: {line}" if i == 0 else f"        {line}"
-                         for i, line in enumerate(self.hint.splitlines()))
+            lines.extend(
+                f"  hint: {line}" if i == 0 else f"        {line}"
+                for i, line in enumerate(self.hint.splitlines())
+            )
         if self.log:
             lines.append(f"  full log: {self.log}")
         return "\n".join(lines)

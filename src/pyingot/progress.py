@@ -63,8 +63,12 @@ def run_logged(
         out.flush()
         try:
             proc = subprocess.Popen(
-                list(cmd), cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                env=dict(env) if env is not None else None, stdin=subprocess.DEVNULL,
+                list(cmd),
+                cwd=cwd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=dict(env) if env is not None else None,
+                stdin=subprocess.DEVNULL,
             )
         except FileNotFoundError as e:
             raise PyingotError(
@@ -95,8 +99,7 @@ def run_logged(
             stop.set()
     if rc != 0:
         raise PyingotError(
-            f"{step} failed (exit status {rc}); last lines of the log:\n"
-            + tail(log, 25),
+            f"{step} failed (exit status {rc}); last lines of the log:\n" + tail(log, 25),
             log=log,
         )
 

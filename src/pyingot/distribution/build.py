@@ -52,14 +52,30 @@ from pyingot.progress import Progress, run_logged
 STAGES = 8
 
 #: Shared objects an interpreter may need at run time: glibc's.
-GLIBC_SONAMES = frozenset({
-    "libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1",
-    "libutil.so.1", "libresolv.so.2", "libanl.so.1", "ld-linux-x86-64.so.2",
-})
+GLIBC_SONAMES = frozenset(
+    {
+        "libc.so.6",
+        "libm.so.6",
+        "libpthread.so.0",
+        "libdl.so.2",
+        "librt.so.1",
+        "libutil.so.1",
+        "libresolv.so.2",
+        "libanl.so.1",
+        "ld-linux-x86-64.so.2",
+    }
+)
 
 #: configure options shared by every version. ``--prefix=/install`` matches PBS;
 #: the interpreter finds its stdlib relative to itself, so the tree is relocatable.
-CONFIGURE_ARGS = ("--prefix=/install", "--disable-shared", "--without-ensurepip")
+#: ``--with-system-expat``: tkinter's fontconfig links Debian's libexpat.a, and a
+#: second, bundled expat in the same link collides on its internal symbols.
+CONFIGURE_ARGS = (
+    "--prefix=/install",
+    "--disable-shared",
+    "--without-ensurepip",
+    "--with-system-expat",
+)
 
 LIB_DIRS = (Path("/usr/lib/x86_64-linux-gnu"), Path("/usr/lib"), Path("/usr/local/lib"))
 
@@ -83,18 +99,21 @@ def find_cached(key: str) -> Path | None:
     return None
 
 
-def build(spec: str, options: BuildOptions | None = None, *,
-          progress: Progress | None = None) -> Distribution:
+def build(
+    spec: str, options: BuildOptions | None = None, *, progress: Progress | None = None
+) -> Distribution:
     """Build (or find in the cache) the distribution of CPython source ``spec``."""
     options = options or BuildOptions()
     progress = progress or Progress(STAGES)
     progress.stage(f"resolving source {spec}")
     src = source.resolve(spec)
-    key = cache.input_hash({
-        "source_sha256": src.sha256,
-        "recipe": RECIPE_VERSION,
-        "system": _system_fingerprint(),
-    })
+    key = cache.input_hash(
+        {
+            "source_sha256": src.sha256,
+            "recipe": RECIPE_VERSION,
+            "system": _system_fingerprint(),
+        }
+    )
     cached = find_cached(key)
     if cached is not None:
         progress.note(f"cached: {cached}")
@@ -124,15 +143,24 @@ def _system_fingerprint() -> dict[str, str]:
     packages = sorted(set(DEBIAN_PACKAGES.values()))
     done = subprocess.run(
         ["dpkg-query", "-W", "-f", "${Package}=${Version}\n", *packages],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     cc = subprocess.run(["cc", "--version"], capture_output=True, text=True, check=False)
     return {"packages": done.stdout, "cc": cc.stdout.split("\n", 1)[0]}
 
 
 class _Builder:
-    def __init__(self, src: source.ResolvedSource, key: str, tmp: Path, log: Path,
-                 options: BuildOptions, progress: Progress) -> None:
+    def __init__(
+        self,
+        src: source.ResolvedSource,
+        key: str,
+        tmp: Path,
+        log: Path,
+        options: BuildOptions,
+        progress: Progress,
+    ) -> None:
         self.src = src
         self.key = key
         self.tmp = tmp
@@ -169,33 +197,28 @@ class _Builder:
         return self.out.parent
 
     def _check_tools(self) -> None:
-        for tool, package in (("cc", "build-essential"), ("make", "build-essential"),
-                              ("pkg-config", "pkg-config"), ("nm", "binutils"),
-                              ("readelf", "binutils")):
+        for tool, package in (
+            ("cc", "build-essential"),
+            ("make", "build-essential"),
+            ("pkg-config", "pkg-config"),
+            ("nm", "binutils"),
+            ("readelf", "binutils"),
+        ):
             if shutil.which(tool) is None:
                 raise PyingotError(
                     f"the build needs '{tool}', which is not installed",
                     hint=f"apt-get install {package}",
                 )
-        # Every static archive the recipe may link, checked before a long build.
-        wanted = set(STATIC_DEPENDENCIES) | {d for ds in STATIC_DEPENDENCIES.values() for d in ds}
-        wanted |= {"ffi", "sqlite3", "z", "bz2", "lzma", "uuid", "crypt", "gdbm"}
-        missing = sorted(lib for lib in wanted if _find_static(lib) is None)
-        if missing:
-            packages = sorted({DEBIAN_PACKAGES.get(lib, f"the -dev package of lib{lib}")
-                               for lib in missing})
-            raise PyingotError(
-                "static libraries missing: " + ", ".join(f"lib{lib}.a" for lib in missing),
-                hint=f"install them: apt-get install {' '.join(packages)}",
-            )
+        check_static_libraries()
 
     def _configure(self) -> None:
         env = dict(os.environ)
         env["MODULE_BUILDTYPE"] = "static"
         for module in CANNOT_BE_STATIC:
             env[f"py_cv_module_{module}"] = "n/a"
-        run_logged(["./configure", *CONFIGURE_ARGS], cwd=self.tree, log=self.log,
-                   step="configure", env=env)
+        run_logged(
+            ["./configure", *CONFIGURE_ARGS], cwd=self.tree, log=self.log, step="configure", env=env
+        )
         self._rewrite_setup()
 
     def _setup_files(self) -> list[str]:
@@ -203,8 +226,12 @@ class _Builder:
         if self.version.minor == 11:
             # 3.11 reads Setup.stdlib only on WebAssembly; ours becomes Setup.local.
             return ["Modules/Setup.local", "Modules/Setup.bootstrap", "Modules/Setup"]
-        return ["Modules/Setup.local", "Modules/Setup.stdlib", "Modules/Setup.bootstrap",
-                "Modules/Setup"]
+        return [
+            "Modules/Setup.local",
+            "Modules/Setup.stdlib",
+            "Modules/Setup.bootstrap",
+            "Modules/Setup",
+        ]
 
     def _rewrite_setup(self) -> None:
         """Adjust the configured Setup.stdlib, then regenerate the Makefile from it.
@@ -228,9 +255,18 @@ class _Builder:
             target = modules_dir / "Setup.local"
         target.write_text(setupfile.make_shared(text, is_test_module))
         run_logged(
-            ["sh", "Modules/makesetup", "-c", "Modules/config.c.in", "-s", "Modules",
-             *self._setup_files()],
-            cwd=self.tree, log=self.log, step="makesetup",
+            [
+                "sh",
+                "Modules/makesetup",
+                "-c",
+                "Modules/config.c.in",
+                "-s",
+                "Modules",
+                *self._setup_files(),
+            ],
+            cwd=self.tree,
+            log=self.log,
+            step="makesetup",
         )
         os.replace(self.tree / "config.c", modules_dir / "config.c")
 
@@ -249,20 +285,33 @@ class _Builder:
     def _make_vars(self, names: list[str]) -> dict[str, str]:
         """Values of Makefile variables, fully expanded, as make sees them."""
         dump = self.tmp / "pyingot-dump.mk"
-        dump.write_text("pyingot-dump:\n\t@:$(foreach v,$(PYINGOT_VARS),"
-                        "$(info PYINGOT $(v)=$($(v))))\n")
+        dump.write_text(
+            "pyingot-dump:\n\t@:$(foreach v,$(PYINGOT_VARS),$(info PYINGOT $(v)=$($(v))))\n"
+        )
         done = subprocess.run(
-            ["make", "-s", "-f", "Makefile", "-f", str(dump), "pyingot-dump",
-             f"PYINGOT_VARS={' '.join(names)}"],
-            cwd=self.tree, capture_output=True, text=True, check=False,
+            [
+                "make",
+                "-s",
+                "-f",
+                "Makefile",
+                "-f",
+                str(dump),
+                "pyingot-dump",
+                f"PYINGOT_VARS={' '.join(names)}",
+            ],
+            cwd=self.tree,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if done.returncode != 0:
-            raise PyingotError(f"reading the configured Makefile failed:\n{done.stderr}",
-                               log=self.log)
+            raise PyingotError(
+                f"reading the configured Makefile failed:\n{done.stderr}", log=self.log
+            )
         values = {}
         for line in done.stdout.splitlines():
             if line.startswith("PYINGOT "):
-                k, _, v = line[len("PYINGOT "):].partition("=")
+                k, _, v = line[len("PYINGOT ") :].partition("=")
                 values[k] = " ".join(v.split())
         return values
 
@@ -309,8 +358,8 @@ class _Builder:
                 else:
                     add(lib)
             elif tok.endswith(".a"):
-                # A library bundled in CPython's tree. Prefixed: CPython's expat
-                # (symbols renamed PyExpat_*) is not Debian's libexpat.a.
+                # A library bundled in CPython's tree (libmpdec, HACL*): prefixed
+                # so it never shares a name with a system archive.
                 bundled = (self.tree / tok).absolute()
                 lib = "cpython_" + bundled.name.removeprefix("lib").removesuffix(".a")
                 self.static_archives.setdefault(lib, bundled)
@@ -320,7 +369,9 @@ class _Builder:
             else:
                 raise PyingotError(
                     f"module {module}: unexpected link flag {tok!r} from CPython's build "
-                    "configuration", hint="this is a pyingot bug: please report it")
+                    "configuration",
+                    hint="this is a pyingot bug: please report it",
+                )
         # A static archive must follow every archive that uses it: keep last occurrences.
         seen: set[str] = set()
         ordered = []
@@ -357,13 +408,45 @@ class _Builder:
                 return ""
             return f"{n} files compiled, {self.progress.elapsed():.0f} s"
 
-        run_logged(["make", f"-j{self.options.jobs}", *args], cwd=self.tree, log=self.log,
-                   step="make", heartbeat=compiled, progress=self.progress)
+        run_logged(
+            ["make", f"-j{self.options.jobs}", *args],
+            cwd=self.tree,
+            log=self.log,
+            step="make",
+            heartbeat=compiled,
+            progress=self.progress,
+        )
 
     def _make_install(self, overrides: dict[str, str]) -> None:
         args = [f"{k}={v}" for k, v in sorted(overrides.items())]
-        run_logged(["make", "install", f"DESTDIR={self.out}", *args], cwd=self.tree,
-                   log=self.log, step="make install")
+        run_logged(
+            ["make", "install", f"DESTDIR={self.out}", *args],
+            cwd=self.tree,
+            log=self.log,
+            step="make install",
+        )
+        self._install_forgotten_test_packages()
+
+    def _install_forgotten_test_packages(self) -> None:
+        """Copy test packages that ``make install`` skipped.
+
+        CPython 3.11.0-3.11.3 leave test_sqlite3, test_capi and test_tomllib out
+        of the Makefile's TESTSUBDIRS, so their regression tests cannot run from
+        the installed tree. Later releases install them; then this copies nothing.
+        """
+        src = self.tree / "Lib" / "test"
+        dest = self.out / "install" / "lib" / f"python{self.version.major_minor}" / "test"
+        for init in sorted(src.rglob("__init__.py")):
+            package = init.parent.relative_to(src)
+            if package.parts and not (dest / package).exists():
+                shutil.copytree(
+                    src / package, dest / package, ignore=shutil.ignore_patterns("__pycache__")
+                )
+                with self.log.open("a") as f:
+                    f.write(
+                        f"pyingot: installed test package test/{package} "
+                        "(missing from make install)\n"
+                    )
 
     # -- verification ---------------------------------------------------------
 
@@ -381,12 +464,16 @@ class _Builder:
                 log=self.log,
             )
         probe = subprocess.run(
-            [str(self.exe), "-I", "-c", _INTROSPECT], capture_output=True, text=True,
-            check=False, env={"PATH": os.environ.get("PATH", "")},
+            [str(self.exe), "-I", "-c", _INTROSPECT],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={"PATH": os.environ.get("PATH", "")},
         )
         if probe.returncode != 0:
-            raise PyingotError(f"the built interpreter does not start:\n{probe.stderr}",
-                               log=self.log)
+            raise PyingotError(
+                f"the built interpreter does not start:\n{probe.stderr}", log=self.log
+            )
         facts: dict[str, object] = json.loads(probe.stdout)
         builtin = set(facts["builtin_module_names"])  # type: ignore[call-overload]
         expected = {n for n, (m, _) in modules.items() if m.mode == "static"}
@@ -394,7 +481,8 @@ class _Builder:
         if missing:
             raise PyingotError(
                 "modules missing from the built interpreter: " + ", ".join(missing),
-                hint="see the log for why they were not built", log=self.log,
+                hint="see the log for why they were not built",
+                log=self.log,
             )
         facts["glibc_max"] = _glibc_max_version(self.exe)
         return facts
@@ -407,8 +495,9 @@ class _Builder:
         shutil.copy2(src, dest)
         return rel
 
-    def _collect(self, modules: dict[str, tuple[SetupModule, bool]],
-                 facts: dict[str, object]) -> Distribution:
+    def _collect(
+        self, modules: dict[str, tuple[SetupModule, bool]], facts: dict[str, object]
+    ) -> Distribution:
         v = self._make_vars(["LIBRARY_OBJS", "MODOBJS", "LIBS", "SYSLIBS", "MODLIBS"])
         mod_objs = set(v["MODOBJS"].split())
         core_objs = [
@@ -418,9 +507,11 @@ class _Builder:
         ]
         inittab_source = self._copy(self.tree / "Modules/config.c", "build/core/Modules/config.c")
         inittab_object = self._copy(self.tree / "Modules/config.o", "build/core/Modules/config.o")
-        core_links = [Link(name=tok[2:], system=True)
-                      for tok in dict.fromkeys((v["LIBS"] + " " + v["SYSLIBS"]).split())
-                      if tok.startswith("-l")]
+        core_links = [
+            Link(name=tok[2:], system=True)
+            for tok in dict.fromkeys((v["LIBS"] + " " + v["SYSLIBS"]).split())
+            if tok.startswith("-l")
+        ]
         for lib, path in sorted(self.static_archives.items()):
             self._copy(path, f"build/lib/lib{lib}.a")
         licenses_dir = self.out / "licenses"
@@ -434,16 +525,22 @@ class _Builder:
         for name, (line, required) in sorted(modules.items()):
             if line.mode == "shared":
                 shared = f"{stdlib_rel}/lib-dynload/{name}{suffix}"
-                extensions[name] = (ExtensionModule(
-                    name=name, init_fn=f"PyInit_{name}", required=False,
-                    shared_lib=shared if (self.out / shared).exists() else None,
-                ),)
+                extensions[name] = (
+                    ExtensionModule(
+                        name=name,
+                        init_fn=f"PyInit_{name}",
+                        required=False,
+                        shared_lib=shared if (self.out / shared).exists() else None,
+                    ),
+                )
                 continue
-            objs = tuple(self._copy(self.tree / o, f"build/extensions/{name}/{o}")
-                         for o in line.objects)
+            objs = tuple(
+                self._copy(self.tree / o, f"build/extensions/{name}/{o}") for o in line.objects
+            )
             links = tuple(self.links.get(name, ()))
-            licenses: list[str] = list(MODULE_SOURCE_LICENSES.get(name, ())
-                                       if self.version.minor >= 12 else ())
+            licenses: list[str] = list(
+                MODULE_SOURCE_LICENSES.get(name, ()) if self.version.minor >= 12 else ()
+            )
             public_domain = False
             paths: list[str] = []
             for link in links:
@@ -456,16 +553,26 @@ class _Builder:
                     licenses.extend(x for x in lic if x not in licenses)
                 if link.name in license_files:
                     paths.append(license_files[link.name])
-            extensions[name] = (ExtensionModule(
-                name=name, init_fn=f"PyInit_{name}", objs=objs, links=links,
-                licenses=tuple(licenses), license_paths=tuple(dict.fromkeys(paths)),
-                license_public_domain=public_domain, required=required,
-            ),)
+            extensions[name] = (
+                ExtensionModule(
+                    name=name,
+                    init_fn=f"PyInit_{name}",
+                    objs=objs,
+                    links=links,
+                    licenses=tuple(licenses),
+                    license_paths=tuple(dict.fromkeys(paths)),
+                    license_public_domain=public_domain,
+                    required=required,
+                ),
+            )
 
         mm = self.version.major_minor
         paths_abs: dict[str, str] = facts["paths"]  # type: ignore[assignment]
-        python_paths = {k: str(Path(p).relative_to(self.out)) for k, p in paths_abs.items()
-                        if Path(p).is_relative_to(self.out)}
+        python_paths = {
+            k: str(Path(p).relative_to(self.out))
+            for k, p in paths_abs.items()
+            if Path(p).is_relative_to(self.out)
+        }
         tag = f"cp{self.version.major}{self.version.minor}"
         extra = {
             "python_major_minor_version": mm,
@@ -480,7 +587,8 @@ class _Builder:
             "python_suffixes": facts["suffixes"],
             "python_bytecode_magic_number": facts["magic"],
             "python_stdlib_platform_config": str(
-                (Path(stdlib_rel) / f"config-{mm}-x86_64-linux-gnu")),
+                Path(stdlib_rel) / f"config-{mm}-x86_64-linux-gnu"
+            ),
             "python_stdlib_test_packages": _test_packages(self.out / stdlib_rel),
             "python_symbol_visibility": "global-default",
             "python_extension_module_loading": ["builtin", "shared-library"],
@@ -519,8 +627,9 @@ class _Builder:
     def _license_files(self) -> dict[str, str]:
         """Static archive name -> its license text under licenses/."""
         out: dict[str, str] = {}
-        system = {lib: p for lib, p in self.static_archives.items()
-                  if not p.is_relative_to(self.tree)}
+        system = {
+            lib: p for lib, p in self.static_archives.items() if not p.is_relative_to(self.tree)
+        }
         owners = _debian_owners(list(system.values()))
         for lib, path in sorted(self.static_archives.items()):
             text_src: Path | None = None
@@ -538,6 +647,18 @@ class _Builder:
         return out
 
 
+def check_static_libraries() -> None:
+    """Fail before a long build if a static archive the recipe links is missing."""
+    missing = sorted(lib for lib in DEBIAN_PACKAGES if _find_static(lib) is None)
+    if missing:
+        packages = sorted({DEBIAN_PACKAGES[lib] for lib in missing})
+        raise PyingotError(
+            "static libraries missing: " + ", ".join(f"lib{lib}.a" for lib in missing),
+            hint="install the Debian packages that ship them: "
+            f"apt-get install {' '.join(packages)}",
+        )
+
+
 def _find_static(lib: str) -> Path | None:
     for d in LIB_DIRS:
         p = d / f"lib{lib}.a"
@@ -547,24 +668,29 @@ def _find_static(lib: str) -> Path | None:
 
 
 def _needed_sonames(binary: Path) -> list[str]:
-    done = subprocess.run(["readelf", "-d", str(binary)], capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        ["readelf", "-d", str(binary)], capture_output=True, text=True, check=False
+    )
     return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", done.stdout)
 
 
 def _glibc_max_version(binary: Path) -> str:
-    done = subprocess.run(["objdump", "-T", str(binary)], capture_output=True, text=True,
-                          check=False)
-    versions = {tuple(int(x) for x in m.split(".")) for m in
-                re.findall(r"GLIBC_(\d+(?:\.\d+)+)", done.stdout)}
+    done = subprocess.run(
+        ["objdump", "-T", str(binary)], capture_output=True, text=True, check=False
+    )
+    versions = {
+        tuple(int(x) for x in m.split("."))
+        for m in re.findall(r"GLIBC_(\d+(?:\.\d+)+)", done.stdout)
+    }
     return ".".join(map(str, max(versions))) if versions else "unknown"
 
 
 def _debian_owners(paths: list[Path]) -> dict[str, str]:
     if not paths:
         return {}
-    done = subprocess.run(["dpkg", "-S", *map(str, paths)], capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        ["dpkg", "-S", *map(str, paths)], capture_output=True, text=True, check=False
+    )
     owners = {}
     for line in done.stdout.splitlines():
         pkg, _, path = line.partition(": ")

@@ -17,11 +17,15 @@ def build(spec: str, *, jobs: int | None, quiet: bool) -> int:
 def list_() -> int:
     dists = store.cached()
     if not dists:
-        print("no cached distributions (build one: pyingot python build --source debian:python3.11)")
+        print(
+            "no cached distributions (build one: pyingot python build --source debian:python3.11)"
+        )
         return 0
     for d in dists:
-        print(f"{d.name}  CPython {d.python_version}  {d.target_triple}  "
-              f"{len(d.builtin_extensions())} built-in extension modules")
+        print(
+            f"{d.name}  CPython {d.python_version}  {d.target_triple}  "
+            f"{len(d.builtin_extensions())} built-in extension modules"
+        )
     return 0
 
 
@@ -37,15 +41,21 @@ def show(name: str, *, policy: str) -> int:
     print(f"build options:   {dist.build_options}")
     print(f"format version:  {dist.format_version}")
     print(f"licenses:        {', '.join(dist.licenses or ('unknown',))}")
-    print(f"extension modules ({len(dist.extensions)}; * = selected by '{policy}', "
-          "R = required to start):")
+    print(
+        f"extension modules ({len(dist.extensions)}; * = selected by '{policy}', "
+        "R = required to start):"
+    )
     for ext_name, variants in sorted(dist.extensions.items()):
         ext = variants[0]
         mark = "*" if ext_name in chosen else " "
         req = "R" if ext.required else " "
         kind = "built-in" if ext.is_static else "shared only"
-        libs = ", ".join(link.name + ("" if link.path_static else " (system)")
-                         for link in ext.links) or "-"
-        print(f"  {mark}{req} {ext_name:<24} {kind:<11} licenses: {ext.license_summary()}; "
-              f"links: {libs}")
+        libs = (
+            ", ".join(link.name + ("" if link.path_static else " (system)") for link in ext.links)
+            or "-"
+        )
+        print(
+            f"  {mark}{req} {ext_name:<24} {kind:<11} licenses: {ext.license_summary()}; "
+            f"links: {libs}"
+        )
     return 0

@@ -24,11 +24,21 @@ WRITE_VERSION = 8
 
 #: Keys of the top level the model interprets; every other key is kept in
 #: ``Distribution.extra`` and written back unchanged.
-_MODELLED = frozenset({
-    "version", "target_triple", "python_version", "python_tag", "python_exe",
-    "python_paths", "build_options", "optimizations", "build_info", "licenses",
-    "license_path",
-})
+_MODELLED = frozenset(
+    {
+        "version",
+        "target_triple",
+        "python_version",
+        "python_tag",
+        "python_exe",
+        "python_paths",
+        "build_options",
+        "optimizations",
+        "build_info",
+        "licenses",
+        "license_path",
+    }
+)
 
 _WORKING_ARCHIVES = (
     "PBS full archives built without LTO: the '-noopt-full' and '-pgo-full' "
@@ -70,8 +80,9 @@ class _Reader:
         return tuple(values)
 
     def child(self, key: str, *, required: bool = True) -> _Reader:
-        return _Reader(self.get(key, dict, required=required, default={}), self.file,
-                       f"{self.prefix}{key}.")
+        return _Reader(
+            self.get(key, dict, required=required, default={}), self.file, f"{self.prefix}{key}."
+        )
 
 
 def _parse_links(r: _Reader, key: str) -> tuple[Link, ...]:
@@ -80,13 +91,15 @@ def _parse_links(r: _Reader, key: str) -> tuple[Link, ...]:
         if not isinstance(entry, dict):
             raise r._fail(f"{key}[{i}]", "should be a map")
         e = _Reader(entry, r.file, f"{r.prefix}{key}[{i}].")
-        links.append(Link(
-            name=e.get("name", str),
-            path_static=e.get("path_static", str, required=False),
-            path_dynamic=e.get("path_dynamic", str, required=False),
-            system=e.get("system", bool, required=False, default=False),
-            framework=e.get("framework", bool, required=False, default=False),
-        ))
+        links.append(
+            Link(
+                name=e.get("name", str),
+                path_static=e.get("path_static", str, required=False),
+                path_dynamic=e.get("path_dynamic", str, required=False),
+                system=e.get("system", bool, required=False, default=False),
+                framework=e.get("framework", bool, required=False, default=False),
+            )
+        )
     return tuple(links)
 
 
@@ -116,7 +129,8 @@ def parse(data: Mapping[str, Any], root: Path, file: Path | None = None) -> Dist
     if version not in READ_VERSIONS:
         raise PyingotError(
             f"{file}: PYTHON.json format version {version} is not supported",
-            hint=f"pyingot reads versions {', '.join(map(str, READ_VERSIONS))}: use {_WORKING_ARCHIVES}",
+            hint=f"pyingot reads versions {', '.join(map(str, READ_VERSIONS))}: "
+            f"use {_WORKING_ARCHIVES}",
         )
     info = r.child("build_info")
     object_format = info.get("object_file_format", str, required=False, default="elf")
@@ -138,7 +152,8 @@ def parse(data: Mapping[str, Any], root: Path, file: Path | None = None) -> Dist
             raise r._fail(f"build_info.extensions.{name}", "should be a non-empty list")
         extensions[name] = tuple(
             _parse_extension(name, _Reader(v, file, f"build_info.extensions.{name}[{i}]."))
-            if isinstance(v, dict) else _bad_variant(r, name, i)
+            if isinstance(v, dict)
+            else _bad_variant(r, name, i)
             for i, v in enumerate(variants)
         )
     paths = r.get("python_paths", dict)
@@ -219,23 +234,25 @@ def render(dist: Distribution) -> dict[str, Any]:
     if dist.inittab_source:
         core["inittab_source"] = dist.inittab_source
     out: dict[str, Any] = dict(dist.extra)
-    out.update({
-        "version": str(WRITE_VERSION),
-        "target_triple": dist.target_triple,
-        "python_version": dist.python_version,
-        "python_tag": dist.python_tag,
-        "python_exe": dist.python_exe,
-        "python_paths": dict(dist.python_paths),
-        "build_options": dist.build_options,
-        "build_info": {
-            "core": core,
-            "extensions": {
-                name: [_render_extension(v) for v in variants]
-                for name, variants in sorted(dist.extensions.items())
+    out.update(
+        {
+            "version": str(WRITE_VERSION),
+            "target_triple": dist.target_triple,
+            "python_version": dist.python_version,
+            "python_tag": dist.python_tag,
+            "python_exe": dist.python_exe,
+            "python_paths": dict(dist.python_paths),
+            "build_options": dist.build_options,
+            "build_info": {
+                "core": core,
+                "extensions": {
+                    name: [_render_extension(v) for v in variants]
+                    for name, variants in sorted(dist.extensions.items())
+                },
+                "object_file_format": dist.object_file_format,
             },
-            "object_file_format": dist.object_file_format,
-        },
-    })
+        }
+    )
     if dist.licenses is not None:
         out["licenses"] = list(dist.licenses)
     if dist.license_path:
@@ -280,7 +297,8 @@ def load(location: Path) -> Distribution:
         return load_json(_unpack_zst(location) / "python")
     raise PyingotError(
         f"{location} is not a distribution archive",
-        hint="pyingot reads python-build-standalone '.tar.zst' full archives and unpacked directories",
+        hint="pyingot reads python-build-standalone '.tar.zst' full archives "
+        "and unpacked directories",
     )
 
 
@@ -308,7 +326,7 @@ def _unpack_zst(archive: Path) -> Path:
             raise PyingotError(
                 f"{archive} holds no python/PYTHON.json",
                 hint="it is not a python-build-standalone 'full' archive "
-                     "(the 'install_only' archives lack build artifacts)",
+                "(the 'install_only' archives lack build artifacts)",
             )
         cache.commit(tmp, final)
     return final

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-RECIPE_VERSION = 1
+RECIPE_VERSION = 3
 
 #: CPython minor versions the recipe knows (3.X). 3.12 follows the 3.13 path:
 #: both build their extensions from Modules/Setup.stdlib.
@@ -128,7 +128,6 @@ LIBRARY_LICENSES: dict[str, tuple[str, ...] | None] = {
     "expat": ("MIT",),
     # Libraries bundled in CPython's own source tree (see build.py for the prefix).
     "cpython_mpdec": ("BSD-2-Clause",),
-    "cpython_expat": ("MIT",),
     "cpython_Hacl_Hash_SHA2": ("MIT",),
 }
 
@@ -143,7 +142,6 @@ MODULE_SOURCE_LICENSES: dict[str, tuple[str, ...]] = {
 
 #: The license files, in CPython's source tree, of the libraries it bundles.
 BUNDLED_LICENSE_FILES: dict[str, str] = {
-    "cpython_expat": "Modules/expat/COPYING",
     "cpython_Hacl_Hash_SHA2": "Modules/_hacl/Hacl_Hash_SHA2.c",
 }
 
@@ -168,7 +166,9 @@ class ExtraModule:
 SETUP_311_EXTRAS: dict[str, ExtraModule] = {
     "readline": ExtraModule("", "-lreadline"),
     "_curses": ExtraModule("-DHAVE_NCURSESW=1 -I/usr/include/ncursesw", "-lncursesw"),
-    "_curses_panel": ExtraModule("-DHAVE_NCURSESW=1 -I/usr/include/ncursesw", "-lpanelw -lncursesw"),
+    "_curses_panel": ExtraModule(
+        "-DHAVE_NCURSESW=1 -I/usr/include/ncursesw", "-lpanelw -lncursesw"
+    ),
     "_dbm": ExtraModule("-DUSE_GDBM_COMPAT", "-lgdbm_compat"),
     "_ctypes": ExtraModule(
         "-DHAVE_FFI_PREP_CIF_VAR=1 -DHAVE_FFI_PREP_CLOSURE_LOC=1 -DHAVE_FFI_CLOSURE_ALLOC=1",
@@ -194,3 +194,8 @@ def is_test_module(name: str) -> bool:
     and are never linked into executables.
     """
     return name.startswith(("_test", "_xxtest", "xx")) or name == "_ctypes_test"
+
+
+def debian_build_packages() -> list[str]:
+    """Every Debian package a distribution build needs (scripts/setup-system installs them)."""
+    return sorted({*BUILD_TOOL_PACKAGES, *DEBIAN_PACKAGES.values()})

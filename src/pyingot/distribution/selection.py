@@ -54,7 +54,8 @@ class ExtensionSelection:
                 close = difflib.get_close_matches(name, list(dist.extensions), n=3)
                 raise PyingotError(
                     f"extension module '{name}' is not in distribution {dist.name}",
-                    hint=f"did you mean {' or '.join(close)}?" if close
+                    hint=f"did you mean {' or '.join(close)}?"
+                    if close
                     else "'pyingot python show' lists the modules",
                 )
         chosen: dict[str, ExtensionModule] = {}

@@ -64,16 +64,22 @@ def parse(text: str) -> list[SetupModule]:
                 sources.append(w)
             elif w.endswith(".o"):
                 objs.append(w)
-            elif w.endswith(".a") or w.startswith(("-l", "-L")) or re.fullmatch(
-                    r"\$\(\w+_LDFLAGS\)", w):
+            elif (
+                w.endswith(".a")
+                or w.startswith(("-l", "-L"))
+                or re.fullmatch(r"\$\(\w+_LDFLAGS\)", w)
+            ):
                 libs.append(w)
             elif w.startswith(("-", "$")) or "=" in w:
                 cflags.append(w)
             else:
                 names.append(w)
         if names:
-            modules.append(SetupModule(tuple(names), mode, tuple(sources), tuple(cflags),
-                                       tuple(libs), tuple(objs)))
+            modules.append(
+                SetupModule(
+                    tuple(names), mode, tuple(sources), tuple(cflags), tuple(libs), tuple(objs)
+                )
+            )
     return modules
 
 
@@ -106,6 +112,10 @@ def make_shared(text: str, wanted: Callable[[str], bool]) -> str:
             continue
         kept.append(line)
     if moved:
-        kept += ["", "# Moved by pyingot: built as shared libraries, never linked in.",
-                 "*shared*", *moved]
+        kept += [
+            "",
+            "# Moved by pyingot: built as shared libraries, never linked in.",
+            "*shared*",
+            *moved,
+        ]
     return "\n".join(kept) + "\n"

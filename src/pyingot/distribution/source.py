@@ -54,12 +54,13 @@ class ResolvedSource:
 def resolve(spec: str) -> ResolvedSource:
     """Turn a ``--source`` value into a local tarball or tree."""
     if spec.startswith(DEBIAN_PREFIX):
-        return _debian(spec[len(DEBIAN_PREFIX):])
+        return _debian(spec[len(DEBIAN_PREFIX) :])
     path = Path(spec).expanduser().absolute()
     if not path.exists():
         raise PyingotError(
             f"CPython source {spec} does not exist",
-            hint="pass a CPython source tarball or unpacked tree, or debian:python3.11 / debian:python3.13",
+            hint="pass a CPython source tarball or unpacked tree, "
+            "or debian:python3.11 / debian:python3.13",
         )
     if path.is_dir():
         return ResolvedSource(path, _tree_sha256(path), str(path))
@@ -108,8 +109,9 @@ def _debian(package: str) -> ResolvedSource:
         with cache.entry_lock(entry), cache.staging_dir(entry) as tmp:
             tarball = _orig_tarball(entry)
             if tarball is None:
-                done = _run(["apt-get", "source", "--download-only", f"{package}={version}"],
-                            cwd=tmp)
+                done = _run(
+                    ["apt-get", "source", "--download-only", f"{package}={version}"], cwd=tmp
+                )
                 if done.returncode != 0 or _orig_tarball(tmp) is None:
                     raise PyingotError(
                         f"apt-get could not download the source of {package} {version}:\n"
@@ -137,7 +139,7 @@ def _debian_source_version(package: str) -> str:
             f"Debian's apt sources on this machine have no source package {package}",
             hint=DEB_SRC_HINT,
         )
-    best = versions[0]
+    best: str = versions[0]
     for v in versions[1:]:
         newer = _run(["dpkg", "--compare-versions", v, "gt", best])
         if newer.returncode == 0:
@@ -193,8 +195,9 @@ def unpack(source: ResolvedSource, into: Path) -> Path:
                 hint="pass the top directory of a CPython source",
             )
         tree = into / source.path.name
-        shutil.copytree(source.path, tree, symlinks=True,
-                        ignore=shutil.ignore_patterns(".git", "__pycache__"))
+        shutil.copytree(
+            source.path, tree, symlinks=True, ignore=shutil.ignore_patterns(".git", "__pycache__")
+        )
         return tree
     try:
         with tarfile.open(source.path) as tar:

@@ -39,7 +39,6 @@ def find(name: str) -> Distribution:
             hint="build one with: pyingot python build --source debian:python3.11",
         )
     raise PyingotError(
-        f"'{name}' matches several cached distributions: "
-        + ", ".join(d.name for d in matches),
+        f"'{name}' matches several cached distributions: " + ", ".join(d.name for d in matches),
         hint="give more of the name",
     )
