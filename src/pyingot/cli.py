@@ -7,6 +7,7 @@ import platform
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 
 from pyingot import __version__
 from pyingot.errors import PyingotError
@@ -20,6 +21,14 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pyingot", description=__doc__)
     p.add_argument("--version", action="version", version=f"pyingot {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    i = sub.add_parser("init", help="add a starter [tool.pyingot] section to pyproject.toml")
+    i.add_argument(
+        "path",
+        nargs="?",
+        default=".",
+        help="the project directory or its pyproject.toml (default: the current directory)",
+    )
 
     py = sub.add_parser("python", help="build, list and inspect static CPython distributions")
     pysub = py.add_subparsers(dest="python_command", required=True, metavar="SUBCOMMAND")
@@ -71,6 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     from pyingot.distribution import commands
 
+    if args.command == "init":
+        from pyingot import config
+
+        print(config.init_project(Path(args.path)).summary())
+        return 0
     if args.command == "python":
         if args.python_command == "build":
             return commands.build(args.source, jobs=args.jobs, quiet=args.quiet)

@@ -273,7 +273,7 @@ class _Builder:
     def _setup_modules(self) -> dict[str, tuple[SetupModule, bool]]:
         """Every module makesetup will build: name -> (line, required)."""
         modules: dict[str, tuple[SetupModule, bool]] = {}
-        for name in self._setup_files()[:-1]:  # Modules/Setup is all comments
+        for name in self._setup_files():  # 3.11's Modules/Setup enables xxsubtype
             required = name.endswith("Setup.bootstrap")
             for m in setupfile.parse((self.tree / name).read_text()):
                 if m.mode == "disabled":

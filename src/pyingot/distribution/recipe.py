@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-RECIPE_VERSION = 3
+RECIPE_VERSION = 4
 
 #: CPython minor versions the recipe knows (3.X). 3.12 follows the 3.13 path:
 #: both build their extensions from Modules/Setup.stdlib.
