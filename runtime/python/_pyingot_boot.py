@@ -1,0 +1,165 @@
+"""Runs the entry point of a pyingot executable and turns its fate into an exit status.
+
+Embedded in every payload; imports only the standard library and the built-in
+``_pyingot`` module (never the build tool). The Rust runtime calls
+``main("kind:target")`` once the interpreter is up, or ``install()`` before
+running like ``python``.
+
+Exit statuses follow ``python``: ``SystemExit`` passes its code through (a
+non-integer code is printed to stderr and gives 1), an uncaught exception
+prints a traceback (with source lines, read from the payload) and gives 1,
+KeyboardInterrupt gives 130. When stdout is a closed pipe (``app | head``),
+the output is dropped silently and the status is 1, as the ``signal`` module's
+documentation recommends for Python programs.
+"""
+
+import sys
+
+import _pyingot
+
+_installed = False
+
+
+def install():
+    """Path hook for the payload's virtual package directories (used by pkgutil)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    sys.path_hooks.insert(0, _path_hook)
+    sys.path_importer_cache.clear()
+
+
+def _path_hook(path):
+    root = _pyingot.executable
+    if path == root or path.startswith(root + "/"):
+        return _PackageDirectory(path[len(root) + 1 :].replace("/", "."))
+    raise ImportError("not a path inside this executable")
+
+
+class _PackageDirectory:
+    """The path-entry finder of one package's virtual directory."""
+
+    def __init__(self, package):
+        self.package = package
+
+    def find_spec(self, fullname, target=None):
+        return _pyingot.find_spec(fullname, None, target)
+
+    def invalidate_caches(self):
+        pass
+
+    def iter_modules(self, prefix=""):
+        base = self.package + "." if self.package else ""
+        for name in _pyingot.names(_pyingot.MODULE, base):
+            rest = name[len(base) :]
+            if rest and "." not in rest and rest != "__main__":
+                yield prefix + rest, _pyingot.is_package(name)
+
+
+def main(target):
+    install()
+    kind, _, value = target.partition(":")
+    try:
+        if kind == "function":
+            _run_function(value)
+        elif kind == "module":
+            _run_module(value)
+        elif kind == "script":
+            _run_script(value)
+        else:
+            raise RuntimeError(f"pyingot: unknown entry point kind {kind!r}")
+        status = 0
+    except SystemExit as e:
+        status = _exit_status(e)
+    except KeyboardInterrupt as e:
+        _print_exception(e)
+        status = 130
+    except BrokenPipeError as e:
+        status = 1 if _stdout_closed() else _print_exception(e)
+    except BaseException as e:  # noqa: BLE001 - the top of the program
+        status = _print_exception(e)
+    return _flush(status)
+
+
+def _run_function(value):
+    import importlib
+
+    module_name, _, attrs = value.partition(":")
+    obj = importlib.import_module(module_name)
+    for attr in attrs.split("."):
+        obj = getattr(obj, attr)
+    sys.exit(obj())
+
+
+def _run_module(name):
+    import runpy
+
+    runpy._run_module_as_main(name, alter_argv=False)
+
+
+def _run_script(origin):
+    main = sys.modules["__main__"]
+    code = _pyingot.get_code("__main__")
+    main.__dict__.update(
+        __file__=f"{_pyingot.executable}/{origin}", __cached__=None, __loader__=_pyingot
+    )
+    exec(code, main.__dict__)
+
+
+def _exit_status(e):
+    code = e.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    try:
+        print(code, file=sys.stderr)
+    except Exception:  # noqa: BLE001, S110 - stderr itself is gone
+        pass
+    return 1
+
+
+def _print_exception(e):
+    try:
+        if sys.excepthook is sys.__excepthook__:
+            import traceback
+
+            traceback.print_exception(type(e), e, e.__traceback__)
+        else:
+            sys.excepthook(type(e), e, e.__traceback__)
+    except Exception:  # noqa: BLE001, S110 - stderr itself is gone
+        pass
+    return 1
+
+
+def _stdout_closed():
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _drop_stdout()
+        return True
+    return False
+
+
+def _drop_stdout():
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _flush(status):
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except BrokenPipeError:
+            if stream is sys.stdout:
+                _drop_stdout()
+                status = status or 1
+        except Exception:  # noqa: BLE001, S110 - nothing left to report to
+            pass
+    return status

@@ -1,0 +1,137 @@
+//! Configure and start CPython, run the entry point, and exit with its status.
+//!
+//! Configuration is isolated: no site, no user site, no PYTHON* environment
+//! variables, no module search path on disk. Start-up is two-phase: the core
+//! (with frozen importlib) comes up first, `_pyingot` is put on
+//! `sys.meta_path`, and only then does the main phase import `encodings` and
+//! the rest, so that every module comes from the payload.
+
+use std::ffi::{c_char, c_int, CString};
+use std::ptr::null_mut;
+
+use pyo3_ffi as ffi;
+
+use crate::importer;
+
+/// What the executable runs, from the payload's `entry` setting.
+pub enum Entry {
+    /// Behave like the `python` command (REPL, -c, -m, a script path).
+    Python,
+    /// `kind:target` handed to `_pyingot_boot.main` (function, module, script).
+    App(String),
+}
+
+unsafe fn check(status: ffi::PyStatus) {
+    if ffi::PyStatus_Exception(status) != 0 {
+        // Prints the error, exits with its code (1 for errors).
+        ffi::Py_ExitStatusException(status);
+    }
+}
+
+unsafe fn set_string(config: *mut ffi::PyConfig, field: *mut *mut libc::wchar_t, value: &str) {
+    let c = CString::new(value).unwrap_or_default();
+    check(ffi::PyConfig_SetBytesString(config, field, c.as_ptr()));
+}
+
+pub unsafe fn run(executable: &str, entry: Entry, argc: c_int, argv: *mut *mut c_char) -> c_int {
+    if ffi::PyImport_AppendInittab(c"_pyingot".as_ptr(), Some(importer::init_module)) != 0 {
+        eprintln!("pyingot: cannot register the importer module");
+        return 1;
+    }
+    let python_mode = matches!(entry, Entry::Python);
+
+    let mut pre = std::mem::zeroed::<ffi::PyPreConfig>();
+    ffi::PyPreConfig_InitPythonConfig(&mut pre);
+    // Locale: as python does (stdio encodings follow LC_CTYPE; the C locale is
+    // coerced to UTF-8), but the environment's PYTHON* variables are ignored.
+    pre.use_environment = 0;
+    pre.isolated = 1;
+    check(ffi::Py_PreInitialize(&pre));
+
+    let mut config = std::mem::zeroed::<ffi::PyConfig>();
+    ffi::PyConfig_InitPythonConfig(&mut config);
+    let cfg: *mut ffi::PyConfig = &mut config;
+    config.isolated = 1;
+    config.use_environment = 0;
+    config.user_site_directory = 0;
+    config.site_import = 0;
+    config.safe_path = 1;
+    config.write_bytecode = 0;
+    config.pathconfig_warnings = 0;
+    config.install_signal_handlers = 1;
+    // App mode: every argument belongs to the app (sys.argv == argv).
+    config.parse_argv = python_mode as c_int;
+    config._init_main = 0;
+    // Nothing on disk to search: the payload is the module path.
+    config.module_search_paths_set = 1;
+    check(ffi::PyConfig_SetBytesArgv(
+        cfg,
+        argc as ffi::Py_ssize_t,
+        argv as *mut *const c_char,
+    ));
+    set_string(cfg, &mut config.executable, executable);
+    set_string(cfg, &mut config.base_executable, executable);
+    // Fixed prefixes keep getpath from searching the disk for landmarks.
+    let dir = std::path::Path::new(executable)
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "/".into());
+    for field in [
+        &mut config.prefix as *mut _,
+        &mut config.base_prefix as *mut _,
+        &mut config.exec_prefix as *mut _,
+        &mut config.base_exec_prefix as *mut _,
+    ] {
+        set_string(cfg, field, &dir);
+    }
+    let status = ffi::Py_InitializeFromConfig(cfg);
+    ffi::PyConfig_Clear(cfg);
+    check(status);
+
+    if let Err(e) = importer::install() {
+        eprintln!("pyingot: {e}");
+        ffi::PyErr_Print();
+        return 1;
+    }
+    check(ffi::_Py_InitializeMain());
+    ffi::PySys_SetObject(c"frozen".as_ptr(), ffi::Py_True());
+
+    let boot = ffi::PyImport_ImportModule(c"_pyingot_boot".as_ptr());
+    if boot.is_null() {
+        eprintln!("pyingot: the runtime module _pyingot_boot is missing from the payload");
+        ffi::PyErr_Print();
+        return 1;
+    }
+    let rc = match entry {
+        Entry::Python => {
+            let r = ffi::PyObject_CallMethod(boot, c"install".as_ptr(), null_mut());
+            if r.is_null() {
+                ffi::PyErr_Print();
+                return 1;
+            }
+            ffi::Py_DecRef(r);
+            ffi::Py_DecRef(boot);
+            // Runs -c / -m / a script / the REPL as configured, then finalizes.
+            return ffi::Py_RunMain();
+        }
+        Entry::App(target) => {
+            let arg = CString::new(target).unwrap_or_default();
+            let r = ffi::PyObject_CallMethod(boot, c"main".as_ptr(), c"s".as_ptr(), arg.as_ptr());
+            ffi::Py_DecRef(boot);
+            if r.is_null() {
+                // _pyingot_boot.main handles everything; this is a runtime bug.
+                ffi::PyErr_Print();
+                1
+            } else {
+                let code = ffi::PyLong_AsLong(r) as c_int;
+                ffi::Py_DecRef(r);
+                code
+            }
+        }
+    };
+    if ffi::Py_FinalizeEx() < 0 {
+        // Flushing buffered output failed at exit (as python: 120).
+        return 120;
+    }
+    rc
+}

@@ -1,0 +1,402 @@
+"""The packed payload: every resource of an application in one blob, appended to the stub.
+
+The format is specified in ``docs/packed-format.md``; this module is its writer (and,
+for ``pyingot inspect``, a reader), and the Rust crate ``runtime/payload`` is the
+reader inside every executable. Every byte value of the format is named once here;
+``tests/test_packing.py`` holds these names, the Rust constants and the spec's tables
+to each other.
+
+Layout of an executable::
+
+    stub | zero padding to 16 | payload: header, index, names, data | trailer (32 bytes)
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import struct
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+from pyingot.errors import PyingotError
+
+FORMAT_VERSION: Final = 1
+# The magic's last byte is the format version (as PyOxidizer's b"pyembed\x03"), so a
+# reader tells "another version" from "not a payload at all".
+MAGIC: Final = b"pyingot" + bytes([FORMAT_VERSION])
+TRAILER_MAGIC: Final = b"PYINGOT\x00"
+# Blobs start on 8-byte boundaries within the payload, and the payload on a 16-byte
+# boundary within the file, so a reader of a mapped file may cast blobs in place.
+DATA_ALIGNMENT: Final = 8
+PAYLOAD_ALIGNMENT: Final = 16
+# Lengths and name offsets are u32 in the index: no single resource reaches 4 GiB.
+MAX_U32: Final = 0xFFFF_FFFF
+
+
+class Kind(enum.IntEnum):
+    """What an entry is; entries sort by kind first, so each kind is one range."""
+
+    META = 0
+    MODULE = 1
+    DATA = 2
+    METADATA = 3
+    EXTENSION = 4
+    SHARED_LIBRARY = 5
+
+
+class Flag(enum.IntFlag):
+    """Entry flags (a u8 bitfield)."""
+
+    IS_PACKAGE = 1
+    IS_NAMESPACE = 2
+    HAS_SOURCE = 4
+
+
+NO_FLAGS: Final = Flag(0)
+KNOWN_FLAGS: Final = Flag.IS_PACKAGE | Flag.IS_NAMESPACE | Flag.HAS_SOURCE
+
+_TYPE_NAMES: Final = {"B": "u8", "H": "u16", "I": "u32", "Q": "u64"}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One fixed-size field of a record: its name and its :mod:`struct` code."""
+
+    name: str
+    code: str
+
+    @property
+    def size(self) -> int:
+        return struct.calcsize("<" + self.code)
+
+    @property
+    def type(self) -> str:
+        """The type as the spec writes it: ``u32``, ``bytes[8]``."""
+        if self.code.endswith("s"):
+            return f"bytes[{self.size}]"
+        return _TYPE_NAMES[self.code]
+
+
+class Layout:
+    """A fixed-size little-endian record, its fields in order, without padding."""
+
+    def __init__(self, *fields: Field) -> None:
+        self.fields = fields
+        self.struct = struct.Struct("<" + "".join(f.code for f in fields))
+        self.size = self.struct.size
+
+    def offsets(self) -> list[tuple[str, int, int]]:
+        """``(name, offset, size)`` of every field."""
+        out, offset = [], 0
+        for f in self.fields:
+            out.append((f.name, offset, f.size))
+            offset += f.size
+        return out
+
+
+HEADER: Final = Layout(
+    Field("magic", "8s"),
+    Field("flags", "I"),
+    Field("entry_count", "I"),
+    Field("index_offset", "Q"),
+    Field("names_offset", "Q"),
+    Field("data_offset", "Q"),
+    Field("payload_len", "Q"),
+)
+ENTRY: Final = Layout(
+    Field("kind", "B"),
+    Field("flags", "B"),
+    Field("reserved", "H"),
+    Field("name_len", "I"),
+    Field("name_offset", "I"),
+    Field("primary_len", "I"),
+    Field("primary_offset", "Q"),
+    Field("secondary_len", "I"),
+    Field("reserved2", "I"),
+    Field("secondary_offset", "Q"),
+)
+TRAILER: Final = Layout(
+    Field("payload_offset", "Q"),
+    Field("payload_len", "Q"),
+    Field("crc32", "I"),
+    Field("reserved", "I"),
+    Field("trailer_magic", "8s"),
+)
+HEADER_SIZE: Final = HEADER.size
+ENTRY_SIZE: Final = ENTRY.size
+TRAILER_SIZE: Final = TRAILER.size
+
+
+@dataclass(frozen=True)
+class PayloadEntry:
+    """One resource: see the kinds table in the spec for what name and blobs hold."""
+
+    kind: Kind
+    name: str
+    primary: bytes = b""
+    secondary: bytes = b""
+    flags: Flag = NO_FLAGS
+
+    def describe(self) -> str:
+        return f"{Kind(self.kind).name} {self.name!r}"
+
+
+# --- writing -------------------------------------------------------------------------------
+
+_BUG_HINT: Final = "this is a bug in the stage that collected the resources; please report it"
+
+
+def _bad(entry: PayloadEntry, problem: str) -> PyingotError:
+    return PyingotError(f"payload entry {entry.describe()} {problem}", hint=_BUG_HINT)
+
+
+def _check_name(entry: PayloadEntry, kind: Kind) -> bytes:
+    name = entry.name
+    if not isinstance(name, str):
+        raise _bad(entry, f"has a name of type {type(name).__name__}, not str")
+    if not name:
+        raise PyingotError(f"a payload entry of kind {kind.name} has an empty name", hint=_BUG_HINT)
+    try:
+        encoded = name.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise _bad(entry, "has a name that cannot be encoded as UTF-8") from e
+    if "\x00" in name:
+        raise _bad(entry, "has a NUL character in its name")
+    if len(encoded) > MAX_U32:
+        raise _bad(entry, "has a name of 4 GiB or more")
+    if kind in (Kind.MODULE, Kind.EXTENSION):
+        if "/" in name or "\\" in name or "" in name.split("."):
+            raise _bad(entry, "is not a dotted module name (like 'package.module')")
+    elif kind in (Kind.DATA, Kind.METADATA):
+        parts = name.split("/")
+        if len(parts) < 2 or "\\" in name or any(p in ("", ".", "..") for p in parts):
+            raise _bad(
+                entry,
+                "is not a relative path of the form '<package>/<path>' with '/' separators",
+            )
+    elif kind is Kind.SHARED_LIBRARY and ("/" in name or "\\" in name or name in (".", "..")):
+        raise _bad(entry, "is not a plain file name")
+    return encoded
+
+
+def _check(entry: PayloadEntry) -> tuple[Kind, bytes, Flag]:
+    """Validate one entry; return its kind, encoded name and flags."""
+    try:
+        kind = Kind(entry.kind)
+    except ValueError as e:
+        raise PyingotError(
+            f"payload entry {entry.name!r} has unknown kind {entry.kind!r}", hint=_BUG_HINT
+        ) from e
+    name = _check_name(entry, kind)
+    flags = Flag(int(entry.flags))
+    # Integer arithmetic: ~ on an IntFlag keeps only the known bits.
+    if int(flags) & ~int(KNOWN_FLAGS):
+        raise _bad(entry, f"has unknown flags 0x{int(flags):02x}")
+    for label, blob in (("primary", entry.primary), ("secondary", entry.secondary)):
+        if not isinstance(blob, bytes):
+            raise _bad(entry, f"has a {label} blob of type {type(blob).__name__}, not bytes")
+        if len(blob) > MAX_U32:
+            raise _bad(entry, f"has a {label} blob of 4 GiB or more")
+
+    allowed = {
+        Kind.MODULE: KNOWN_FLAGS,
+        Kind.EXTENSION: Flag.IS_PACKAGE,
+    }.get(kind, NO_FLAGS)
+    if int(flags) & ~int(allowed):
+        names = ", ".join(f.name or "" for f in Flag if f in flags and f not in allowed)
+        raise _bad(entry, f"has the flag(s) {names}, which {kind.name} entries cannot have")
+    if Flag.IS_NAMESPACE in flags:
+        if Flag.IS_PACKAGE not in flags:
+            raise _bad(entry, "is a namespace package without the IS_PACKAGE flag")
+        if entry.primary or Flag.HAS_SOURCE in flags:
+            raise _bad(entry, "is a namespace package but has code or source")
+    elif kind is Kind.MODULE and not entry.primary:
+        raise _bad(entry, "has no code (only namespace packages may have none)")
+    if entry.secondary and Flag.HAS_SOURCE not in flags:
+        raise _bad(entry, "has a secondary blob but not the HAS_SOURCE flag")
+    if Flag.HAS_SOURCE in flags or kind is Kind.META:
+        blob = entry.secondary if Flag.HAS_SOURCE in flags else entry.primary
+        try:
+            blob.decode("utf-8")
+        except UnicodeDecodeError as e:
+            what = "source" if Flag.HAS_SOURCE in flags else "value"
+            raise _bad(
+                entry, f"has a {what} that is not UTF-8 ({e.reason} at byte {e.start})"
+            ) from e
+    return kind, name, flags
+
+
+def _align(n: int, alignment: int) -> int:
+    return -(-n // alignment) * alignment
+
+
+def write_payload(entries: Iterable[PayloadEntry]) -> bytes:
+    """Pack ``entries`` into a payload: sorted by (kind, name bytes), byte-for-byte reproducible.
+
+    Raises :class:`PyingotError` for duplicate (kind, name) pairs and invalid entries.
+    """
+    checked = sorted(((*_check(e), e) for e in entries), key=lambda t: (t[0], t[1]))
+    for (kind, name, _, first), (kind2, name2, _, _) in itertools.pairwise(checked):
+        if (kind, name) == (kind2, name2):
+            raise PyingotError(
+                f"the payload would hold {first.describe()} twice",
+                hint="two sources provide the same resource; exclude one of them",
+            )
+    if len(checked) > MAX_U32:
+        raise PyingotError("a payload cannot hold 2**32 entries or more")
+
+    names = bytearray()
+    data = bytearray()
+
+    def put(blob: bytes) -> int:
+        # Empty blobs point at offset 0, so their offsets do not depend on their neighbours.
+        if not blob:
+            return 0
+        data.extend(bytes(_align(len(data), DATA_ALIGNMENT) - len(data)))
+        offset = len(data)
+        data.extend(blob)
+        return offset
+
+    index = bytearray()
+    for kind, name, flags, entry in checked:
+        name_offset = len(names)
+        if name_offset > MAX_U32:
+            raise PyingotError("the names of a payload's entries add up to 4 GiB or more")
+        names.extend(name)
+        primary_offset = put(entry.primary)
+        secondary_offset = put(entry.secondary)
+        index.extend(
+            ENTRY.struct.pack(
+                int(kind),
+                int(flags),
+                0,
+                len(name),
+                name_offset,
+                len(entry.primary),
+                primary_offset,
+                len(entry.secondary),
+                0,
+                secondary_offset,
+            )
+        )
+
+    index_offset = HEADER_SIZE
+    names_offset = index_offset + len(index)
+    data_offset = _align(names_offset + len(names), DATA_ALIGNMENT)
+    payload_len = data_offset + len(data)
+    header = HEADER.struct.pack(
+        MAGIC, 0, len(checked), index_offset, names_offset, data_offset, payload_len
+    )
+    out = b"".join((header, index, names, bytes(data_offset - names_offset - len(names)), data))
+    assert len(out) == payload_len
+    return out
+
+
+def trailer(payload: bytes, payload_offset: int) -> bytes:
+    """The 32 bytes that end an executable whose payload starts at ``payload_offset``."""
+    return TRAILER.struct.pack(payload_offset, len(payload), zlib.crc32(payload), 0, TRAILER_MAGIC)
+
+
+def append(stub: bytes, payload: bytes) -> bytes:
+    """The executable: ``stub``, zero padding to 16 bytes, ``payload``, trailer."""
+    offset = _align(len(stub), PAYLOAD_ALIGNMENT)
+    return b"".join((stub, bytes(offset - len(stub)), payload, trailer(payload, offset)))
+
+
+# --- reading -------------------------------------------------------------------------------
+# The checks, their order and their messages are the Rust reader's (runtime/payload), so
+# `pyingot inspect` and a damaged executable report the same thing. The spec lists them.
+
+_DAMAGED_HINT: Final = (
+    "the file was changed or cut short after it was built; build or download it again"
+)
+
+
+def _damaged(problem: str) -> PyingotError:
+    return PyingotError(f"payload is damaged: {problem}", hint=_DAMAGED_HINT)
+
+
+def find_payload(executable: bytes) -> bytes:
+    """The payload inside an executable, located by its trailer and checked by its CRC-32."""
+    size = len(executable)
+    if size < TRAILER_SIZE or executable[-len(TRAILER_MAGIC) :] != TRAILER_MAGIC:
+        raise PyingotError(
+            "no payload found: the file is truncated or is not a pyingot executable",
+            hint="run this on a file that `pyingot build` made",
+        )
+    offset, length, expected, _reserved, _magic = TRAILER.struct.unpack_from(
+        executable, size - TRAILER_SIZE
+    )
+    if offset + length != size - TRAILER_SIZE:
+        raise _damaged(
+            f"the trailer does not match the file (payload of {length} bytes at offset "
+            f"{offset} in a file of {size} bytes)"
+        )
+    payload = executable[offset : offset + length]
+    computed = zlib.crc32(payload)
+    if computed != expected:
+        raise _damaged(f"checksum mismatch (expected {expected:08x}, computed {computed:08x})")
+    return payload
+
+
+def read_payload(data: bytes) -> list[PayloadEntry]:
+    """Every entry of a bare payload, in index order, after checking all of them."""
+    view = memoryview(data)
+    if len(view) < HEADER_SIZE:
+        raise _damaged(f"{len(view)} bytes is shorter than the {HEADER_SIZE}-byte header")
+    magic, flags, count, index_offset, names_offset, data_offset, payload_len = (
+        HEADER.struct.unpack_from(view)
+    )
+    if magic != MAGIC:
+        if magic[:-1] == MAGIC[:-1]:
+            raise PyingotError(
+                f"unsupported payload format version {magic[-1]}: "
+                f"this reader supports version {FORMAT_VERSION}",
+                hint="inspect it with the pyingot version that built it",
+            )
+        raise _damaged(f"bad magic (found {magic.hex()}, expected {MAGIC.hex()})")
+    if flags:
+        raise _damaged(f"unknown header flags 0x{flags:08x}")
+    if payload_len != len(view):
+        raise _damaged(f"the header says {payload_len} bytes but there are {len(view)}")
+    index_end = index_offset + count * ENTRY_SIZE
+    if not (index_offset >= HEADER_SIZE and index_end <= names_offset <= data_offset <= len(view)):
+        raise _damaged(
+            f"the sections are out of bounds (index of {count} entries at {index_offset}, "
+            f"names at {names_offset}, data at {data_offset}, payload of {payload_len} bytes)"
+        )
+    names = view[names_offset:data_offset]
+    blobs = view[data_offset:]
+
+    def blob(i: int, offset: int, length: int) -> bytes:
+        if offset + length > len(blobs):
+            raise _damaged(f"entry {i} points outside the data section")
+        return bytes(blobs[offset : offset + length])
+
+    entries: list[PayloadEntry] = []
+    previous: tuple[int, bytes] | None = None
+    for i in range(count):
+        (kind, eflags, _, name_len, name_offset, p_len, p_off, s_len, _, s_off) = (
+            ENTRY.struct.unpack_from(view, index_offset + i * ENTRY_SIZE)
+        )
+        if kind not in Kind._value2member_map_:
+            raise _damaged(f"entry {i} has unknown kind {kind}")
+        if eflags & ~int(KNOWN_FLAGS):
+            raise _damaged(f"entry {i} has unknown flags 0x{eflags:02x}")
+        if name_offset + name_len > len(names):
+            raise _damaged(f"entry {i} has its name outside the names section")
+        name = bytes(names[name_offset : name_offset + name_len])
+        try:
+            text = name.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _damaged(f"entry {i} has a name that is not UTF-8") from None
+        primary = blob(i, p_off, p_len)
+        secondary = blob(i, s_off, s_len)
+        if previous is not None and (kind, name) <= previous:
+            raise _damaged(f"entry {i} is out of order")
+        previous = (kind, name)
+        entries.append(PayloadEntry(Kind(kind), text, primary, secondary, Flag(eflags)))
+    return entries
