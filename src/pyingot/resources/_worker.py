@@ -1,0 +1,417 @@
+"""Parse and compile modules under the TARGET interpreter.
+
+Run as ``<python> -I -S _worker.py`` by ``compile.py``. The build tool's own
+Python may be older than the target (3.11's ``ast`` cannot parse 3.13 syntax, and
+bytecode is version-specific), so everything that reads Python source happens
+here. This file imports only the standard library, never pyingot, and keeps to
+syntax every supported target understands.
+
+Protocol: frames on stdin/stdout, each an 8-byte little-endian length and then
+``marshal.dumps(value, 4)`` of plain data (dict, list, str, bytes, int, bool,
+None), whose encoding is the same in every Python 3 version. One request, one
+response, until ``{"op": "exit"}`` or end of input:
+
+* ``{"op": "facts"}`` → the interpreter's version, bytecode magic, built-in and
+  frozen module names, extension suffixes.
+* ``{"op": "compile", "optimize": int, "items": [{"name", "origin", "source"}]}``
+  → ``{"results": [...]}``, one per item, in order: the imports the module makes
+  and ``marshal.dumps(code)``, or the syntax error.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.machinery
+import importlib.util
+import marshal
+import os
+import struct
+import sys
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+_HEADER = struct.Struct("<Q")
+_MARSHAL_VERSION = 4
+
+
+def _read(stream: Any) -> Any:
+    header = stream.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        return None
+    (size,) = _HEADER.unpack(header)
+    body = stream.read(size)
+    if len(body) != size:
+        raise EOFError("truncated request")
+    return marshal.loads(body)
+
+
+def _write(stream: Any, value: Any) -> None:
+    body = marshal.dumps(value, _MARSHAL_VERSION)
+    stream.write(_HEADER.pack(len(body)))
+    stream.write(body)
+    stream.flush()
+
+
+def facts() -> dict[str, Any]:
+    import _imp
+
+    frozen = getattr(_imp, "_frozen_module_names", None)
+    return {
+        "version": list(sys.version_info[:3]),
+        "magic": importlib.util.MAGIC_NUMBER,
+        "builtin_module_names": sorted(sys.builtin_module_names),
+        "frozen_module_names": sorted(frozen()) if frozen else [],
+        "extension_suffixes": list(importlib.machinery.EXTENSION_SUFFIXES),
+        "platform": sys.platform,
+    }
+
+
+def _literal_strings(node: ast.AST) -> list[str] | None:
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [
+            e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
+        ]
+    return None
+
+
+def _all_names(tree: ast.Module) -> list[str] | None:
+    """The literal strings assigned to or added to ``__all__`` at module level."""
+    names: list[str] | None = None
+    for stmt in tree.body:
+        targets: list[ast.expr] = []
+        if isinstance(stmt, ast.Assign):
+            targets = stmt.targets
+        elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+            targets = [stmt.target]
+        value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) else None
+        if not any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+            continue
+        if value is not None:
+            found = _literal_strings(value)
+            if found is not None:
+                names = (names or []) + found
+    return names
+
+
+def _dynamic_name(call: ast.Call) -> str | None:
+    """The literal module name of ``__import__("x")`` or ``import_module("x")``."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        fname = func.id
+    elif isinstance(func, ast.Attribute):
+        fname = func.attr
+    else:
+        return None
+    if fname not in ("__import__", "import_module") or not call.args:
+        return None
+    first = call.args[0]
+    if not (isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value):
+        return None
+    name: str = first.value
+    if fname == "__import__":
+        # __import__(name, globals, locals, fromlist, level): a relative import
+        # only with an explicit non-zero level, which static names rarely use.
+        level = call.args[4] if len(call.args) > 4 else None
+        for kw in call.keywords:
+            if kw.arg == "level":
+                level = kw.value
+        if isinstance(level, ast.Constant) and isinstance(level.value, int) and level.value > 0:
+            name = "." * level.value + name
+    return name
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    """``__name__ == "__main__"``, either way round."""
+    if not (
+        isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)
+    ):
+        return False
+    sides = (test.left, test.comparators[0])
+    return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
+        isinstance(s, ast.Constant) and s.value == "__main__" for s in sides
+    )
+
+
+_MAIN = "<main>"
+_MODULE = "<module>"
+
+
+def _regions(tree: ast.Module) -> list[tuple[str, ast.AST]]:
+    """Split a module into regions: the ``if __name__ == "__main__"`` bodies, each
+    top-level function, and the rest."""
+    regions: list[tuple[str, ast.AST]] = []
+    for stmt in tree.body:
+        if isinstance(stmt, ast.If) and _is_main_test(stmt.test):
+            regions.extend((_MAIN, s) for s in stmt.body)
+            regions.append((_MODULE, stmt.test))
+            regions.extend((_MODULE, s) for s in stmt.orelse)
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            regions.append((stmt.name, stmt))
+        else:
+            regions.append((_MODULE, stmt))
+    return regions
+
+
+def _main_only(regions: list[tuple[str, ast.AST]], public: list[str] | None) -> set[str]:
+    """Top-level functions only ever used by the ``__main__`` block.
+
+    Their code runs when the module is run as a script (pickle's ``_test()``
+    imports doctest, ast's ``main()`` argparse), not when it is imported. A
+    function is main-only when every reference to its name is in the main block
+    or in another main-only function, and it is private or a command-line
+    ``main``/``test`` (not in ``__all__``): other public functions are API that
+    importers may call.
+    """
+    candidates = {
+        name
+        for name, _ in regions
+        if name not in (_MAIN, _MODULE)
+        and ((name.startswith("_") and not name.startswith("__")) or name in ("main", "test"))
+        and name not in (public or ())
+    }
+    private = candidates
+    referenced_from: dict[str, set[str]] = {name: set() for name in private}
+    for region, node in regions:
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name) and sub.id in private and sub.id != region:
+                referenced_from[sub.id].add(region)
+    main_only: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, where in referenced_from.items():
+            if name not in main_only and where and all(r == _MAIN or r in main_only for r in where):
+                main_only.add(name)
+                changed = True
+    return main_only
+
+
+def analyze(tree: ast.Module) -> dict[str, Any]:
+    """What a module imports. Each import is ``[level, module, names, main_only]``:
+    ``main_only`` imports run only when the module is ``__main__``."""
+    imports: list[list[Any]] = []
+    dynamic: list[str] = []
+    features: set[str] = set()
+    aliases: list[str] = []
+    type_alias = getattr(ast, "TypeAlias", None)
+    public = _all_names(tree)
+    regions = _regions(tree)
+    main_only = _main_only(regions, public)
+    platform = _Platform(tree)
+    for region, top in regions:
+        is_main = region == _MAIN or region in main_only
+        for node in platform.walk(top):
+            if isinstance(node, ast.Import):
+                imports.extend([0, a.name, [], is_main] for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                names = [a.name for a in node.names]
+                imports.append([node.level or 0, node.module or "", names, is_main])
+            elif isinstance(node, ast.Call):
+                name = _dynamic_name(node)
+                if name is not None:
+                    dynamic.append(name)
+            elif isinstance(node, ast.Name) and node.id == "breakpoint":
+                features.add("breakpoint")
+            elif isinstance(node, ast.Assign):
+                aliases.extend(_sys_modules_keys(node))
+            if (type_alias is not None and isinstance(node, type_alias)) or getattr(
+                node, "type_params", None
+            ):
+                features.add("type-params")
+    return {
+        "imports": imports,
+        "dynamic": dynamic,
+        "features": sorted(features),
+        "all": public,
+        "aliases": sorted(set(aliases)),
+    }
+
+
+class _Platform:
+    """Evaluate platform tests (``sys.platform == "win32"``, ``os.name == "nt"``) for
+    the interpreter running this worker, so that code for other platforms is
+    skipped: asyncio's ``if sys.platform == "win32": from .windows_events import *``.
+    Anything else is unknown and both branches are walked.
+    """
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.values = {"platform": sys.platform, "name": os.name}
+        #: Module-level names bound to a known test (``_mswindows = sys.platform == "win32"``).
+        #: Only names bound once in the whole module: anything else may change.
+        self.known: dict[str, bool] = {}
+        stores: dict[str, int] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                stores[node.id] = stores.get(node.id, 0) + 1
+        for stmt in tree.body:
+            if (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+                and stores.get(stmt.targets[0].id) == 1
+            ):
+                value = self.evaluate(stmt.value)
+                if value is not None:
+                    self.known[stmt.targets[0].id] = value
+
+    def _attribute(self, node: ast.expr) -> str | None:
+        # sys.platform, _sys.platform, os.name, _os.name
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and (node.value.id.lstrip("_"), node.attr) in (("sys", "platform"), ("os", "name"))
+        ):
+            return self.values[node.attr]
+        return None
+
+    @staticmethod
+    def _strings(node: ast.expr) -> list[str] | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return [node.value]
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            found = [
+                e.value
+                for e in node.elts
+                if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            ]
+            return found if len(found) == len(node.elts) else None
+        return None
+
+    def evaluate(self, node: ast.expr) -> bool | None:
+        if isinstance(node, ast.Name):
+            return self.known.get(node.id)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            inner = self.evaluate(node.operand)
+            return None if inner is None else not inner
+        if isinstance(node, ast.BoolOp):
+            values = [self.evaluate(v) for v in node.values]
+            if isinstance(node.op, ast.And):
+                if False in values:
+                    return False
+                return True if all(v is True for v in values) else None
+            if True in values:
+                return True
+            return False if all(v is False for v in values) else None
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:
+            actual = self._attribute(node.left)
+            expected = self._strings(node.comparators[0])
+            if actual is None or expected is None:
+                return None
+            op = node.ops[0]
+            if isinstance(op, (ast.Eq, ast.NotEq)) and len(expected) == 1:
+                return (actual == expected[0]) == isinstance(op, ast.Eq)
+            if isinstance(op, (ast.In, ast.NotIn)) and isinstance(
+                node.comparators[0], (ast.Tuple, ast.List, ast.Set)
+            ):
+                return (actual in expected) == isinstance(op, ast.In)
+            return None
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "startswith"
+            and len(node.args) == 1
+            and not node.keywords
+        ):
+            actual = self._attribute(node.func.value)
+            prefixes = self._strings(node.args[0])
+            if actual is None or prefixes is None:
+                return None
+            return actual.startswith(tuple(prefixes))
+        return None
+
+    def walk(self, top: ast.AST) -> Iterator[ast.AST]:
+        """``ast.walk``, without the branches of ``if`` statements that cannot run here."""
+        todo = [top]
+        while todo:
+            node = todo.pop()
+            yield node
+            if isinstance(node, ast.If):
+                value = self.evaluate(node.test)
+                todo.append(node.test)
+                if value is not False:
+                    todo.extend(reversed(node.body))
+                if value is not True:
+                    todo.extend(reversed(node.orelse))
+                continue
+            todo.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def _sys_modules_keys(node: ast.Assign) -> list[str]:
+    """``sys.modules["a.b"] = ...`` makes ``a.b`` importable without a file (os.path)."""
+    keys = []
+    for target in node.targets:
+        if (
+            isinstance(target, ast.Subscript)
+            and isinstance(target.value, ast.Attribute)
+            and target.value.attr == "modules"
+            and isinstance(target.value.value, ast.Name)  # sys, or _sys in collections
+            and isinstance(target.slice, ast.Constant)
+            and isinstance(target.slice.value, str)
+        ):
+            keys.append(target.slice.value)
+    return keys
+
+
+def compile_one(item: dict[str, Any], optimize: int) -> dict[str, Any]:
+    origin = item["origin"]
+    try:
+        with warnings.catch_warnings():
+            # SyntaxWarnings (invalid escapes...) are the module author's business,
+            # and would be shown once per build in every application.
+            warnings.simplefilter("ignore")
+            tree = ast.parse(item["source"], origin)
+            # marshal flags every object referenced more than once, so the code
+            # must be the only holder of its constants when it is dumped: the
+            # analysis is copied out (a marshal round trip shares nothing but
+            # interned strings, which marshal always flags) and the tree dropped.
+            result: dict[str, Any] = marshal.loads(marshal.dumps(analyze(tree), _MARSHAL_VERSION))
+            code = compile(tree, origin, "exec", dont_inherit=True, optimize=optimize)
+            del tree
+    except SyntaxError as e:
+        return {
+            "error": {
+                "kind": type(e).__name__,
+                "message": str(e.msg),
+                "lineno": e.lineno or 0,
+                "offset": e.offset or 0,
+                "text": (e.text or "").rstrip("\n"),
+            }
+        }
+    except (ValueError, UnicodeDecodeError, RecursionError, MemoryError) as e:
+        # NUL bytes, undecodable source, nesting too deep for the parser
+        return {
+            "error": {
+                "kind": type(e).__name__,
+                "message": str(e),
+                "lineno": 0,
+                "offset": 0,
+                "text": "",
+            }
+        }
+    result["bytecode"] = marshal.dumps(code)
+    result["error"] = None
+    return result
+
+
+def main() -> int:
+    stdin = sys.stdin.buffer
+    stdout = sys.stdout.buffer
+    # Nothing but frames may reach stdout.
+    sys.stdout = sys.stderr
+    while True:
+        request = _read(stdin)
+        if request is None or request.get("op") == "exit":
+            return 0
+        op = request.get("op")
+        if op == "facts":
+            _write(stdout, facts())
+        elif op == "compile":
+            optimize = request["optimize"]
+            _write(stdout, {"results": [compile_one(i, optimize) for i in request["items"]]})
+        else:
+            raise ValueError(f"unknown request: {op!r}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

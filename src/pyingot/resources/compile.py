@@ -1,0 +1,324 @@
+"""Compile modules with the target interpreter, through ``_worker.py``.
+
+The build tool may run on an older Python than the target, and bytecode belongs
+to one CPython version, so source is parsed and compiled by the target
+interpreter itself: one worker process per build, fed batches of modules over
+a pipe (see the protocol in ``_worker.py``). The worker also reports each
+module's imports, which ``policy.py`` follows.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import marshal
+import os
+import struct
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from pyingot import cache
+from pyingot.errors import PyingotError
+
+WORKER = Path(__file__).with_name("_worker.py")
+
+_HEADER = struct.Struct("<Q")
+_MARSHAL_VERSION = 4
+
+
+@dataclass(frozen=True)
+class InterpreterFacts:
+    """What the build needs to know about the target interpreter."""
+
+    version: tuple[int, int, int]
+    magic: bytes
+    builtin_modules: frozenset[str]
+    #: Modules compiled into the interpreter as frozen code (``_frozen_importlib``, ``os``...).
+    frozen_modules: frozenset[str]
+    extension_suffixes: tuple[str, ...]
+    platform: str
+
+    @property
+    def major_minor(self) -> tuple[int, int]:
+        return self.version[0], self.version[1]
+
+
+@dataclass(frozen=True)
+class CompileRequest:
+    name: str
+    #: The code's filename: the path relative to its search root.
+    origin: str
+    source: bytes
+
+
+@dataclass(frozen=True)
+class ImportStatement:
+    """``import x`` is (0, "x", ()); ``from ..a import b`` is (2, "a", ("b",))."""
+
+    level: int
+    module: str
+    names: tuple[str, ...] = ()
+    #: Runs only when the module is ``__main__``: in its ``if __name__ ==
+    #: "__main__"`` block or a private function only that block uses.
+    main_only: bool = False
+
+
+@dataclass(frozen=True)
+class CompileFailure:
+    kind: str
+    message: str
+    lineno: int
+    offset: int
+    text: str
+
+    def describe(self, path: str) -> str:
+        where = f"{path}:{self.lineno}" if self.lineno else path
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class CompiledModule:
+    name: str
+    #: ``marshal.dumps(code)``; empty when ``error`` is set.
+    bytecode: bytes
+    imports: tuple[ImportStatement, ...]
+    #: Literal names given to ``__import__`` or ``importlib.import_module``.
+    dynamic_imports: tuple[str, ...]
+    #: Language features that make the interpreter import modules (see
+    #: ``dynamic.FEATURE_IMPORTS``).
+    features: frozenset[str]
+    #: The literal strings of the module's ``__all__``, if it has one.
+    all_names: tuple[str, ...] | None
+    #: Names the module puts in ``sys.modules`` itself (``os.path``).
+    aliases: tuple[str, ...] = ()
+    error: CompileFailure | None = None
+
+
+class Worker:
+    """A running ``_worker.py`` under the target interpreter; use it as a context manager."""
+
+    def __init__(self, interpreter: Path) -> None:
+        self.interpreter = interpreter
+        if not interpreter.is_file():
+            raise PyingotError(
+                f"target interpreter {interpreter} does not exist",
+                hint="rebuild the distribution: pyingot python build",
+            )
+        # Closed in close(); a file, not a pipe, so a chatty worker never blocks.
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
+        try:
+            self._proc = subprocess.Popen(
+                [str(interpreter), "-I", "-S", str(WORKER)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+            )
+        except OSError as e:
+            self._stderr.close()
+            raise PyingotError(
+                f"cannot run the target interpreter {interpreter} ({e.strerror or e})",
+                hint="rebuild the distribution: pyingot python build",
+            ) from e
+        self.facts = self._facts()
+
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        proc = self._proc
+        if proc.poll() is None:
+            try:
+                assert proc.stdin is not None
+                _send(proc.stdin, {"op": "exit"})
+                proc.stdin.close()
+                proc.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                proc.kill()
+                proc.wait()
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None and not stream.closed:
+                stream.close()
+        self._stderr.close()
+
+    def _call(self, request: dict[str, Any]) -> Any:
+        proc = self._proc
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            _send(proc.stdin, request)
+            response = _receive(proc.stdout)
+        except (OSError, EOFError, ValueError) as e:
+            response = None
+            cause: Exception | None = e
+        else:
+            cause = None
+        if response is None:
+            raise self._failed() from cause
+        return response
+
+    def _failed(self) -> PyingotError:
+        try:
+            status = self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            status = self._proc.wait()
+        self._stderr.seek(0)
+        tail = self._stderr.read().decode(errors="replace").strip().splitlines()[-15:]
+        return PyingotError(
+            f"the target interpreter {self.interpreter} failed while compiling modules "
+            f"(exit status {status})",
+            hint="\n".join(tail) if tail else "this is a bug in pyingot; please report it",
+        )
+
+    def _facts(self) -> InterpreterFacts:
+        f = self._call({"op": "facts"})
+        major, minor, micro = f["version"]
+        return InterpreterFacts(
+            version=(major, minor, micro),
+            magic=f["magic"],
+            builtin_modules=frozenset(f["builtin_module_names"]),
+            frozen_modules=frozenset(f["frozen_module_names"]),
+            extension_suffixes=tuple(f["extension_suffixes"]),
+            platform=f["platform"],
+        )
+
+    def compile(self, requests: Sequence[CompileRequest], *, optimize: int) -> list[CompiledModule]:
+        """Parse and compile each request; results in the same order.
+
+        Results are cached on disk by content (see :class:`CompileCache`), so a
+        rebuild after an edit compiles only the edited modules.
+        """
+        if not requests:
+            return []
+        store = CompileCache(self.facts, optimize)
+        results: list[dict[str, Any] | None] = [store.get(r) for r in requests]
+        todo = [i for i, res in enumerate(results) if res is None]
+        if todo:
+            items = [
+                {
+                    "name": requests[i].name,
+                    "origin": requests[i].origin,
+                    "source": requests[i].source,
+                }
+                for i in todo
+            ]
+            response = self._call({"op": "compile", "optimize": optimize, "items": items})
+            for i, res in zip(todo, response["results"], strict=True):
+                results[i] = res
+                if res.get("error") is None:
+                    store.put(requests[i], res)
+        return [
+            _compiled(r.name, res)
+            for r, res in zip(requests, results, strict=True)
+            if res is not None
+        ]
+
+
+class CompileCache:
+    """The worker's answers, stored by a hash of everything they depend on.
+
+    The key covers the target interpreter (version, bytecode magic, platform),
+    the worker's own source (its analysis), the optimization level, and the
+    module's name, origin and source bytes. Entries are written atomically
+    (temporary file + rename); a damaged entry is recomputed.
+    """
+
+    def __init__(self, facts: InterpreterFacts, optimize: int) -> None:
+        self.root = cache.cache_root() / "bytecode"
+        self.prefix = hashlib.sha256(
+            repr((facts.version, facts.magic, facts.platform, optimize)).encode() + _worker_digest()
+        ).digest()
+
+    def _path(self, r: CompileRequest) -> Path:
+        h = hashlib.sha256(self.prefix)
+        for part in (r.name.encode(), r.origin.encode(), r.source):
+            h.update(len(part).to_bytes(8, "little"))
+            h.update(part)
+        key = h.hexdigest()
+        return self.root / key[:2] / key
+
+    def get(self, r: CompileRequest) -> dict[str, Any] | None:
+        try:
+            value = marshal.loads(self._path(r).read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            return None
+        return value if isinstance(value, dict) else None
+
+    def put(self, r: CompileRequest, res: dict[str, Any]) -> None:
+        path = self._path(r)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".", dir=path.parent)
+            with os.fdopen(fd, "wb") as f:
+                f.write(marshal.dumps(res, _MARSHAL_VERSION))
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+
+@functools.cache
+def _worker_digest() -> bytes:
+    return hashlib.sha256(WORKER.read_bytes()).digest()
+
+
+def _compiled(name: str, res: dict[str, Any]) -> CompiledModule:
+    err = res.get("error")
+    if err is not None:
+        return CompiledModule(
+            name=name,
+            bytecode=b"",
+            imports=(),
+            dynamic_imports=(),
+            features=frozenset(),
+            all_names=None,
+            error=CompileFailure(
+                kind=err["kind"],
+                message=err["message"],
+                lineno=err["lineno"],
+                offset=err["offset"],
+                text=err["text"],
+            ),
+        )
+    all_names = res["all"]
+    return CompiledModule(
+        name=name,
+        bytecode=res["bytecode"],
+        imports=tuple(
+            ImportStatement(lvl, mod, tuple(names), main)
+            for lvl, mod, names, main in res["imports"]
+        ),
+        dynamic_imports=tuple(res["dynamic"]),
+        features=frozenset(res["features"]),
+        all_names=None if all_names is None else tuple(all_names),
+        aliases=tuple(res["aliases"]),
+    )
+
+
+def _send(stream: IO[bytes], value: Any) -> None:
+    body = marshal.dumps(value, _MARSHAL_VERSION)
+    stream.write(_HEADER.pack(len(body)))
+    stream.write(body)
+    stream.flush()
+
+
+def _receive(stream: IO[bytes]) -> Any:
+    header = stream.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        return None
+    (size,) = _HEADER.unpack(header)
+    body = stream.read(size)
+    if len(body) != size:
+        return None
+    return marshal.loads(body)

@@ -1,0 +1,249 @@
+"""Find modules and package data on disk, the way CPython's path finder would.
+
+A :class:`ModuleFinder` searches an ordered list of roots (the application's
+paths, then the standard library) and answers "which file is module X?" with
+the same precedence as ``importlib.machinery.PathFinder``: in each directory a
+package (``x/__init__.py``) before a module file (``x.py``); the first root that
+has either wins; directories without ``__init__.py`` met on the way are portions
+of a namespace package, used only when no root has a regular module. This file
+decides nothing about what goes into an executable.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Never a package, never data.
+_CACHE_DIR = "__pycache__"
+
+#: Files that are never package data: compiled forms of modules.
+_COMPILED_SUFFIXES = (".pyc", ".pyo", ".so", ".pyd", ".dylib")
+
+
+@dataclass(frozen=True)
+class SearchRoot:
+    path: Path
+    is_stdlib: bool = False
+
+
+class ModuleKind(enum.Enum):
+    SOURCE = "source"
+    PACKAGE = "package"
+    NAMESPACE = "namespace"
+    EXTENSION = "extension"
+
+
+@dataclass(frozen=True)
+class ModuleFile:
+    """Where one module lives on disk."""
+
+    name: str
+    kind: ModuleKind
+    #: The source (or extension) file; ``None`` for a namespace package.
+    path: Path | None
+    #: The root it was found under (for a namespace package, its first portion's).
+    root: SearchRoot
+    #: A package's directories (its ``__path__``): one for a regular package,
+    #: every portion for a namespace package; empty for a plain module.
+    locations: tuple[tuple[Path, SearchRoot], ...] = ()
+
+    @property
+    def is_package(self) -> bool:
+        return self.kind in (ModuleKind.PACKAGE, ModuleKind.NAMESPACE)
+
+    @property
+    def is_namespace(self) -> bool:
+        return self.kind is ModuleKind.NAMESPACE
+
+    @property
+    def origin(self) -> str:
+        """The path relative to its root, "/"-separated."""
+        target = self.path if self.path is not None else self.locations[0][0]
+        return target.relative_to(self.root.path).as_posix()
+
+
+class ModuleFinder:
+    """Resolve module names against ``roots`` in order; results are cached."""
+
+    def __init__(
+        self, roots: Sequence[SearchRoot], extension_suffixes: Sequence[str] = (".so",)
+    ) -> None:
+        self.roots = tuple(roots)
+        # Longest first, as CPython lists them (".cpython-311-x86_64-linux-gnu.so" before ".so").
+        self.extension_suffixes = tuple(extension_suffixes)
+        self._cache: dict[str, ModuleFile | None] = {}
+        self._listings: dict[Path, frozenset[str]] = {}
+
+    def _entries(self, directory: Path) -> frozenset[str]:
+        entries = self._listings.get(directory)
+        if entries is None:
+            try:
+                entries = frozenset(os.listdir(directory))
+            except OSError:
+                entries = frozenset()
+            self._listings[directory] = entries
+        return entries
+
+    def _search_dirs(self, name: str) -> tuple[tuple[Path, SearchRoot], ...] | None:
+        parent, _, _ = name.rpartition(".")
+        if not parent:
+            return tuple((r.path, r) for r in self.roots)
+        package = self.find(parent)
+        if package is None or not package.is_package:
+            return None
+        return package.locations
+
+    def find(self, name: str) -> ModuleFile | None:
+        """The module ``name`` as the import system would find it on these roots."""
+        if name in self._cache:
+            return self._cache[name]
+        found = self._find(name)
+        self._cache[name] = found
+        return found
+
+    def _find(self, name: str) -> ModuleFile | None:
+        tail = name.rpartition(".")[2]
+        # Module files need not be identifiers (sysconfig imports
+        # "_sysconfigdata__linux_x86_64-linux-gnu" by name); directories must
+        # be, which keeps site-packages and config-3.X-* out of the standard library.
+        if not tail or tail == _CACHE_DIR:
+            return None
+        dirs = self._search_dirs(name)
+        if dirs is None:
+            return None
+        portions: list[tuple[Path, SearchRoot]] = []
+        for directory, root in dirs:
+            entries = self._entries(directory)
+            if tail.isidentifier() and tail in entries and (directory / tail).is_dir():
+                package_dir = directory / tail
+                for suffix in (*self.extension_suffixes, ".py"):
+                    if "__init__" + suffix in self._entries(package_dir):
+                        kind = ModuleKind.PACKAGE if suffix == ".py" else ModuleKind.EXTENSION
+                        return ModuleFile(
+                            name,
+                            kind,
+                            package_dir / ("__init__" + suffix),
+                            root,
+                            ((package_dir, root),),
+                        )
+                portions.append((package_dir, root))
+            for suffix in (*self.extension_suffixes, ".py"):
+                if tail + suffix in entries and (directory / (tail + suffix)).is_file():
+                    kind = ModuleKind.SOURCE if suffix == ".py" else ModuleKind.EXTENSION
+                    return ModuleFile(name, kind, directory / (tail + suffix), root)
+        if portions:
+            return ModuleFile(name, ModuleKind.NAMESPACE, None, portions[0][1], tuple(portions))
+        return None
+
+    def children(self, package: str | None) -> list[str]:
+        """Names of the modules directly inside ``package`` (top-level ones for ``None``).
+
+        Directories without ``__init__.py`` count only if they hold modules, at
+        any depth: a directory of data files is not a namespace package here.
+        """
+        if package is None:
+            dirs: tuple[tuple[Path, SearchRoot], ...] = tuple((r.path, r) for r in self.roots)
+            prefix = ""
+        else:
+            found = self.find(package)
+            if found is None or not found.is_package:
+                return []
+            dirs = found.locations
+            prefix = package + "."
+        names: set[str] = set()
+        for directory, _ in dirs:
+            for entry in self._entries(directory):
+                stem = self._module_stem(entry)
+                if stem is not None and stem != "__init__":
+                    names.add(stem)
+                elif (
+                    entry.isidentifier()
+                    and entry != _CACHE_DIR
+                    and (directory / entry).is_dir()
+                    and self._holds_modules(directory / entry)
+                ):
+                    names.add(entry)
+        # A name is a child only if it resolves here (an earlier root may shadow it).
+        return sorted(n for n in (prefix + s for s in names) if self.find(n) is not None)
+
+    def walk(
+        self, package: str | None = None, *, skip: Callable[[str], bool] | None = None
+    ) -> Iterator[str]:
+        """``package`` (if given) and every module below it, sorted, depth first.
+
+        Modules for which ``skip`` is true are left out, with everything below them.
+        """
+        if package is not None:
+            if self.find(package) is None or (skip is not None and skip(package)):
+                return
+            yield package
+        for child in self.children(package):
+            found = self.find(child)
+            if found is not None and found.is_package:
+                yield from self.walk(child, skip=skip)
+            elif skip is None or not skip(child):
+                yield child
+
+    def _module_stem(self, entry: str) -> str | None:
+        for suffix in (*self.extension_suffixes, ".py"):
+            if entry.endswith(suffix):
+                stem = entry[: -len(suffix)]
+                return stem if stem and "." not in stem else None
+        return None
+
+    def _holds_modules(self, directory: Path) -> bool:
+        for entry in self._entries(directory):
+            if self._module_stem(entry) is not None:
+                return True
+            if (
+                entry.isidentifier()
+                and entry != _CACHE_DIR
+                and (directory / entry).is_dir()
+                and self._holds_modules(directory / entry)
+            ):
+                return True
+        return False
+
+    def package_data(self, package: ModuleFile) -> Iterator[tuple[str, Path]]:
+        """The data files of ``package``: ``(relative "/" path, file)``, sorted.
+
+        Everything under the package's directories except: ``__pycache__``;
+        subdirectories with an ``__init__`` file (other packages, with their own
+        data); compiled files (``.pyc``, extension modules); and the package's
+        own modules (the ``.py`` files directly in its directory). ``.py`` files
+        deeper down, in directories that are not packages, are data: templates
+        and examples are shipped as they are (``policy`` drops those that are
+        also collected as modules of a namespace package).
+        """
+        seen: set[str] = set()
+        for directory, _ in package.locations:
+            for rel, path in self._data_under(directory, top=True):
+                # A namespace package's earlier portion shadows a later one.
+                if rel not in seen:
+                    seen.add(rel)
+                    yield rel, path
+
+    def _data_under(
+        self, directory: Path, *, top: bool, prefix: str = ""
+    ) -> Iterator[tuple[str, Path]]:
+        for entry in sorted(self._entries(directory)):
+            path = directory / entry
+            if entry == _CACHE_DIR:
+                continue
+            if path.is_dir():
+                sub = self._entries(path)
+                if any("__init__" + s in sub for s in (*self.extension_suffixes, ".py")):
+                    continue
+                yield from self._data_under(path, top=False, prefix=f"{prefix}{entry}/")
+                continue
+            if not path.is_file():
+                continue
+            if entry.endswith(_COMPILED_SUFFIXES) or entry.endswith(self.extension_suffixes):
+                continue
+            if top and self._module_stem(entry) is not None:
+                continue
+            yield prefix + entry, path

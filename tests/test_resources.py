@@ -1,0 +1,767 @@
+"""Finding, choosing and compiling modules (src/pyingot/resources/).
+
+Unit tests run the worker under the Python running the tests, against a small
+fake standard library, so that they take milliseconds. The slow tests use the
+real static distributions: what they check (every module a real program loads
+is collected) cannot be faked.
+"""
+
+from __future__ import annotations
+
+import ast
+import dis
+import fnmatch
+import marshal
+import os
+import subprocess
+import sys
+import sysconfig
+import textwrap
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pyingot.distribution.model import Distribution
+from pyingot.errors import PyingotError
+from pyingot.resources import ResourceSet, SkipReason, collect, dynamic
+from pyingot.resources.compile import CompileRequest, Worker
+from pyingot.resources.scan import ModuleFinder, ModuleKind, SearchRoot
+from tests.distributions import distribution
+
+HOST = Path(sys.executable)
+HOST_STDLIB = Path(sysconfig.get_paths()["stdlib"])
+FIXTURES = Path(__file__).parent / "fixtures" / "apps"
+
+
+def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content))
+    return root
+
+
+@pytest.fixture
+def fake_stdlib(tmp_path: Path) -> Path:
+    """A few stdlib-like modules; the interpreter's own imports are then 'not found'."""
+    return write_tree(
+        tmp_path / "stdlib",
+        {
+            "os.py": "import sys\nsys.modules['os.path'] = sys\n",
+            "json/__init__.py": "from .decoder import JSONDecoder\n",
+            "json/decoder.py": "import re\n",
+            "json/tool.py": "import json\n",
+            "re.py": "import enum\n",
+            "enum.py": "",
+            "doctest.py": "import unittest\n",
+            "unittest/__init__.py": "",
+            "email/__init__.py": "",
+            "email/mime/__init__.py": "",
+            "email/mime/text.py": "from email import charset\n",
+            "email/charset.py": "",
+            "email/architecture.rst": "docs\n",
+            "test/__init__.py": "",
+            "test/support.py": "import doctest\n",
+            "site-packages/thirdparty.py": "",
+            "__pycache__/os.cpython-311.pyc": b"\0",
+        },
+    )
+
+
+def run_collect(
+    stdlib_dir: Path, app: Path | Sequence[Path], entry: str | None = "main", **kw: Any
+) -> ResourceSet:
+    apps = [app] if isinstance(app, Path) else list(app)
+    return collect(
+        interpreter=HOST,
+        stdlib_dir=stdlib_dir,
+        app_paths=apps,
+        entry_module=entry,
+        entry_script=kw.pop("entry_script", None),
+        **kw,
+    )
+
+
+def skipped(rs: ResourceSet) -> dict[str, SkipReason]:
+    return {s.name: s.reason for s in rs.skipped}
+
+
+# -- scanning --------------------------------------------------------------------
+
+
+def test_finder_follows_the_path_finders_precedence(tmp_path: Path) -> None:
+    first = write_tree(
+        tmp_path / "a",
+        {
+            "pkg/__init__.py": "",
+            "pkg.py": "",  # a package beats a module in the same directory
+            "ns/one.py": "",
+            "mod.py": "",
+            "late/x.py": "",  # a namespace portion here...
+        },
+    )
+    second = write_tree(
+        tmp_path / "b",
+        {
+            "mod.py": "",  # shadowed by the first root
+            "ns/two.py": "",
+            "late/__init__.py": "",  # ...loses to a regular package in a later root
+        },
+    )
+    finder = ModuleFinder([SearchRoot(first), SearchRoot(second, is_stdlib=True)])
+    pkg = finder.find("pkg")
+    assert pkg is not None and pkg.kind is ModuleKind.PACKAGE and pkg.origin == "pkg/__init__.py"
+    mod = finder.find("mod")
+    assert mod is not None and mod.root.path == first
+    ns = finder.find("ns")
+    assert ns is not None and ns.is_namespace and ns.origin == "ns"
+    assert [d for d, _ in ns.locations] == [first / "ns", second / "ns"]
+    two = finder.find("ns.two")
+    assert two is not None and two.root.is_stdlib and two.origin == "ns/two.py"
+    late = finder.find("late")
+    assert late is not None and late.kind is ModuleKind.PACKAGE and late.root.path == second
+    assert finder.find("late.x") is None
+    assert finder.find("missing") is None
+    assert finder.find("mod.sub") is None  # mod is not a package
+    assert finder.children(None) == ["late", "mod", "ns", "pkg"]
+
+
+def test_finder_walk_skips_caches_data_dirs_and_non_identifiers(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/a.py": "",
+            "pkg/data/x.json": "{}",  # no modules: not a namespace package
+            "pkg/deep/er/m.py": "",  # namespace packages, two levels
+            "pkg/__pycache__/a.cpython-311.pyc": b"",
+            "pkg/not-a-module.py": "",
+            "site-packages/foo.py": "",
+            "config-3.11-x86_64-linux-gnu/bar.py": "",
+        },
+    )
+    finder = ModuleFinder([SearchRoot(root)])
+    # A module file's name need not be an identifier (__import__ accepts it).
+    assert list(finder.walk()) == [
+        "pkg",
+        "pkg.a",
+        "pkg.deep",
+        "pkg.deep.er",
+        "pkg.deep.er.m",
+        "pkg.not-a-module",
+    ]
+    assert list(finder.walk(skip=lambda n: n == "pkg.deep")) == ["pkg", "pkg.a", "pkg.not-a-module"]
+
+
+# -- reachability -----------------------------------------------------------------
+
+
+def test_reachability_follows_every_kind_of_import(tmp_path: Path, fake_stdlib: Path) -> None:
+    app = write_tree(
+        tmp_path / "src",
+        {
+            "main.py": """
+                import pkg.sub.leaf
+                from pkg import helper, CONSTANT
+                from pkg.star import *
+                import importlib
+                def later():
+                    import json
+                    try:
+                        import optional_thing
+                    except ImportError:
+                        pass
+                    importlib.import_module("pkg.plugin")
+                from typing import TYPE_CHECKING
+                if TYPE_CHECKING:
+                    import email.mime.text
+            """,
+            "pkg/__init__.py": "CONSTANT = 1\n",
+            "pkg/helper.py": "from . import sibling\nfrom .sub import leaf as _leaf\n",
+            "pkg/sibling.py": "",
+            "pkg/sub/__init__.py": "from .. import relative_up\n",
+            "pkg/sub/leaf.py": "from ..sibling import *\n",
+            "pkg/relative_up.py": "",
+            "pkg/star/__init__.py": "__all__ = ['starred', 'name']\nname = 1\n",
+            "pkg/star/starred.py": "",
+            "pkg/star/not_starred.py": "",
+            "pkg/plugin.py": "",
+            "pkg/unused.py": "import doctest\n",
+        },
+    )
+    rs = run_collect(fake_stdlib, app)
+    app_modules = {n for n, m in rs.modules.items() if not m.is_stdlib}
+    assert app_modules == {
+        "main",
+        "pkg",
+        "pkg.helper",
+        "pkg.sibling",
+        "pkg.sub",
+        "pkg.sub.leaf",
+        "pkg.relative_up",
+        "pkg.star",
+        "pkg.star.starred",
+        "pkg.plugin",
+    }
+    stdlib_modules = {n for n, m in rs.modules.items() if m.is_stdlib}
+    assert {"json", "json.decoder", "re", "enum", "email", "email.mime", "email.mime.text"} <= (
+        stdlib_modules
+    )
+    assert "email.charset" in stdlib_modules  # "from email import charset" is a module
+    assert "doctest" not in stdlib_modules
+    reasons = skipped(rs)
+    assert reasons["optional_thing"] is SkipReason.NOT_FOUND
+    assert "pkg.CONSTANT" not in reasons and "pkg.star.name" not in reasons
+    first = next(s for s in rs.skipped if s.name == "optional_thing")
+    assert first.importer == "main"
+    assert "importlib" in rs.builtins or "importlib" in reasons
+
+
+def test_namespace_packages_across_roots(tmp_path: Path, fake_stdlib: Path) -> None:
+    one = write_tree(tmp_path / "one", {"main.py": "import ns.a, ns.b\n", "ns/a.py": ""})
+    two = write_tree(tmp_path / "two", {"ns/b.py": "", "ns/data.txt": "two"})
+    rs = run_collect(fake_stdlib, [one, two])
+    ns = rs.modules["ns"]
+    assert ns.is_package and ns.is_namespace and ns.bytecode == b"" and ns.source is None
+    assert ns.origin == "ns"
+    assert rs.modules["ns.b"].origin == "ns/b.py"
+    assert [(d.package, d.path, d.data) for d in rs.data] == [("ns", "data.txt", b"two")]
+
+
+def test_main_block_imports_are_followed_only_for_the_entry(
+    tmp_path: Path, fake_stdlib: Path
+) -> None:
+    app = write_tree(
+        tmp_path / "src",
+        {
+            "main.py": """
+                import lib
+                def _selftest():
+                    import json
+                if __name__ == "__main__":
+                    _selftest()
+            """,
+            "lib.py": """
+                def _test():
+                    import doctest
+                def _helper():
+                    import re
+                def main():
+                    _test()
+                def public():
+                    _helper()
+                if __name__ == "__main__":
+                    main()
+                    import unittest
+            """,
+        },
+    )
+    rs = run_collect(fake_stdlib, app)
+    assert "json" in rs.modules  # the entry's own main block runs
+    assert "re" in rs.modules  # _helper is used by public API
+    assert "doctest" not in rs.modules and "unittest" not in rs.modules
+
+
+def test_code_for_other_platforms_is_not_followed(tmp_path: Path, fake_stdlib: Path) -> None:
+    app = write_tree(
+        tmp_path / "src",
+        {
+            "main.py": """
+                import sys, os
+                _mswindows = sys.platform == "win32"
+                if sys.platform == "win32":
+                    import winonly
+                elif sys.platform.startswith(("linux", "freebsd")):
+                    import posixonly
+                if _mswindows:
+                    import winonly2
+                else:
+                    import posixonly2
+                if os.name == "nt" or sys.platform in ("cygwin",):
+                    import winonly3
+                if some_flag():
+                    import unknown_either_way
+                _later = sys.platform == "win32"
+                _later = True
+                if _later:
+                    import rebound_flag
+            """,
+            "posixonly.py": "",
+            "posixonly2.py": "",
+            "winonly.py": "",
+            "winonly2.py": "",
+            "winonly3.py": "",
+        },
+    )
+    rs = run_collect(fake_stdlib, app)
+    assert {"posixonly", "posixonly2"} <= set(rs.modules)
+    assert not {"winonly", "winonly2", "winonly3"} & set(rs.modules)
+    assert skipped(rs)["unknown_either_way"] is SkipReason.NOT_FOUND
+    assert skipped(rs)["rebound_flag"] is SkipReason.NOT_FOUND
+
+
+def test_sys_modules_aliases_are_not_reported_missing(tmp_path: Path, fake_stdlib: Path) -> None:
+    app = write_tree(tmp_path / "src", {"main.py": "import os.path\n"})
+    rs = run_collect(fake_stdlib, app)
+    assert "os" in rs.modules and "os.path" not in skipped(rs)
+
+
+def test_include_and_exclude_patterns(tmp_path: Path, fake_stdlib: Path) -> None:
+    app = write_tree(
+        tmp_path / "src", {"main.py": "import json.decoder\nfrom json import loads\nimport email\n"}
+    )
+    rs = run_collect(fake_stdlib, app, include=["email.mime.*"], exclude=["json"])
+    assert {"email.mime", "email.mime.text", "email.charset"} <= set(rs.modules)
+    assert not {"json", "json.decoder"} & set(rs.modules)
+    reasons = skipped(rs)
+    assert reasons["json"] is SkipReason.EXCLUDED
+    assert "json.decoder" not in reasons and "json.loads" not in reasons
+    # An excluded package's imports are not followed: nothing reaches re.
+    assert "re" not in rs.modules
+
+    rs = run_collect(fake_stdlib, app, include=["json.tool"], exclude=["email.mime*"])
+    assert "json.tool" in rs.modules and "email" in rs.modules
+    assert "email.mime.text" not in rs.modules
+
+
+def test_include_pattern_matching_nothing_is_an_error(
+    tmp_path: Path, fake_stdlib: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = write_tree(tmp_path / "src", {"main.py": ""})
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(PyingotError) as e:
+        run_collect(fake_stdlib, Path("src"), include=["jsn.*"])
+    assert e.value.message == (
+        "include pattern 'jsn.*' matches no module in src/ or the standard library"
+    )
+    assert app.exists()
+
+
+def test_stdlib_all_leaves_out_test_packages(tmp_path: Path, fake_stdlib: Path) -> None:
+    app = write_tree(tmp_path / "src", {"main.py": "", "other.py": ""})
+    rs = run_collect(fake_stdlib, app, stdlib="all")
+    assert {"json.tool", "doctest", "email.mime.text"} <= set(rs.modules)
+    assert not any(n == "test" or n.startswith("test.") for n in rs.modules)
+    assert "thirdparty" not in rs.modules  # site-packages is not the stdlib
+    assert "other" not in rs.modules  # application modules still by reachability
+
+    # With no entry point at all: a Python interpreter, everything goes in.
+    rs = run_collect(fake_stdlib, app, entry=None)
+    assert {"main", "other", "json.tool", "doctest"} <= set(rs.modules)
+
+
+def test_package_data_and_its_filters(tmp_path: Path, fake_stdlib: Path) -> None:
+    app = write_tree(
+        tmp_path / "src",
+        {
+            "main.py": "import pkg.sub, pkg.ns.mod\n",
+            "pkg/__init__.py": "",
+            "pkg/ns/mod.py": "",  # a namespace package inside a package: code
+            "pkg/ns/notes.txt": "",  # its data is the enclosing package's
+            "pkg/config.json": "{}",
+            "pkg/templates/page.html": "<p>",
+            "pkg/templates/skeleton.py": "# a template, shipped as data",
+            "pkg/__pycache__/__init__.cpython-311.pyc": b"\0",
+            "pkg/native.so": b"\0",
+            "pkg/stale.pyc": b"\0",
+            "pkg/sub/__init__.py": "",
+            "pkg/sub/sub.txt": "sub",
+            "pkg/other/__init__.py": "",  # not reached: no data
+            "pkg/other/other.txt": "other",
+        },
+    )
+    rs = run_collect(fake_stdlib, app)
+    assert rs.modules["pkg.ns"].is_namespace
+    assert [d.key for d in rs.data] == [
+        "pkg/config.json",
+        "pkg/ns/notes.txt",
+        "pkg/templates/page.html",
+        "pkg/templates/skeleton.py",
+        "pkg.sub/sub.txt",
+    ]
+    assert rs.data[0].data == b"{}"
+
+    rs = run_collect(fake_stdlib, app, data_include=["pkg/*"], data_exclude=["*.py", "*/ns/*"])
+    assert [d.key for d in rs.data] == ["pkg/config.json", "pkg/templates/page.html"]
+
+
+def test_stdlib_package_data_comes_with_its_package(tmp_path: Path, fake_stdlib: Path) -> None:
+    app = write_tree(tmp_path / "src", {"main.py": "import email\n"})
+    rs = run_collect(fake_stdlib, app)
+    assert [d.key for d in rs.data] == ["email/architecture.rst"]
+
+
+# -- entry points and errors ----------------------------------------------------------
+
+
+def test_missing_entry_module(
+    tmp_path: Path, fake_stdlib: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path / "src", {"hello.py": ""})
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(PyingotError) as e:
+        run_collect(fake_stdlib, Path("src"), entry="helo")
+    assert e.value.message == (
+        "entry point module 'helo' not found in src/ or the standard library"
+    )
+
+
+def test_bad_application_paths_and_excluded_entry(
+    tmp_path: Path, fake_stdlib: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path / "src", {"main.py": ""})
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(PyingotError) as e:
+        run_collect(fake_stdlib, [Path("src"), Path("lib")])
+    assert e.value.message == "application path lib is not a directory"
+    with pytest.raises(PyingotError) as e:
+        run_collect(fake_stdlib, Path("src"), exclude=["ma*"])
+    assert e.value.message == "entry point module 'main' is excluded by an exclude pattern"
+
+
+def test_entry_script_is_main_and_finds_its_siblings(
+    tmp_path: Path, fake_stdlib: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scripts = write_tree(
+        tmp_path / "scripts",
+        {
+            "tool.py": "import helper\nif __name__ == '__main__':\n    import json\n",
+            "helper.py": "",
+        },
+    )
+    rs = run_collect(fake_stdlib, [], entry=None, entry_script=scripts / "tool.py")
+    main = rs.modules["__main__"]
+    assert main.origin == "tool.py" and not main.is_package
+    assert {"helper", "json"} <= set(rs.modules)
+    # Inside an application path, the origin is relative to it.
+    rs = run_collect(fake_stdlib, tmp_path, entry=None, entry_script=scripts / "tool.py")
+    assert rs.modules["__main__"].origin == "scripts/tool.py"
+    assert marshal.loads(rs.modules["__main__"].bytecode).co_filename == "scripts/tool.py"
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(PyingotError) as e:
+        run_collect(fake_stdlib, [], entry=None, entry_script=Path("scripts/missing.py"))
+    assert e.value.message == "entry script scripts/missing.py not found"
+
+
+def test_syntax_error_in_an_application_module(
+    tmp_path: Path, fake_stdlib: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path / "src", {"main.py": "import broken\n", "broken.py": "x = 1\ndef f(:\n"})
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(PyingotError) as e:
+        run_collect(fake_stdlib, Path("src"))
+    assert e.value.message.startswith("SyntaxError in src/broken.py:2: ")
+    assert "def f(:" in e.value.message
+    assert e.value.hint is not None and "'broken'" in e.value.hint
+
+
+def test_syntax_error_in_the_stdlib_is_skipped(tmp_path: Path, fake_stdlib: Path) -> None:
+    (fake_stdlib / "enum.py").write_text("def (\n")
+    app = write_tree(tmp_path / "src", {"main.py": "import re\n"})
+    rs = run_collect(fake_stdlib, app)
+    skip = next(s for s in rs.skipped if s.name == "enum")
+    assert skip.reason is SkipReason.SYNTAX_ERROR and skip.detail.startswith("enum.py:1: ")
+
+
+# -- compiling --------------------------------------------------------------------
+
+
+def test_bytecode_is_the_targets_with_relative_filenames(tmp_path: Path, fake_stdlib: Path) -> None:
+    app = write_tree(
+        tmp_path / "src",
+        {
+            "main.py": "import pkg.mod\n",
+            "pkg/__init__.py": "",
+            "pkg/mod.py": '"""Doc."""\ndef f():\n    assert True\n    return __file__\n',
+        },
+    )
+    rs = run_collect(fake_stdlib, app)
+    module = rs.modules["pkg.mod"]
+    assert module.origin == "pkg/mod.py" and module.source is not None
+    code = marshal.loads(module.bytecode)
+    assert code.co_filename == "pkg/mod.py"
+    assert str(tmp_path).encode() not in module.bytecode
+    assert code.co_consts[0] == "Doc."
+
+    rs = run_collect(fake_stdlib, app, optimize=2, keep_sources=False)
+    module = rs.modules["pkg.mod"]
+    assert module.source is None
+    code = marshal.loads(module.bytecode)
+    assert "Doc." not in code.co_consts
+    f = next(c for c in code.co_consts if hasattr(c, "co_code"))
+    assert not any(i.opname == "LOAD_ASSERTION_ERROR" for i in dis.get_instructions(f))
+
+
+def test_collection_is_deterministic(tmp_path: Path, fake_stdlib: Path) -> None:
+    app = write_tree(
+        tmp_path / "src",
+        {
+            "main.py": "import a, b\nX = ('same', 1.5, b'x')\n__all__ = ['X', 'a.b']\n",
+            "a.py": "Y = ('same', 1.5, b'x')\n",
+            "b.py": "import a\n",
+            "b_data/x.txt": "",
+        },
+    )
+    one = run_collect(fake_stdlib, app)
+    two = run_collect(fake_stdlib, app)
+    assert one == two
+    assert list(one.modules) == sorted(one.modules)
+    # A module's bytes do not depend on what else the worker compiled before it.
+    source = (app / "main.py").read_bytes()
+    with Worker(HOST) as worker:
+        alone = worker.compile([CompileRequest("main", "main.py", source)], optimize=0)
+    assert alone[0].bytecode == one.modules["main"].bytecode
+
+
+def test_worker_reports_imports_features_and_aliases() -> None:
+    source = textwrap.dedent(
+        """
+        import a.b as c, d
+        from ..pkg import x, y
+        from . import *
+        __all__ = ["p"]
+        __all__ += ["q"]
+        sys.modules["fake.alias"] = d
+        __import__("dyn.one")
+        importlib.import_module(".rel", __package__)
+        breakpoint()
+        """
+    ).encode()
+    with Worker(HOST) as worker:
+        assert worker.facts.major_minor == sys.version_info[:2]
+        assert "sys" in worker.facts.builtin_modules
+        (result,) = worker.compile([CompileRequest("m", "m.py", source)], optimize=0)
+    assert result.error is None
+    assert [(i.level, i.module, i.names) for i in result.imports] == [
+        (0, "a.b", ()),
+        (0, "d", ()),
+        (2, "pkg", ("x", "y")),
+        (1, "", ("*",)),
+    ]
+    assert result.all_names == ("p", "q")
+    assert result.aliases == ("fake.alias",)
+    assert result.dynamic_imports == ("dyn.one", ".rel")
+    assert result.features == {"breakpoint"}
+
+
+def test_worker_failure_is_reported(tmp_path: Path) -> None:
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\necho 'boom: no such interpreter' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    with pytest.raises(PyingotError) as e:
+        Worker(fake)
+    assert e.value.message == (
+        f"the target interpreter {fake} failed while compiling modules (exit status 3)"
+    )
+    assert e.value.hint == "boom: no such interpreter"
+    with pytest.raises(PyingotError, match="does not exist"):
+        Worker(tmp_path / "nope")
+
+
+def test_summary_counts_by_category(tmp_path: Path, fake_stdlib: Path) -> None:
+    app = write_tree(tmp_path / "src", {"main.py": "import json\n", "main_data.txt": "x"})
+    rs = run_collect(fake_stdlib, app)
+    summary = rs.summary()
+    assert summary.application.count == 1
+    assert summary.stdlib.count == len(rs.modules) - 1
+    assert summary.stdlib.bytecode_bytes == sum(
+        len(m.bytecode) for m in rs.modules.values() if m.is_stdlib
+    )
+    assert summary.skipped == len(rs.skipped)
+    text = summary.render()
+    assert "application modules" in text and "standard library" in text
+
+
+# -- the real distributions ---------------------------------------------------------
+
+
+def _dist_collect(dist: Distribution, **kw: Any) -> ResourceSet:
+    kw.setdefault("entry_script", None)
+    kw.setdefault("test_packages", dist.extra.get("python_stdlib_test_packages", ()))
+    return collect(interpreter=dist.path(dist.python_exe), stdlib_dir=dist.path(dist.stdlib), **kw)
+
+
+def _loaded_modules(dist: Distribution, argv: Sequence[str], cwd: Path) -> set[str]:
+    """Run the target interpreter; the modules it had imported when it exited.
+
+    Only modules the import system loaded under their own name count: not the
+    aliases modules make themselves (os.path, typing.re, pyexpat.errors). A
+    script runs by ``exec`` (as pyingot's runtime runs ``__main__``), a module
+    through runpy, as ``python -m`` does.
+    """
+    out = cwd / "modules.txt"
+    if argv[0].endswith(".py"):
+        run = f"exec(compile(open({argv[0]!r}, 'rb').read(), {argv[0]!r}, 'exec'))\n"
+    else:
+        run = f"import runpy\nrunpy.run_module({argv[0]!r}, run_name='__main__', alter_sys=True)\n"
+    driver = (
+        "import atexit, sys\n"
+        "def _dump():\n"
+        f"    with open({str(out)!r}, 'w') as f:\n"
+        "        f.write('\\n'.join(sorted(n for n, m in sys.modules.items()\n"
+        "            if getattr(getattr(m, '__spec__', None), 'name', None) == n)))\n"
+        "atexit.register(_dump)\n"
+        f"sys.argv = {list(argv)!r}\n" + run
+    )
+    proc = subprocess.run(
+        [str(dist.path(dist.python_exe)), "-I", "-S", "-c", driver],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        input="{}",
+    )
+    assert proc.returncode == 0, proc.stderr
+    return set(out.read_text().split()) - {"__main__"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("version", ["3.11", "3.13"])
+def test_hello_world_is_small(tmp_path: Path, version: str) -> None:
+    app = write_tree(tmp_path / "src", {"hello.py": "print('hello')\n"})
+    rs = _dist_collect(distribution(version), app_paths=[app], entry_module="hello")
+    names = set(rs.modules)
+    outside_encodings = {n for n in names if not n.startswith("encodings.")}
+    # encodings is whole (codec names are strings); the rest is start-up,
+    # tracebacks and warnings and what they import lazily.
+    assert len(outside_encodings) < 80, sorted(outside_encodings)
+    assert len(names) < 220
+    assert {"hello", "encodings", "encodings.utf_8", "encodings.cp1252", "io", "abc"} <= names
+    assert not {"email", "asyncio", "tkinter", "unittest", "doctest", "pdb"} & names
+    assert not any(s.reason is SkipReason.EXCLUDED for s in rs.skipped)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("version", ["3.11", "3.13"])
+def test_every_module_a_real_program_loads_is_collected(tmp_path: Path, version: str) -> None:
+    dist = distribution(version)
+    script = FIXTURES / "stdlib_tour" / "app.py"
+    rs = _dist_collect(dist, app_paths=[], entry_script=script, entry_module=None)
+    loaded = _loaded_modules(dist, [str(script)], tmp_path)
+    assert len(loaded) > 150
+    missing = sorted(loaded - set(rs.modules) - set(rs.builtins))
+    assert missing == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["json.tool"],
+        ["zipfile", "-l", "{zip}"],
+        ["http.server", "--help"],
+        ["tarfile", "-l", "{tar}"],
+        ["calendar", "2024", "2"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_stdlib_entry_points_are_collected(tmp_path: Path, argv: list[str]) -> None:
+    dist = distribution("3.11")
+    import tarfile
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "a.zip", "w") as z:
+        z.writestr("x.txt", "x")
+    with tarfile.open(tmp_path / "a.tar", "w") as t:
+        t.add(__file__, arcname="x.py")
+    argv = [a.format(zip=tmp_path / "a.zip", tar=tmp_path / "a.tar") for a in argv]
+    rs = _dist_collect(dist, app_paths=[], entry_module=argv[0], always=["runpy"])
+    loaded = _loaded_modules(dist, argv, tmp_path)
+    assert sorted(loaded - set(rs.modules) - set(rs.builtins)) == []
+
+
+@pytest.mark.slow
+def test_new_syntax_is_compiled_by_the_target(tmp_path: Path) -> None:
+    app = write_tree(
+        tmp_path / "src",
+        {"main.py": "import aliases\nprint(aliases.Pair.__value__)\n", "aliases.py": ""},
+    )
+    (app / "aliases.py").write_text("type Pair[T] = tuple[T, T]\n")
+    dist313 = distribution("3.13")
+    rs = _dist_collect(dist313, app_paths=[app], entry_module="main")
+    assert "typing" in rs.modules  # PEP 695 syntax imports typing from C
+    # The bytecode runs on the target: load both modules from marshal and run main.
+    loader = (
+        "import marshal, sys, types\n"
+        "data = marshal.loads(sys.stdin.buffer.read())\n"
+        "mod = types.ModuleType('aliases')\n"
+        "exec(marshal.loads(data['aliases']), mod.__dict__)\n"
+        "sys.modules['aliases'] = mod\n"
+        "exec(marshal.loads(data['main']), {'__name__': '__main__'})\n"
+    )
+    blob = marshal.dumps({n: rs.modules[n].bytecode for n in ("main", "aliases")})
+    proc = subprocess.run(
+        [str(dist313.path(dist313.python_exe)), "-I", "-S", "-c", loader],
+        input=blob,
+        capture_output=True,
+        check=True,
+    )
+    assert proc.stdout.decode().strip() == "tuple[T, T]"
+
+    # The 3.11 target rejects it: parsing really happens in the target.
+    with pytest.raises(PyingotError, match=r"SyntaxError in .*aliases\.py:1"):
+        _dist_collect(distribution("3.11"), app_paths=[app], entry_module="main")
+    # The host's own ast cannot parse it either (when the host is older than 3.12).
+    if sys.version_info < (3, 12):
+        with pytest.raises(SyntaxError):
+            ast.parse((app / "aliases.py").read_text())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("version", ["3.11", "3.13"])
+def test_dynamic_tables_name_real_modules(version: str) -> None:
+    """Every module the tables name for a version exists in it: a typo would
+    silently drop a module."""
+    dist = distribution(version)
+    major_minor = (int(version[0]), int(version[2:]))
+    with Worker(dist.path(dist.python_exe)) as worker:
+        facts = worker.facts
+    finder = ModuleFinder([SearchRoot(dist.path(dist.stdlib), is_stdlib=True)])
+    names = {
+        *dynamic.interpreter_imports(major_minor),
+        *dynamic.FEATURE_IMPORTS["type-params"],
+        *dynamic.FEATURE_IMPORTS["breakpoint"],
+        *dynamic.FROZEN_ALIASES,
+    }
+    for key, targets in dynamic.implicit_imports(major_minor).items():
+        names.add(key)
+        names.update(targets)
+    # dbm.sqlite3 is new in 3.13; 3.13's collections.abc is an alias that
+    # collections puts in sys.modules.
+    not_here = {"dbm.sqlite3"} if version == "3.11" else {"collections.abc"}
+    for name in sorted(names - not_here):
+        if name.endswith(".*"):
+            name = name[:-2]
+        if "*" in name:
+            parent = name.rpartition(".")[0]
+            assert any(fnmatch.fnmatchcase(c, name) for c in finder.children(parent or None))
+            continue
+        assert name in facts.builtin_modules or finder.find(name) is not None, name
+
+
+@pytest.mark.slow
+def test_stdlib_all_on_a_real_distribution(tmp_path: Path) -> None:
+    dist = distribution("3.11")
+    app = write_tree(tmp_path / "src", {"main.py": ""})
+    rs = _dist_collect(dist, app_paths=[app], entry_module=None)
+    names = set(rs.modules)
+    assert len(names) > 600
+    assert {"asyncio", "tkinter", "lib2to3.pgen2", "email.mime.text", "main"} <= names
+    assert not any(
+        n.split(".")[0] in ("test", "idlelib", "turtledemo", "ensurepip")
+        or n.endswith((".test", ".tests"))
+        or ".tests." in n
+        or ".test." in n
+        for n in names
+    )
+    assert not any(s.reason is SkipReason.SYNTAX_ERROR for s in rs.skipped)
+    keys = {d.key for d in rs.data}
+    assert "lib2to3/Grammar.txt" in keys
+    assert not any("__pycache__" in k or k.endswith(".pyc") for k in keys)
+    assert os.sep == "/"
