@@ -109,6 +109,7 @@ def test_documented_defaults_are_the_loaded_defaults() -> None:
         (TOOL, "optimize"): cfg.optimize,
         (TOOL, "keep-sources"): cfg.keep_sources,
         (f"{TOOL}.extensions", "policy"): cfg.extensions.policy,
+        (f"{TOOL}.extensions", "link"): cfg.link_extensions,
         (f"{TOOL}.extensions", "include"): cfg.extensions.include,
         (f"{TOOL}.extensions", "exclude"): cfg.extensions.exclude,
         (f"{TOOL}.modules", "include"): cfg.modules.include,
@@ -825,3 +826,15 @@ def test_every_key_is_documented_and_its_example_loads() -> None:
         assert (key.default is None) == bool(key.inferred), key
         table = "" if key.table == TOOL else f"[{key.table}]\n"
         load(tool(table + f"{key.name} = {_toml(key.example)}\n"), "src/", "vendor/")
+
+
+def test_extension_link_choice() -> None:
+    assert (
+        load(
+            '[tool.pyingot]\nname = "x"\n[tool.pyingot.extensions]\nlink = "all"\n'
+        ).link_extensions
+        == "all"
+    )
+    with pytest.raises(PyingotError) as e:
+        load('[tool.pyingot]\nname = "x"\n[tool.pyingot.extensions]\nlink = "some"\n')
+    assert "[tool.pyingot.extensions] link" in e.value.message

@@ -21,13 +21,32 @@ _installed = False
 
 
 def install():
-    """Path hook for the payload's virtual package directories (used by pkgutil)."""
+    """Path hook for the payload's virtual package directories (used by pkgutil),
+    and before 3.13 a ``sys.excepthook`` that shows embedded source lines."""
     global _installed
     if _installed:
         return
     _installed = True
     sys.path_hooks.insert(0, _path_hook)
     sys.path_importer_cache.clear()
+    if sys.version_info < (3, 13):
+        # Before 3.13 the default hook prints tracebacks in C, which reads
+        # source lines from files only: embedded modules would show none.
+        # The traceback module asks the loader (linecache). __excepthook__ too,
+        # so that code restoring "the original hook" keeps the source lines.
+        sys.excepthook = sys.__excepthook__ = _excepthook
+
+
+_c_excepthook = sys.__excepthook__
+
+
+def _excepthook(exc_type, exc, tb):
+    try:
+        import traceback
+
+        traceback.print_exception(exc_type, exc, tb)
+    except Exception:  # fall back to the interpreter's own printer
+        _c_excepthook(exc_type, exc, tb)
 
 
 def _path_hook(path):
@@ -134,21 +153,31 @@ def _print_exception(e):
 
 
 def _stdout_closed():
+    """Whether stdout is a pipe whose reader has gone (poll reports POLLERR then)."""
     try:
-        if sys.stdout is not None:
-            sys.stdout.flush()
-    except BrokenPipeError:
+        import select
+
+        fd = sys.stdout.fileno()
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        broken = any(ev & (select.POLLERR | select.POLLHUP) for _, ev in poller.poll(0))
+    except Exception:  # noqa: BLE001 - no usable stdout: treat as closed
+        broken = True
+    if broken:
         _drop_stdout()
-        return True
-    return False
+    return broken
 
 
 def _drop_stdout():
+    """Send what is still buffered for stdout nowhere, so exiting prints no error."""
     import os
 
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except Exception:  # noqa: BLE001, S110 - stdout already unusable
+        pass
 
 
 def _flush(status):

@@ -6,6 +6,7 @@ through the ``_pyingot`` finder on ``sys.meta_path``. Embedded in every
 payload; imports only the standard library and ``_pyingot``.
 """
 
+import io
 import re
 from importlib.metadata import Distribution, DistributionFinder
 from pathlib import PurePosixPath
@@ -29,7 +30,51 @@ class PayloadDistribution(Distribution):
 
     def locate_file(self, path):
         # Files of an embedded distribution live at virtual paths in the executable.
-        return PurePosixPath(_pyingot.executable) / path
+        return PayloadFile(_pyingot.executable) / path
+
+
+class PayloadFile(PurePosixPath):
+    """A virtual path in the executable that ``PackagePath.read_text()`` can read."""
+
+    def _rel(self):
+        return str(self)[len(_pyingot.executable) + 1 :]
+
+    def _module(self):
+        rel = self._rel()
+        if not rel.endswith(".py"):
+            return None
+        name = rel[:-3].replace("/", ".").removesuffix(".__init__")
+        return name if _pyingot.get(_pyingot.MODULE, name) is not None else None
+
+    def exists(self):
+        if _pyingot.get(_pyingot.METADATA, self._rel()) is not None or self._module():
+            return True
+        try:
+            _pyingot.get_data(str(self))
+        except OSError:
+            return False
+        return True
+
+    def read_bytes(self):
+        entry = _pyingot.get(_pyingot.METADATA, self._rel())
+        if entry is not None:
+            return bytes(entry[1])
+        name = self._module()
+        if name is None:
+            return _pyingot.get_data(str(self))
+        source = _pyingot.get_source(name)
+        if source is None:
+            raise FileNotFoundError(f"no source for {self} in this executable")
+        return source.encode("utf-8")
+
+    def read_text(self, encoding=None, errors=None):
+        return self.read_bytes().decode(encoding or "utf-8", errors or "strict")
+
+    def open(self, mode="r", encoding=None, errors=None):
+        if mode not in ("r", "rb"):
+            raise ValueError(f"files inside an executable are read-only (mode {mode!r})")
+        stream = io.BytesIO(self.read_bytes())
+        return stream if mode == "rb" else io.TextIOWrapper(stream, encoding or "utf-8", errors)
 
 
 def find_distributions(context=None):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 import traceback
@@ -22,6 +23,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"pyingot {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    b = sub.add_parser("build", help="build a project into one executable (dist/<name>)")
+    b.add_argument("path", nargs="?", default=".", help="the project directory (default: .)")
+    b.add_argument("-o", "--output", type=Path, help="where to write the executable")
+    b.add_argument("-q", "--quiet", action="store_true", help="print only the executable's path")
+    r = sub.add_parser("run", help="build a project, then run it with ARGS")
+    r.add_argument("path", nargs="?", default=".", help="the project directory (default: .)")
+    r.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the app, after --")
+    ins = sub.add_parser("inspect", help="show what an executable holds")
+    ins.add_argument("executable", type=Path)
+    ins.add_argument("-v", "--verbose", action="store_true", help="list every package and file")
     i = sub.add_parser("init", help="add a starter [tool.pyingot] section to pyproject.toml")
     i.add_argument(
         "path",
@@ -80,6 +91,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     from pyingot.distribution import commands
 
+    if args.command in ("build", "run"):
+        from pyingot import project
+        from pyingot.progress import Progress
+
+        quiet = args.command == "run" or getattr(args, "quiet", False)
+        result = project.build(
+            Path(args.path),
+            output=getattr(args, "output", None),
+            progress=Progress(project.STAGES, quiet=quiet),
+        )
+        if args.command == "build":
+            if not quiet:
+                print(
+                    f"built {result.executable} ({result.executable.stat().st_size:,} bytes) "
+                    f"in {result.seconds:.2f} s",
+                    file=sys.stderr,
+                )
+            print(result.executable)
+            return 0
+        app_args = args.args[1:] if args.args[:1] == ["--"] else args.args
+        sys.stdout.flush()
+        os.execv(result.executable, [str(result.executable), *app_args])
+    if args.command == "inspect":
+        from pyingot import inspect_exe
+
+        print(inspect_exe.render(inspect_exe.inspect(args.executable), verbose=args.verbose))
+        return 0
     if args.command == "init":
         from pyingot import config
 

@@ -195,6 +195,8 @@ class ProjectConfig:
     keep_sources: bool
     stdlib: Literal["reachable", "all"]
     extensions: ExtensionSelection
+    #: Link only the reachable modules of ``extensions`` ("reachable") or all of them.
+    link_extensions: Literal["reachable", "all"]
     modules: ModulePatterns
     data: DataPatterns
 
@@ -355,6 +357,21 @@ must exist when the configuration is read.""",
         default="all",
         choices=POLICIES,
         example="no-copyleft",
+    ),
+    Key(
+        EXTENSIONS,
+        "link",
+        "string",
+        "Which modules of the policy's set are linked into the executable.",
+        doc='`"reachable"`: only those the application can import — found by the same '
+        "import analysis as Python modules, which covers imports made from C — plus those "
+        "the interpreter needs to start and `include`. A hello world then carries no "
+        "OpenSSL or Tk. "
+        '`"all"`: every module of the policy\'s set, for code that imports extension '
+        "modules in ways no analysis sees. A python-like executable always links them all.",
+        default="reachable",
+        choices=("reachable", "all"),
+        example="all",
     ),
     Key(
         EXTENSIONS,
@@ -588,6 +605,7 @@ def _config(data: Mapping[str, object], file: Path, root: Path) -> ProjectConfig
     # The model classes check their own invariants (ExtensionSelection's are shared
     # with the command line); their errors get the file and table put in front.
     policy = extensions.string("policy")
+    link = cast(Literal["reachable", "all"] | None, extensions.choice("link"))
     ext_include = extensions.strings("include") or ()
     ext_exclude = extensions.strings("exclude") or ()
     try:
@@ -624,6 +642,7 @@ def _config(data: Mapping[str, object], file: Path, root: Path) -> ProjectConfig
         # Reachability from a REPL is everything.
         stdlib=stdlib or ("all" if entry.kind == "python" else "reachable"),
         extensions=selection,
+        link_extensions="reachable" if link is None else link,
         modules=module_patterns,
         data=data_patterns,
     )

@@ -238,10 +238,63 @@ unsafe fn code_of(name: &str) -> *mut PyObject {
         // A namespace package: no code.
         return none();
     }
-    ffi::PyMarshal_ReadObjectFromString(
+    let code = ffi::PyMarshal_ReadObjectFromString(
         entry.primary.as_ptr() as *const c_char,
         entry.primary.len() as Py_ssize_t,
-    )
+    );
+    if !code.is_null() && rebase_filename(code).is_err() {
+        ffi::Py_DecRef(code);
+        return null_mut();
+    }
+    code
+}
+
+static FIX_CO_FILENAME: OnceLock<usize> = OnceLock::new();
+
+/// Give a code object (and its nested ones) the virtual path as `co_filename`,
+/// as `SourceLoader.get_code` does with `_imp._fix_co_filename`. The payload
+/// holds the path relative to the search root (no build paths in artifacts);
+/// left relative, tracebacks, `inspect` and `linecache` would look for that
+/// path in the current directory and show a file on disk that happens to be
+/// there instead of the embedded source.
+unsafe fn rebase_filename(code: *mut PyObject) -> Result<(), ()> {
+    let current = ffi::PyObject_GetAttrString(code, c"co_filename".as_ptr());
+    if current.is_null() {
+        return Err(());
+    }
+    let rel = arg_str(current, "co_filename").map(|s| s.to_owned());
+    ffi::Py_DecRef(current);
+    let rel = rel?;
+    if rel.is_empty() || rel.starts_with('/') || rel.starts_with('<') {
+        return Ok(());
+    }
+    let fix = match FIX_CO_FILENAME.get() {
+        Some(p) => *p as *mut PyObject,
+        None => {
+            let imp = ffi::PyImport_ImportModule(c"_imp".as_ptr());
+            if imp.is_null() {
+                return Err(());
+            }
+            let f = ffi::PyObject_GetAttrString(imp, c"_fix_co_filename".as_ptr());
+            ffi::Py_DecRef(imp);
+            if f.is_null() {
+                return Err(());
+            }
+            let _ = FIX_CO_FILENAME.set(f as usize); // kept for the process's life
+            f
+        }
+    };
+    let path = py_str(&format!("{}/{rel}", state().executable));
+    if path.is_null() {
+        return Err(());
+    }
+    let r = ffi::PyObject_CallFunctionObjArgs(fix, code, path, null_mut::<PyObject>());
+    ffi::Py_DecRef(path);
+    if r.is_null() {
+        return Err(());
+    }
+    ffi::Py_DecRef(r);
+    Ok(())
 }
 
 /// `exec_module(module)`
@@ -275,7 +328,20 @@ unsafe extern "C" fn exec_module(_m: *mut PyObject, module: *mut PyObject) -> *m
                 code
             } else {
                 let dict = ffi::PyModule_GetDict(module);
-                let r = ffi::PyEval_EvalCode(code, dict, dict);
+                // As exec() does: C code that imports (PyImport_Import) reads
+                // the calling frame's globals["__builtins__"], so every module
+                // needs it, as it has when imported by python.
+                let r = if ffi::PyDict_GetItemString(dict, c"__builtins__".as_ptr()).is_null()
+                    && ffi::PyDict_SetItemString(
+                        dict,
+                        c"__builtins__".as_ptr(),
+                        ffi::PyEval_GetBuiltins(),
+                    ) < 0
+                {
+                    null_mut()
+                } else {
+                    ffi::PyEval_EvalCode(code, dict, dict)
+                };
                 ffi::Py_DecRef(code);
                 if r.is_null() {
                     null_mut()
@@ -348,6 +414,46 @@ unsafe extern "C" fn get_filename(_m: *mut PyObject, arg: *mut PyObject) -> *mut
         None => not_found(name),
         Some(e) => py_str(&virtual_path(name, &e)),
     })
+}
+
+/// `get_data(path)`: a package data file's bytes by its virtual path
+/// (`<executable>/<package directories>/<file>`), as zipimport's loader reads
+/// `archive.zip/pkg/file`; `pkgutil.get_data` and code that builds names from
+/// `os.path.dirname(__file__)` read through it. The file belongs to the
+/// deepest package on its path, as the DATA entries are named.
+unsafe extern "C" fn get_data(_m: *mut PyObject, arg: *mut PyObject) -> *mut PyObject {
+    let Ok(path) = arg_str(arg, "path") else {
+        return null_mut();
+    };
+    let rel = path
+        .strip_prefix(state().executable.as_str())
+        .and_then(|r| r.strip_prefix('/'))
+        .unwrap_or("");
+    let parts: Vec<&str> = rel.split('/').collect();
+    for split in (1..parts.len()).rev() {
+        let package = parts[..split].join(".");
+        match lookup(Kind::Module, &package) {
+            Ok(Some(e)) if e.is_package() || e.is_namespace() => {
+                let key = format!("{package}/{}", parts[split..].join("/"));
+                match lookup(Kind::Data, &key) {
+                    Ok(Some(d)) => {
+                        return ffi::PyBytes_FromStringAndSize(
+                            d.primary.as_ptr() as *const c_char,
+                            d.primary.len() as Py_ssize_t,
+                        )
+                    }
+                    Ok(None) => break,
+                    Err(e) => return raise(ffi::PyExc_OSError, &e),
+                }
+            }
+            Ok(_) => {}
+            Err(e) => return raise(ffi::PyExc_OSError, &e),
+        }
+    }
+    raise(
+        ffi::PyExc_FileNotFoundError,
+        &format!("no such data file in this executable: {path}"),
+    )
 }
 
 unsafe fn call_helper(module: &CStr, func: &CStr, args: *mut PyObject) -> *mut PyObject {
@@ -585,6 +691,11 @@ static mut METHODS: [ffi::PyMethodDef; 16] = [
         c"get_filename(fullname) -> virtual path"
     ),
     one_arg!(
+        c"get_data",
+        get_data,
+        c"get_data(path) -> bytes of a package data file"
+    ),
+    one_arg!(
         c"get_resource_reader",
         get_resource_reader,
         c"importlib.resources reader"
@@ -611,7 +722,6 @@ static mut METHODS: [ffi::PyMethodDef; 16] = [
     ),
     fastcall!(c"names", names, c"names(kind, prefix) -> list[str]"),
     one_arg!(c"meta", meta, c"meta(name) -> str | None"),
-    ffi::PyMethodDef::zeroed(),
     ffi::PyMethodDef::zeroed(),
 ];
 

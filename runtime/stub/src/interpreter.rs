@@ -71,12 +71,15 @@ pub unsafe fn run(executable: &str, entry: Entry, argc: c_int, argv: *mut *mut c
     ));
     set_string(cfg, &mut config.executable, executable);
     set_string(cfg, &mut config.base_executable, executable);
-    // Fixed prefixes keep getpath from searching the disk for landmarks.
+    // Fixed prefixes keep getpath from searching the disk for landmarks, and a
+    // set `home` makes it skip pyvenv.cfg and `<exe>._pth` (Modules/getpath.py):
+    // a file dropped beside the executable must not put directories on sys.path.
     let dir = std::path::Path::new(executable)
         .parent()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "/".into());
     for field in [
+        &mut config.home as *mut _,
         &mut config.prefix as *mut _,
         &mut config.base_prefix as *mut _,
         &mut config.exec_prefix as *mut _,

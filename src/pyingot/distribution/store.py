@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pyingot.distribution import build, pbs
 from pyingot.distribution.model import Distribution
+from pyingot.distribution.recipe import RECIPE_VERSION
 from pyingot.errors import PyingotError
 
 
@@ -18,6 +19,12 @@ def cached() -> list[Distribution]:
         if entry.name.startswith("cpython-") and (entry / "python" / "PYTHON.json").exists():
             out.append(pbs.load_json(entry / "python"))
     return out
+
+
+def is_current(dist: Distribution) -> bool:
+    """Built by this version of pyingot's recipe (older builds are never picked implicitly)."""
+    own = dist.extra.get("pyingot")
+    return isinstance(own, dict) and own.get("recipe_version") == RECIPE_VERSION
 
 
 def find(name: str) -> Distribution:

@@ -1,0 +1,105 @@
+"""``pyingot inspect EXE``: what an executable holds, read back from its payload."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyingot import assemble, packing
+from pyingot.errors import PyingotError
+from pyingot.packing import Flag, Kind, PayloadEntry
+
+
+@dataclass(frozen=True)
+class Inspection:
+    path: Path
+    size: int
+    payload_size: int
+    meta: dict[str, str]
+    entries: tuple[PayloadEntry, ...]
+
+    def of_kind(self, kind: Kind) -> list[PayloadEntry]:
+        return [e for e in self.entries if e.kind == kind]
+
+
+def inspect(path: Path) -> Inspection:
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise PyingotError(f"cannot read {path}: {e.strerror or e}") from e
+    try:
+        payload = packing.find_payload(data)
+        entries = packing.read_payload(payload)
+    except PyingotError as e:
+        raise PyingotError(f"{path}: {e.message}", hint=e.hint) from e
+    meta = {e.name: e.primary.decode("utf-8", "replace") for e in entries if e.kind == Kind.META}
+    return Inspection(path, len(data), len(payload), meta, tuple(entries))
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    raise AssertionError
+
+
+def render(ins: Inspection, *, verbose: bool = False) -> str:
+    lines = [
+        f"executable:      {ins.path} ({_size(ins.size)}; payload {_size(ins.payload_size)})",
+        f"name:            {ins.meta.get(assemble.META_NAME, '?')}",
+        f"python:          {ins.meta.get(assemble.META_PYTHON_VERSION, '?')}",
+        f"entry point:     {ins.meta.get(assemble.META_ENTRY, '?')}",
+        f"built by:        pyingot {ins.meta.get(assemble.META_PYINGOT_VERSION, '?')}",
+    ]
+    modules = ins.of_kind(Kind.MODULE)
+    code = sum(len(m.primary) for m in modules)
+    src = sum(len(m.secondary) for m in modules)
+    packages = sum(1 for m in modules if m.flags & (Flag.IS_PACKAGE | Flag.IS_NAMESPACE))
+    lines.append(
+        f"modules:         {len(modules)} ({packages} packages; bytecode "
+        f"{_size(code)}, sources {_size(src)})"
+    )
+    for title, kind in (
+        ("package data", Kind.DATA),
+        ("metadata files", Kind.METADATA),
+        ("extension files", Kind.EXTENSION),
+        ("shared libraries", Kind.SHARED_LIBRARY),
+    ):
+        items = ins.of_kind(kind)
+        if items:
+            total = sum(len(e.primary) for e in items)
+            lines.append(f"{title + ':':<17}{len(items)} ({_size(total)})")
+    tops = Counter(m.name.partition(".")[0] for m in modules)
+    sizes: Counter[str] = Counter()
+    for m in modules:
+        sizes[m.name.partition(".")[0]] += len(m.primary) + len(m.secondary)
+    lines.append("top-level packages (modules, size):")
+    shown = sorted(tops) if verbose else [n for n, _ in sizes.most_common(15)]
+    for name in shown:
+        lines.append(f"  {name:<30} {tops[name]:>4}  {_size(sizes[name]):>10}")
+    if not verbose and len(tops) > len(shown):
+        lines.append(f"  ... and {len(tops) - len(shown)} more (--verbose lists all)")
+    for title, kind in (("package data", Kind.DATA), ("distribution metadata", Kind.METADATA)):
+        items = ins.of_kind(kind)
+        if items and verbose:
+            lines.append(f"{title}:")
+            lines.extend(f"  {e.name:<50} {_size(len(e.primary)):>10}" for e in items)
+    ext = json.loads(ins.meta.get(assemble.META_EXTENSIONS, "{}") or "{}")
+    mods = ext.get("modules", {})
+    lines.append(f"built-in extension modules: {len(mods)}")
+    licenses: Counter[str] = Counter()
+    for name, info in sorted(mods.items()):
+        lics = [str(x) for x in info.get("licenses", [])]
+        if info.get("public_domain"):
+            lics.append("public domain")
+        licenses.update(lics)
+        if verbose:
+            lines.append(f"  {name:<24} {', '.join(lics) or '(CPython)'}")
+    lines.append("licenses:")
+    lines.append(f"  CPython: {', '.join(ext.get('python_license', [])) or 'unknown'}")
+    for lic, n in sorted(licenses.items()):
+        lines.append(f"  {lic}: {n} extension module{'s' if n > 1 else ''}")
+    return "\n".join(lines)

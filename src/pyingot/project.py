@@ -1,0 +1,267 @@
+"""``pyingot build``: a project directory -> ``dist/<name>``, one stage after another.
+
+config -> distribution -> resources -> stub (cached) -> payload -> executable.
+Each stage is its own module; this one only passes results along and reports.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import io
+import re
+import time
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyingot import assemble, stub
+from pyingot.config import EntryPoint, ProjectConfig, PythonSpec, load_project
+from pyingot.distribution import build as distribution_build
+from pyingot.distribution import pbs, store
+from pyingot.distribution.model import Distribution, ExtensionModule
+from pyingot.errors import PyingotError
+from pyingot.packing import Kind, PayloadEntry
+from pyingot.progress import Progress
+from pyingot.resources import collect
+from pyingot.resources.model import DataResource, ModuleResource, ResourceSet
+
+STAGES = 5
+
+#: Runtime modules pulled in only when the app reaches what they serve, so
+#: that hello world carries no importlib.metadata.
+RUNTIME_HELPERS = {
+    "importlib.resources": "_pyingot_resources",
+    "importlib.metadata": "_pyingot_metadata",
+}
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    executable: Path
+    config: ProjectConfig
+    distribution: Distribution
+    resources: ResourceSet
+    seconds: float
+
+
+def resolve_distribution(spec: PythonSpec, progress: Progress) -> Distribution:
+    if spec.kind == "pbs":
+        assert spec.path is not None
+        return pbs.load(spec.path)
+    if spec.kind == "version":
+        cached = [
+            d for d in store.cached() if d.major_minor == f"3.{spec.minor}" and store.is_current(d)
+        ]
+        if cached:
+            return max(cached, key=lambda d: _version_key(d.python_version))
+        progress.note(f"no cached CPython 3.{spec.minor}: building one from Debian's source")
+        return distribution_build.build(f"debian:python3.{spec.minor}", progress=progress)
+    source = str(spec.path) if spec.kind == "source" and spec.path else spec.text
+    return distribution_build.build(source, progress=progress)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", version)[:3])
+
+
+def runtime_entry(entry: EntryPoint, resources: ResourceSet) -> str:
+    """The ``entry`` META value the runtime reads (see _pyingot_boot.main)."""
+    if entry.kind == "function":
+        return f"function:{entry.module}:{entry.function}"
+    if entry.kind == "module":
+        return f"module:{entry.module}"
+    if entry.kind == "script":
+        main = resources.modules.get("__main__")
+        return f"script:{main.origin if main else 'main.py'}"
+    return "python"
+
+
+def _check_entry_function(config: ProjectConfig, resources: ResourceSet) -> None:
+    """A ``module:function`` entry whose function does not exist fails the build."""
+    entry = config.entry
+    if entry.kind != "function" or entry.module is None or entry.function is None:
+        return
+    module = resources.modules.get(entry.module)
+    if module is None or module.source is None:
+        return
+    try:
+        tree = ast.parse(module.source)
+    except SyntaxError:
+        return  # newer syntax than the build tool's Python: the run will tell
+    top = entry.function.split(".")[0]
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+        elif isinstance(node, ast.ImportFrom | ast.Import):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif not isinstance(node, ast.Expr):
+            return  # conditional definitions: too dynamic to judge here
+    if top not in names and "__getattr__" not in names:
+        raise PyingotError(
+            f"{config.pyproject}: entry point {entry.origin}: module {entry.module} "
+            f"({module.origin}) defines no '{top}'",
+            hint="fix the function name in the entry point",
+        )
+
+
+def _metadata_entries(
+    config: ProjectConfig, resources: ResourceSet, data_files: list[DataResource]
+) -> list[PayloadEntry]:
+    """A ``.dist-info`` for the application itself, so importlib.metadata knows it."""
+    try:
+        data = tomllib.loads(config.root.joinpath("pyproject.toml").read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        return []
+    project = data.get("project", {})
+    name, version = project.get("name"), project.get("version")
+    if not isinstance(name, str) or not isinstance(version, str):
+        return []
+    dist_info = f"{re.sub(r'[-_.]+', '_', name)}-{version}.dist-info"
+    lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+    if isinstance(project.get("description"), str):
+        lines.append(f"Summary: {project['description']}")
+    lines.extend(f"Requires-Dist: {r}" for r in project.get("dependencies", []) or [])
+    files = {"METADATA": "\n".join(lines) + "\n"}
+    groups: dict[str, dict[str, str]] = {}
+    if isinstance(project.get("scripts"), dict):
+        groups["console_scripts"] = project["scripts"]
+    if isinstance(project.get("gui-scripts"), dict):
+        groups["gui_scripts"] = project["gui-scripts"]
+    for group, items in (project.get("entry-points") or {}).items():
+        if isinstance(items, dict):
+            groups[group] = items
+    if groups:
+        files["entry_points.txt"] = "".join(
+            f"[{g}]\n" + "".join(f"{k} = {v}\n" for k, v in sorted(items.items())) + "\n"
+            for g, items in sorted(groups.items())
+        )
+    files["RECORD"] = _record(config, resources, data_files, dist_info, [*files, "RECORD"])
+    return [
+        PayloadEntry(Kind.METADATA, f"{dist_info}/{f}", text.encode())
+        for f, text in sorted(files.items())
+    ]
+
+
+def _record(
+    config: ProjectConfig,
+    resources: ResourceSet,
+    data: list[DataResource],
+    dist_info: str,
+    dist_files: list[str],
+) -> str:
+    """RECORD: the application's files at their virtual paths (relative to the
+    executable, as ``__file__`` is), for ``importlib.metadata.files()`` and
+    ``packages_distributions()``. The application's modules are those found in
+    its ``sources``; no hashes or sizes, which RECORD allows for any file."""
+
+    def in_sources(origin: str) -> bool:
+        return any((root / origin).is_file() for root in config.sources)
+
+    app = [
+        m
+        for m in resources.modules.values()
+        if not m.is_stdlib and (m.is_namespace or in_sources(m.origin))
+    ]
+    packages = {m.name for m in app if m.is_package}
+    paths = {m.origin for m in app if not m.is_namespace}
+    paths.update(f"{d.package.replace('.', '/')}/{d.path}" for d in data if d.package in packages)
+    paths.update(f"{dist_info}/{f}" for f in dist_files)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows((p, "", "") for p in sorted(paths))
+    return out.getvalue()
+
+
+def collect_resources(config: ProjectConfig, dist: Distribution) -> ResourceSet:
+    entry = config.entry
+    always = ["_pyingot_boot"] + (["runpy"] if entry.kind == "module" else [])
+    if entry.kind == "python":
+        always += list(RUNTIME_HELPERS.values())
+    return collect(
+        interpreter=dist.path(dist.python_exe),
+        stdlib_dir=dist.path(dist.stdlib),
+        app_paths=[*config.sources, stub.runtime_dir() / "python"],
+        entry_module=entry.module if entry.kind in ("function", "module") else None,
+        entry_script=(config.root / entry.script)
+        if entry.kind == "script" and entry.script
+        else None,
+        stdlib="all" if entry.kind == "python" else config.stdlib,
+        include=config.modules.include,
+        exclude=config.modules.exclude,
+        optimize=config.optimize,
+        keep_sources=config.keep_sources,
+        test_packages=list(dist.extra.get("python_stdlib_test_packages", [])),
+        always=always,
+        implied={module: [helper] for module, helper in RUNTIME_HELPERS.items()},
+        provided=["_pyingot"],
+    )
+
+
+def linked_extensions(
+    config: ProjectConfig, allowed: Mapping[str, ExtensionModule], resources: ResourceSet
+) -> dict[str, ExtensionModule]:
+    """The policy's modules that the application reaches (or all, as configured)."""
+    if config.link_extensions == "all" or config.entry.kind == "python":
+        return dict(allowed)
+    reached = set(resources.builtins)
+    return {
+        name: ext
+        for name, ext in allowed.items()
+        if ext.required or name in reached or name in config.extensions.include
+    }
+
+
+def build(
+    project: Path, *, output: Path | None = None, progress: Progress | None = None
+) -> BuildResult:
+    progress = progress or Progress(STAGES)
+    started = time.monotonic()
+    progress.stage("reading configuration")
+    config = load_project(project)
+    progress.note(f"{config.name}: entry point {config.entry}, Python {config.python}")
+    progress.stage("finding the CPython distribution")
+    dist = resolve_distribution(config.python, progress)
+    progress.note(f"CPython {dist.python_version} ({dist.name})")
+    allowed = config.extensions.resolve(dist)
+    progress.stage("collecting modules and data")
+    resources = collect_resources(config, dist)
+    selected = linked_extensions(config, allowed, resources)
+    _check_entry_function(config, resources)
+    progress.stage("runtime stub")
+    stub_path = stub.stub(dist, selected, progress)
+    progress.stage("writing the executable")
+    data = [
+        d for d in resources.data if config.data.selects(f"{d.package.replace('.', '/')}/{d.path}")
+    ]
+    entries = assemble.meta_entries(
+        name=config.name,
+        entry=runtime_entry(config.entry, resources),
+        dist=dist,
+        selected=selected,
+    )
+    entries += assemble.module_entries(
+        (_module(m) for m in resources.modules.values()), keep_sources=config.keep_sources
+    )
+    entries += [PayloadEntry(Kind.DATA, d.key, d.data) for d in data]
+    entries += _metadata_entries(config, resources, data)
+    out = output or config.root / "dist" / config.name
+    assemble.write_executable(stub_path, entries, out)
+    summary = resources.summary()
+    for line in summary.render().splitlines():
+        progress.note(line.strip())
+    if resources.skipped:
+        progress.note(
+            f"not found (skipped): {', '.join(s.name for s in resources.skipped[:8])}"
+            + (" ..." if len(resources.skipped) > 8 else "")
+        )
+    return BuildResult(out, config, dist, resources, time.monotonic() - started)
+
+
+def _module(m: ModuleResource) -> assemble.Module:
+    return assemble.Module(m.name, m.bytecode, m.source, m.is_package, m.is_namespace)

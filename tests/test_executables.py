@@ -1,0 +1,453 @@
+"""End to end: build real executables from projects, run them, watch what they touch.
+
+Each project is copied to a temporary directory, built with ``pyingot build``
+for Python 3.11 and 3.13, and run as a user would run it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.distributions import SOURCES, distribution
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+VERSIONS = sorted(SOURCES)
+GLIBC_FILES = (
+    "/lib64/ld-linux-x86-64.so.2",
+    "/lib/x86_64-linux-gnu/libc.so.6",
+    "/lib/x86_64-linux-gnu/libm.so.6",
+)
+
+
+def build_project(
+    source: Path,
+    workdir: Path,
+    version: str,
+    *,
+    output: str = "app",
+    edit: dict[str, str] | None = None,
+) -> Path:
+    """Copy ``source`` to ``workdir``, pin the Python version, build; return the executable."""
+    distribution(version)  # built or cached before the first build needs it
+    project = workdir / "project"
+    if not project.exists():
+        shutil.copytree(source, project, ignore=shutil.ignore_patterns("dist", "__pycache__"))
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text()
+    text = re.sub(r'(?m)^python = ".*"\n', "", text).replace(
+        "[tool.pyingot]\n", f'[tool.pyingot]\npython = "{version}"\n', 1
+    )
+    pyproject.write_text(text)
+    for rel, content in (edit or {}).items():
+        (project / rel).write_text(content)
+    exe = workdir / output
+    done = subprocess.run(
+        [sys.executable, "-m", "pyingot", "build", str(project), "-o", str(exe)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(exe)
+    return exe
+
+
+_built: dict[tuple[str, str], Path] = {}
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("executables")
+
+
+def built(name: str, version: str, workdir: Path) -> Path:
+    key = (name, version)
+    if key not in _built:
+        source = {
+            "hello": ROOT / "examples" / "hello",
+            "tour": ROOT / "examples" / "stdlib_tour",
+            "behaviour": ROOT / "tests" / "fixtures" / "behaviour",
+        }[name]
+        _built[key] = build_project(source, workdir / f"{name}-{version}", version)
+    return _built[key]
+
+
+@pytest.fixture(params=VERSIONS)
+def version(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def run(
+    exe: Path, *args: str, env: dict[str, str] | None = None, **kw: object
+) -> subprocess.CompletedProcess[str]:
+    base = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+    return subprocess.run(
+        [str(exe), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**base, **(env or {})},
+        **kw,
+    )  # type: ignore[call-overload]
+
+
+# -- the examples run --------------------------------------------------------------
+
+
+def test_hello(version: str, workdir: Path) -> None:
+    done = run(built("hello", version, workdir), "pyingot")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"Hello, pyingot! (Python {version}.")
+    assert done.stderr == ""
+
+
+def test_stdlib_tour(version: str, workdir: Path) -> None:
+    done = run(built("tour", version, workdir), "--json")
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)
+    assert len(results) >= 36
+    assert results["sqlite"] == 42 and results["asyncio"] == 42 and results["xml"] == "x"
+
+
+# -- what the executable touches ----------------------------------------------------------
+
+
+def traced(exe: Path, tmp: Path, *args: str) -> list[str]:
+    log = tmp / "strace.txt"
+    done = subprocess.run(
+        ["strace", "-f", "-qq", "-e", "trace=%file", "-o", str(log), str(exe), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    return log.read_text().splitlines()
+
+
+@pytest.mark.parametrize("name", ["hello", "tour"])
+def test_nothing_is_imported_from_disk_or_written_to_tmp(
+    name: str, version: str, workdir: Path, tmp_path: Path
+) -> None:
+    lines = traced(built(name, version, workdir), tmp_path)
+    opened = [ln for ln in lines if re.search(r"\b(open|openat|creat)\(", ln)]
+    code = [
+        ln
+        for ln in opened
+        if re.search(r'"[^"]*\.(py|pyc|so)(\.[0-9.]+)?"', ln)
+        and not re.search(r'"/lib/x86_64-linux-gnu/lib(c|m)\.so\.6"', ln)
+    ]
+    assert code == [], "\n".join(code)
+    writes = re.compile(
+        r"^\d+\s+(mkdirat?|renameat2?|rename|unlinkat|unlink|linkat|link|symlinkat|symlink|"
+        r"creat)\(|\bopen(at)?\(.*(O_WRONLY|O_RDWR|O_CREAT)"
+    )
+    writes_tmp = [ln for ln in lines if '"/tmp' in ln and writes.search(ln)]
+    assert writes_tmp == [], "\n".join(writes_tmp)
+
+
+@pytest.mark.parametrize("name", ["hello", "tour"])
+def test_runs_alone_in_an_empty_chroot(
+    name: str, version: str, workdir: Path, tmp_path: Path
+) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("chroot needs root")
+    root = tmp_path / "root"
+    for f in GLIBC_FILES:
+        dest = root / f.lstrip("/")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(Path(f).resolve(), dest)
+    shutil.copy(built(name, version, workdir), root / "app")
+    assert sorted(p.name for p in root.rglob("*") if p.is_file()) == [
+        "app",
+        "ld-linux-x86-64.so.2",
+        "libc.so.6",
+        "libm.so.6",
+    ]
+    chroot = shutil.which("chroot") or "/usr/sbin/chroot"
+    done = subprocess.run(
+        [chroot, str(root), "/app"], capture_output=True, text=True, timeout=120, env={}
+    )
+    assert done.returncode == 0, done.stderr
+    assert ("Hello, world!" if name == "hello" else "checks passed") in done.stdout
+
+
+def test_two_builds_are_byte_identical(version: str, tmp_path: Path) -> None:
+    first = build_project(ROOT / "examples" / "hello", tmp_path / "a", version)
+    second = build_project(ROOT / "examples" / "hello", tmp_path / "b", version)
+    assert first.read_bytes() == second.read_bytes()
+
+
+# -- behaving like python -----------------------------------------------------------------
+
+
+def test_process_facts(version: str, workdir: Path) -> None:
+    exe = built("behaviour", version, workdir)
+    done = run(
+        exe, "report", "--flag", env={"PYTHONIOENCODING": "latin-1", "PYTHONPATH": "/nonexistent"}
+    )
+    assert done.returncode == 0, done.stderr
+    facts = json.loads(done.stdout)
+    assert facts["argv"] == [str(exe), "report", "--flag"]
+    assert facts["executable"] == str(exe)
+    assert facts["frozen"] is True and facts["isolated"] == 1 and facts["no_site"] == 1
+    assert "/nonexistent" not in facts["path"]  # PYTHON* variables are ignored
+    assert facts["stdout_encoding"] == "utf-8"
+    assert facts["file"] == f"{exe}/behaviour.py"
+    assert facts["name"] == "behaviour" and facts["snowman"] == "\u2603"
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "stderr"),
+    [
+        (("exit", "3"), 3, ""),
+        (("sys-exit", "7"), 7, ""),
+        (("exit-message",), 1, "a message for stderr\n"),
+    ],
+)
+def test_exit_statuses(
+    args: tuple[str, ...], status: int, stderr: str, version: str, workdir: Path
+) -> None:
+    done = run(built("behaviour", version, workdir), *args)
+    assert (done.returncode, done.stderr) == (status, stderr)
+
+
+def test_uncaught_exception_prints_traceback_with_source(version: str, workdir: Path) -> None:
+    exe = built("behaviour", version, workdir)
+    done = run(exe, "raise")
+    assert done.returncode == 1
+    assert done.stderr.startswith("Traceback (most recent call last):")
+    assert f'File "{exe}/behaviour.py"' in done.stderr or 'File "behaviour.py"' in done.stderr
+    assert 'raise ValueError("boom from the fixture")' in done.stderr
+    assert done.stderr.rstrip().endswith("ValueError: boom from the fixture")
+
+
+def test_ctrl_c_raises_keyboard_interrupt_and_exits_130(version: str, workdir: Path) -> None:
+    proc = subprocess.Popen(
+        [str(built("behaviour", version, workdir)), "sleep"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "KeyboardInterrupt" in err
+
+
+def test_closed_stdout_pipe_is_quiet(version: str, workdir: Path) -> None:
+    exe = built("behaviour", version, workdir)
+    done = subprocess.run(
+        f"'{exe}' flood | head -n 2",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        executable="/bin/bash",
+    )
+    assert done.stdout == "line 0\nline 1\n"
+    assert done.stderr == ""
+
+
+# -- damaged executables ------------------------------------------------------------------
+
+
+def test_damaged_or_truncated_executable_fails_cleanly(workdir: Path, tmp_path: Path) -> None:
+    good = built("hello", "3.11", workdir).read_bytes()
+    payload_len = int.from_bytes(good[-24:-16], "little")
+    payload_start = len(good) - 32 - payload_len
+    import random
+
+    rng = random.Random(2026)
+    cases = [("flip", payload_start + rng.randrange(payload_len)) for _ in range(12)]
+    cases += [("flip", len(good) - 1 - rng.randrange(32)) for _ in range(4)]
+    # Cuts inside the payload or trailer. A cut inside the runtime's own ELF
+    # segments kills the system's dynamic loader before any pyingot code runs
+    # (docs/executables.md, "Limits"): only a cut that leaves the stub whole
+    # can be reported.
+    cuts = (
+        len(good) - 1,
+        len(good) - 33,
+        payload_start + 100,
+        payload_start + 1,
+        payload_start + payload_len // 2,
+    )
+    cases += [("cut", n) for n in cuts]
+    for i, (how, at) in enumerate(cases):
+        data = bytearray(good)
+        if how == "flip":
+            data[at] ^= 1 << rng.randrange(8)
+        else:
+            del data[at:]
+        exe = tmp_path / f"damaged-{i}"
+        exe.write_bytes(bytes(data))
+        exe.chmod(0o755)
+        done = run(exe)
+        assert done.returncode == 1, (how, at, done.returncode, done.stderr)
+        assert f"{exe}: cannot start: " in done.stderr, (how, at, done.stderr)
+        assert re.search(r"payload is damaged|no payload found|unsupported payload", done.stderr)
+        assert "Traceback" not in done.stderr
+
+
+# -- build-time errors ------------------------------------------------------------------------
+
+
+def test_missing_entry_module_fails_the_build(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "behaviour", project)
+    text = (project / "pyproject.toml").read_text().replace('"behaviour:main"', '"behavior:main"')
+    (project / "pyproject.toml").write_text(text)
+    done = subprocess.run(
+        [sys.executable, "-m", "pyingot", "build", str(project)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1
+    assert "behavior" in done.stderr and "not found" in done.stderr
+    assert not (project / "dist").exists()
+
+
+def test_missing_entry_function_fails_the_build(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "behaviour", project)
+    text = (project / "pyproject.toml").read_text().replace('"behaviour:main"', '"behaviour:mian"')
+    (project / "pyproject.toml").write_text(text)
+    done = subprocess.run(
+        [sys.executable, "-m", "pyingot", "build", str(project)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1
+    assert "defines no 'mian'" in done.stderr
+    assert not (project / "dist").exists()
+
+
+# -- python-like executables ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def python_like(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
+    out = {}
+    for v in VERSIONS:
+        work = tmp_path_factory.mktemp(f"pylike-{v}")
+        out[v] = build_project(
+            ROOT / "examples" / "hello",
+            work,
+            v,
+            edit={
+                "pyproject.toml": '[tool.pyingot]\nname = "py"\nentry = "python"\nsources = ["."]\n'
+            },
+        )
+    yield out
+
+
+def test_python_like_executable(version: str, python_like: dict[str, Path], tmp_path: Path) -> None:
+    exe = python_like[version]
+    done = run(exe, "-c", "import sys, json; print(sys.argv, json.dumps([1]))")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "['-c'] [1]\n"
+    done = run(exe, "-m", "json.tool", input='{"a": 1}')
+    assert done.stdout == '{\n    "a": 1\n}\n'
+    script = tmp_path / "script.py"
+    script.write_text("import sys\nprint('script', sys.argv[1:])\nraise SystemExit(4)\n")
+    done = run(exe, str(script), "x")
+    assert (done.returncode, done.stdout) == (4, "script ['x']\n")
+    done = run(exe, input="print(6 * 7)\n")
+    assert done.stdout == "42\n"
+    done = run(exe, "-c", "import hello; hello.main()")
+    assert done.stdout.startswith("Hello, world!")
+
+
+def test_rebuild_after_edit_changes_only_the_payload(tmp_path: Path) -> None:
+    exe = build_project(ROOT / "examples" / "hello", tmp_path, "3.11")
+    first = exe.read_bytes()
+    source = (tmp_path / "project" / "hello.py").read_text()
+    started = time.monotonic()
+    exe = build_project(
+        ROOT / "examples" / "hello",
+        tmp_path,
+        "3.11",
+        edit={"hello.py": source.replace("Hello,", "Howdy,")},
+    )
+    elapsed = time.monotonic() - started
+    assert run(exe, "you").stdout.startswith("Howdy, you!")
+    second = exe.read_bytes()
+    stub_len = len(first) - 32 - int.from_bytes(first[-24:-16], "little")
+    assert first[: stub_len - 16] == second[: stub_len - 16]  # the cached stub, reused
+    assert elapsed < 60  # generous: the figure that matters is measured in bench/
+
+
+def test_inspect_reads_back_what_is_inside(workdir: Path) -> None:
+    exe = built("tour", "3.11", workdir)
+    done = subprocess.run(
+        [sys.executable, "-m", "pyingot", "inspect", str(exe), "--verbose"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out = done.stdout
+    assert re.search(r"^python:\s+3\.11\.\d+$", out, re.M), out
+    assert re.search(r"^entry point:\s+function:stdlib_tour:main$", out, re.M)
+    assert re.search(r"^modules:\s+\d+ \(", out, re.M)
+    assert re.search(r"^  json\s+\d+", out, re.M) and re.search(r"^  stdlib_tour\s+1", out, re.M)
+    assert re.search(r"^  _ssl\s+Apache-2\.0$", out, re.M)
+    assert "stdlib_tour-1.0.dist-info/METADATA" in out
+    assert re.search(r"^  CPython: Python-2\.0$", out, re.M)
+
+
+def test_inspect_of_a_file_that_is_not_an_executable(tmp_path: Path) -> None:
+    f = tmp_path / "plain"
+    f.write_bytes(b"\x7fELF" + b"\0" * 100)
+    done = subprocess.run(
+        [sys.executable, "-m", "pyingot", "inspect", str(f)], capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert f"error: {f}: no payload found" in done.stderr
+
+
+def test_run_builds_then_runs_with_arguments(tmp_path: Path) -> None:
+    project = tmp_path / "hello"
+    shutil.copytree(
+        ROOT / "examples" / "hello", project, ignore=shutil.ignore_patterns("dist", "__pycache__")
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pyingot", "run", str(project), "--", "runner"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Hello, runner!")
+    assert (project / "dist" / "hello").is_file()
+
+
+def test_only_reachable_extensions_are_linked(workdir: Path) -> None:
+    def linked(exe: Path) -> set[str]:
+        out = subprocess.run(
+            [sys.executable, "-m", "pyingot", "inspect", "-v", str(exe)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        block = out.split("built-in extension modules:", 1)[1].split("licenses:", 1)[0]
+        return {line.split()[0] for line in block.splitlines()[1:] if line.strip()}
+
+    hello, tour = linked(built("hello", "3.11", workdir)), linked(built("tour", "3.11", workdir))
+    assert {"posix", "_io"} <= hello and not {"_tkinter", "_ssl", "_sqlite3"} & hello
+    assert {"_ssl", "_sqlite3", "_asyncio", "_decimal"} <= tour and "_tkinter" not in tour
