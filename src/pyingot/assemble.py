@@ -13,12 +13,12 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from pyingot import __version__, packing
 from pyingot.distribution.model import Distribution, ExtensionModule
 from pyingot.packing import Flag, Kind, PayloadEntry
+from pyingot.resources.model import ModuleResource
 
 #: META names the runtime reads (the Rust side names them again in lib.rs).
 META_ENTRY = "entry"
@@ -27,15 +27,6 @@ META_PYTHON_VERSION = "python_version"
 META_PYINGOT_VERSION = "pyingot_version"
 META_EXTENSIONS = "extensions"
 META_NAME = "name"
-
-
-@dataclass(frozen=True)
-class Module:
-    name: str
-    bytecode: bytes
-    source: bytes | None = None
-    is_package: bool = False
-    is_namespace: bool = False
 
 
 def meta_entries(
@@ -59,7 +50,9 @@ def meta_entries(
     return [PayloadEntry(Kind.META, k, v.encode()) for k, v in sorted(values.items())]
 
 
-def module_entries(modules: Iterable[Module], *, keep_sources: bool) -> list[PayloadEntry]:
+def module_entries(
+    modules: Iterable[ModuleResource], *, keep_sources: bool
+) -> list[PayloadEntry]:
     out = []
     for m in modules:
         flags = Flag(0)

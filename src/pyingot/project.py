@@ -25,7 +25,7 @@ from pyingot.errors import PyingotError
 from pyingot.packing import Kind, PayloadEntry
 from pyingot.progress import Progress
 from pyingot.resources import collect
-from pyingot.resources.model import DataResource, ModuleResource, ResourceSet
+from pyingot.resources.model import DataResource, ResourceSet
 
 STAGES = 5
 
@@ -245,9 +245,7 @@ def build(
         dist=dist,
         selected=selected,
     )
-    entries += assemble.module_entries(
-        (_module(m) for m in resources.modules.values()), keep_sources=config.keep_sources
-    )
+    entries += assemble.module_entries(resources.modules.values(), keep_sources=config.keep_sources)
     entries += [PayloadEntry(Kind.DATA, d.key, d.data) for d in data]
     entries += _metadata_entries(config, resources, data)
     out = output or config.root / "dist" / config.name
@@ -261,7 +259,3 @@ def build(
             + (" ..." if len(resources.skipped) > 8 else "")
         )
     return BuildResult(out, config, dist, resources, time.monotonic() - started)
-
-
-def _module(m: ModuleResource) -> assemble.Module:
-    return assemble.Module(m.name, m.bytecode, m.source, m.is_package, m.is_namespace)
