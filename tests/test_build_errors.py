@@ -124,3 +124,28 @@ def test_interrupted_build_leaves_nothing_behind(tmp_path: Path) -> None:
     dists = cache / "distributions"
     leftovers = [p.name for p in dists.iterdir() if not p.name.startswith(".pending")]
     assert leftovers == []
+
+
+def test_prune_removes_only_distributions_of_older_recipes(tmp_path: Path) -> None:
+    import json
+
+    from tests import fixtures
+
+    cache = tmp_path / "cache"
+    dists = cache / "distributions"
+    for name, recipe in (
+        ("cpython-3.12.7-old", build.RECIPE_VERSION - 1),
+        ("cpython-3.12.7-new", build.RECIPE_VERSION),
+    ):
+        tree = fixtures.make_tree(dists / name)
+        data = json.loads((tree / "python" / "PYTHON.json").read_text())
+        data["pyingot"] = {"recipe_version": recipe}
+        (tree / "python" / "PYTHON.json").write_text(json.dumps(data))
+    (dists / ".pending-abc.lock").write_text("")
+    listed = pyingot("python", "list", cache=cache).stdout
+    assert "cpython-3.12.7-old" in listed and "older recipe" in listed
+    done = pyingot("python", "prune", cache=cache)
+    assert done.returncode == 0
+    assert done.stdout == f"removed {dists / 'cpython-3.12.7-old'}\n"
+    assert sorted(p.name for p in dists.iterdir()) == ["cpython-3.12.7-new"]
+    assert pyingot("python", "prune", cache=cache).stdout.startswith("nothing to remove")

@@ -52,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("-j", "--jobs", type=int, default=None, help="parallel compile jobs")
     b.add_argument("-q", "--quiet", action="store_true", help="print only the result")
     pysub.add_parser("list", help="list cached distributions")
+    pysub.add_parser("prune", help="remove cached distributions built by an older pyingot recipe")
     s = pysub.add_parser("show", help="describe a distribution and its extension modules")
     s.add_argument(
         "name",
@@ -128,6 +129,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return commands.build(args.source, jobs=args.jobs, quiet=args.quiet)
         if args.python_command == "list":
             return commands.list_()
+        if args.python_command == "prune":
+            return commands.prune()
         if args.python_command == "show":
             return commands.show(args.name, policy=args.select)
     raise AssertionError(args)

@@ -22,10 +22,20 @@ def list_() -> int:
         )
         return 0
     for d in dists:
+        stale = "" if store.is_current(d) else "  (older recipe: 'pyingot python prune' removes it)"
         print(
             f"{d.name}  CPython {d.python_version}  {d.target_triple}  "
-            f"{len(d.builtin_extensions())} built-in extension modules"
+            f"{len(d.builtin_extensions())} built-in extension modules{stale}"
         )
+    return 0
+
+
+def prune() -> int:
+    removed = store.prune()
+    for entry in removed:
+        print(f"removed {entry}")
+    if not removed:
+        print("nothing to remove: every cached distribution is current")
     return 0
 
 

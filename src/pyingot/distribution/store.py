@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from pyingot.distribution import build, pbs
@@ -25,6 +26,28 @@ def is_current(dist: Distribution) -> bool:
     """Built by this version of pyingot's recipe (older builds are never picked implicitly)."""
     own = dist.extra.get("pyingot")
     return isinstance(own, dict) and own.get("recipe_version") == RECIPE_VERSION
+
+
+def prune() -> list[Path]:
+    """Remove cached distributions built by an older recipe; return what was removed.
+
+    Such builds are never picked implicitly (see :func:`is_current`), only by
+    their full name, so they only take space.
+    """
+    removed = []
+    for dist in cached():
+        if not is_current(dist):
+            entry = dist.root.parent
+            # Renamed first so that a half-removed entry never looks like a distribution.
+            doomed = entry.with_name(f".removing-{entry.name}")
+            entry.rename(doomed)
+            shutil.rmtree(doomed)
+            removed.append(entry)
+    root = build.distributions_dir()
+    if root.is_dir():
+        for lock in root.glob(".pending-*.lock"):
+            lock.unlink(missing_ok=True)
+    return removed
 
 
 def find(name: str) -> Distribution:
