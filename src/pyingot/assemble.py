@@ -50,9 +50,7 @@ def meta_entries(
     return [PayloadEntry(Kind.META, k, v.encode()) for k, v in sorted(values.items())]
 
 
-def module_entries(
-    modules: Iterable[ModuleResource], *, keep_sources: bool
-) -> list[PayloadEntry]:
+def module_entries(modules: Iterable[ModuleResource], *, keep_sources: bool) -> list[PayloadEntry]:
     out = []
     for m in modules:
         flags = Flag(0)
