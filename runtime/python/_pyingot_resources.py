@@ -38,9 +38,9 @@ class PayloadPath(Traversable):
         return f"PayloadPath({self._package!r}, {self._path!r})"
 
     def __eq__(self, other):
-        return (
-            isinstance(other, PayloadPath)
-            and (self._package, self._path) == (other._package, other._path)
+        return isinstance(other, PayloadPath) and (self._package, self._path) == (
+            other._package,
+            other._path,
         )
 
     def __hash__(self):

@@ -9,6 +9,16 @@
 //! for `importlib.metadata`, path hooks for `pkgutil`) are small Python modules
 //! embedded in the payload (`runtime/python/`), built on the primitives `get`,
 //! `names` and `meta` below, which hand out read-only memoryviews of the map.
+//!
+//! Compiled extension modules (EXTENSION entries) are served by the same
+//! finder: `create_module` copies the shared object to memory and has CPython's
+//! own `_imp.create_dynamic` load it (see extensions.rs), `exec_module` runs
+//! `_imp.exec_dynamic`. Their `__file__` is a virtual path ending in `.so`
+//! (`<executable>/pkg/mod.so`, `<executable>/pkg/__init__.so` for a package):
+//! the payload keeps the module's dotted name, not the file name the wheel had
+//! (`mod.cpython-311-x86_64-linux-gnu.so` or `mod.abi3.so`), and `.so` is one of
+//! `importlib.machinery.EXTENSION_SUFFIXES`, so code that looks at the suffix
+//! still sees an extension module.
 
 use std::ffi::{c_char, CStr, CString};
 use std::ptr::null_mut;
@@ -17,6 +27,8 @@ use std::sync::OnceLock;
 use pyingot_payload::{Entry, Kind, Payload};
 use pyo3_ffi as ffi;
 use pyo3_ffi::{PyObject, Py_ssize_t};
+
+use crate::extensions;
 
 /// What the module serves: set once, before the interpreter starts.
 pub struct State {
@@ -105,8 +117,33 @@ fn lookup(kind: Kind, name: &str) -> Result<Option<Entry<'static>>, String> {
     state().payload.get(kind, name).map_err(|e| e.to_string())
 }
 
-unsafe fn module_entry(name: &str) -> Result<Option<Entry<'static>>, ()> {
-    lookup(Kind::Module, name).map_err(|e| {
+/// An importable name in the payload.
+#[derive(Clone, Copy)]
+enum Found {
+    /// A Python module (MODULE entry).
+    Module(Entry<'static>),
+    /// A compiled extension module (EXTENSION entry).
+    Extension(Entry<'static>),
+}
+
+impl Found {
+    fn entry(&self) -> &Entry<'static> {
+        match self {
+            Found::Module(e) | Found::Extension(e) => e,
+        }
+    }
+}
+
+/// The module `name`: a compiled extension first, then a Python module, the
+/// order of CPython's FileFinder (mypyc-compiled packages ship both
+/// `mod.cpython-3X-….so` and the `mod.py` it was compiled from).
+unsafe fn module_entry(name: &str) -> Result<Option<Found>, ()> {
+    let found = match lookup(Kind::Extension, name) {
+        Ok(Some(e)) => Ok(Some(Found::Extension(e))),
+        Ok(None) => lookup(Kind::Module, name).map(|m| m.map(Found::Module)),
+        Err(e) => Err(e),
+    };
+    found.map_err(|e| {
         raise(
             ffi::PyExc_ImportError,
             &format!("cannot import {name}: {e}"),
@@ -115,16 +152,21 @@ unsafe fn module_entry(name: &str) -> Result<Option<Entry<'static>>, ()> {
 }
 
 /// The documented virtual path of a module: the executable's path followed by
-/// the module's path in a source tree, like zipimport's `archive.zip/pkg/mod.py`.
-fn virtual_path(name: &str, entry: &Entry) -> String {
+/// the module's path in a source tree, like zipimport's `archive.zip/pkg/mod.py`
+/// (`.so` for an extension module, see the top of this file).
+fn virtual_path(name: &str, found: &Found) -> String {
     let rel = name.replace('.', "/");
     let exe = &state().executable;
+    let (entry, suffix) = match found {
+        Found::Module(e) => (e, "py"),
+        Found::Extension(e) => (e, "so"),
+    };
     if entry.is_namespace() {
         format!("{exe}/{rel}")
     } else if entry.is_package() {
-        format!("{exe}/{rel}/__init__.py")
+        format!("{exe}/{rel}/__init__.{suffix}")
     } else {
-        format!("{exe}/{rel}.py")
+        format!("{exe}/{rel}.{suffix}")
     }
 }
 
@@ -174,11 +216,12 @@ unsafe extern "C" fn find_spec(
     let Ok(name) = arg_str(a[0], "fullname") else {
         return null_mut();
     };
-    let entry = match module_entry(name) {
-        Ok(Some(e)) => e,
+    let found = match module_entry(name) {
+        Ok(Some(f)) => f,
         Ok(None) => return none(),
         Err(()) => return null_mut(),
     };
+    let entry = *found.entry();
     let cls = module_spec_class();
     if cls.is_null() {
         return null_mut();
@@ -190,7 +233,7 @@ unsafe extern "C" fn find_spec(
     let origin = if entry.is_namespace() {
         none()
     } else {
-        py_str(&virtual_path(name, &entry))
+        py_str(&virtual_path(name, &found))
     };
     ffi::PyDict_SetItemString(kwargs, c"origin".as_ptr(), origin);
     ffi::Py_DecRef(origin);
@@ -218,22 +261,188 @@ unsafe extern "C" fn find_spec(
     spec
 }
 
-/// `create_module(spec)`: None, the default module creation.
-unsafe extern "C" fn create_module(_m: *mut PyObject, _arg: *mut PyObject) -> *mut PyObject {
-    none()
+/// `create_module(spec)`: an extension module, loaded; None (the default module
+/// creation) for a Python module.
+unsafe extern "C" fn create_module(_m: *mut PyObject, spec: *mut PyObject) -> *mut PyObject {
+    let name_obj = ffi::PyObject_GetAttrString(spec, c"name".as_ptr());
+    if name_obj.is_null() {
+        return null_mut();
+    }
+    let result = match arg_str(name_obj, "spec.name") {
+        Ok(name) => match module_entry(name) {
+            Ok(Some(Found::Extension(entry))) => create_extension(spec, name, &entry),
+            Ok(_) => none(),
+            Err(()) => null_mut(),
+        },
+        Err(()) => null_mut(),
+    };
+    ffi::Py_DecRef(name_obj);
+    result
+}
+
+static CREATE_DYNAMIC: OnceLock<usize> = OnceLock::new();
+static EXEC_DYNAMIC: OnceLock<usize> = OnceLock::new();
+static FIX_CO_FILENAME: OnceLock<usize> = OnceLock::new();
+
+/// `_imp.<name>`, looked up once and kept for the process's life.
+unsafe fn imp_function(cell: &OnceLock<usize>, name: &CStr) -> *mut PyObject {
+    if let Some(p) = cell.get() {
+        return *p as *mut PyObject;
+    }
+    let imp = ffi::PyImport_ImportModule(c"_imp".as_ptr());
+    if imp.is_null() {
+        return null_mut();
+    }
+    let f = ffi::PyObject_GetAttrString(imp, name.as_ptr());
+    ffi::Py_DecRef(imp);
+    if !f.is_null() {
+        let _ = cell.set(f as usize);
+    }
+    f
+}
+
+/// ImportError(msg, name=name, path=path), as CPython's loaders raise it.
+unsafe fn import_error(name: &str, path: &str, msg: &str) -> *mut PyObject {
+    let (m, n, p) = (py_str(msg), py_str(name), py_str(path));
+    if !m.is_null() && !n.is_null() && !p.is_null() {
+        ffi::PyErr_SetImportError(m, n, p);
+    }
+    for o in [m, n, p] {
+        if !o.is_null() {
+            ffi::Py_DecRef(o);
+        }
+    }
+    null_mut()
+}
+
+/// Loads the extension module `name` from memory (see extensions.rs).
+unsafe fn create_extension(
+    spec: *mut PyObject,
+    name: &str,
+    entry: &Entry<'static>,
+) -> *mut PyObject {
+    let shown = virtual_path(name, &Found::Extension(*entry));
+    let path = match extensions::prepare(&state().payload, name, entry.primary) {
+        Ok(p) => p,
+        Err(msg) => {
+            return import_error(
+                name,
+                &shown,
+                &format!("cannot load extension module {name}: {msg}"),
+            )
+        }
+    };
+    let create = imp_function(&CREATE_DYNAMIC, c"create_dynamic");
+    let (fd_path, shown_obj) = (py_str(&path), py_str(&shown));
+    if create.is_null() || fd_path.is_null() || shown_obj.is_null() {
+        for o in [fd_path, shown_obj] {
+            if !o.is_null() {
+                ffi::Py_DecRef(o);
+            }
+        }
+        return null_mut();
+    }
+    // CPython loads it as it loads a file (dlopen, PyInit_<name>, single- or
+    // multi-phase initialization, its cache of single-phase modules by path):
+    // the spec names the in-memory file for this call only.
+    let module = if ffi::PyObject_SetAttrString(spec, c"origin".as_ptr(), fd_path) < 0 {
+        null_mut()
+    } else {
+        ffi::PyObject_CallFunctionObjArgs(create, spec, null_mut::<PyObject>())
+    };
+    ffi::Py_DecRef(fd_path);
+    let pending = fetch_error(false);
+    if ffi::PyObject_SetAttrString(spec, c"origin".as_ptr(), shown_obj) < 0 {
+        ffi::PyErr_Clear();
+    }
+    restore_error(pending);
+    if module.is_null() {
+        explain_load_error(name, &path, &shown);
+    } else if ffi::PyObject_SetAttrString(module, c"__file__".as_ptr(), shown_obj) < 0 {
+        // CPython gave a single-phase module the in-memory file's name; an
+        // object that is not a module (Py_mod_create) may refuse attributes.
+        ffi::PyErr_Clear();
+    }
+    ffi::Py_DecRef(shown_obj);
+    module
+}
+
+/// Turns the loader's own ImportError (dlopen's message, a missing `PyInit_`
+/// function), which names `/proc/self/fd/N`, into one naming the module and its
+/// virtual path. Errors raised by the module's initialization are left alone.
+unsafe fn explain_load_error(name: &str, fd_path: &str, shown: &str) {
+    if ffi::PyErr_ExceptionMatches(ffi::PyExc_ImportError) == 0 {
+        return;
+    }
+    let (t, v, tb) = fetch_error(true);
+    let mut text = None;
+    if !v.is_null() {
+        let p = ffi::PyObject_GetAttrString(v, c"path".as_ptr());
+        if !p.is_null() && ffi::PyUnicode_Check(p) != 0 && arg_str(p, "path") == Ok(fd_path) {
+            let s = ffi::PyObject_Str(v);
+            if !s.is_null() {
+                text = arg_str(s, "message").ok().map(str::to_owned);
+                ffi::Py_DecRef(s);
+            }
+        }
+        if !p.is_null() {
+            ffi::Py_DecRef(p);
+        }
+        ffi::PyErr_Clear();
+    }
+    match text {
+        Some(text) => {
+            for o in [t, v, tb] {
+                if !o.is_null() {
+                    ffi::Py_DecRef(o);
+                }
+            }
+            let text = text.replace(&format!("{fd_path}:"), &format!("{shown}:"));
+            import_error(
+                name,
+                shown,
+                &format!("cannot load extension module {name}: {text}"),
+            );
+        }
+        None => restore_error((t, v, tb)),
+    }
+}
+
+type PendingError = (*mut PyObject, *mut PyObject, *mut PyObject);
+
+/// Takes the pending exception (all NULL if none), normalized if asked. Fetch
+/// and Restore are deprecated since 3.12, whose replacement 3.11 lacks, and
+/// are still in 3.13's stable ABI: one source for every version.
+#[allow(deprecated)]
+unsafe fn fetch_error(normalize: bool) -> PendingError {
+    let (mut t, mut v, mut tb) = (null_mut(), null_mut(), null_mut());
+    ffi::PyErr_Fetch(&mut t, &mut v, &mut tb);
+    if normalize && !t.is_null() {
+        ffi::PyErr_NormalizeException(&mut t, &mut v, &mut tb);
+    }
+    (t, v, tb)
+}
+
+/// Sets the exception taken by `fetch_error` again (steals its references).
+#[allow(deprecated)]
+unsafe fn restore_error((t, v, tb): PendingError) {
+    ffi::PyErr_Restore(t, v, tb);
 }
 
 unsafe fn code_of(name: &str) -> *mut PyObject {
-    let entry = match module_entry(name) {
-        Ok(Some(e)) => e,
-        Ok(None) => {
-            return raise(
-                ffi::PyExc_ImportError,
-                &format!("{name} is not in this executable"),
-            )
-        }
-        Err(()) => return null_mut(),
-    };
+    match module_entry(name) {
+        Ok(Some(Found::Module(entry))) => code_from(&entry),
+        // As ExtensionFileLoader.get_code: no code object.
+        Ok(Some(Found::Extension(_))) => none(),
+        Ok(None) => raise(
+            ffi::PyExc_ImportError,
+            &format!("{name} is not in this executable"),
+        ),
+        Err(()) => null_mut(),
+    }
+}
+
+unsafe fn code_from(entry: &Entry<'static>) -> *mut PyObject {
     if entry.primary.is_empty() {
         // A namespace package: no code.
         return none();
@@ -248,8 +457,6 @@ unsafe fn code_of(name: &str) -> *mut PyObject {
     }
     code
 }
-
-static FIX_CO_FILENAME: OnceLock<usize> = OnceLock::new();
 
 /// Give a code object (and its nested ones) the virtual path as `co_filename`,
 /// as `SourceLoader.get_code` does with `_imp._fix_co_filename`. The payload
@@ -268,22 +475,10 @@ unsafe fn rebase_filename(code: *mut PyObject) -> Result<(), ()> {
     if rel.is_empty() || rel.starts_with('/') || rel.starts_with('<') {
         return Ok(());
     }
-    let fix = match FIX_CO_FILENAME.get() {
-        Some(p) => *p as *mut PyObject,
-        None => {
-            let imp = ffi::PyImport_ImportModule(c"_imp".as_ptr());
-            if imp.is_null() {
-                return Err(());
-            }
-            let f = ffi::PyObject_GetAttrString(imp, c"_fix_co_filename".as_ptr());
-            ffi::Py_DecRef(imp);
-            if f.is_null() {
-                return Err(());
-            }
-            let _ = FIX_CO_FILENAME.set(f as usize); // kept for the process's life
-            f
-        }
-    };
+    let fix = imp_function(&FIX_CO_FILENAME, c"_fix_co_filename");
+    if fix.is_null() {
+        return Err(());
+    }
     let path = py_str(&format!("{}/{rel}", state().executable));
     if path.is_null() {
         return Err(());
@@ -320,29 +515,14 @@ unsafe extern "C" fn exec_module(_m: *mut PyObject, module: *mut PyObject) -> *m
         return null_mut();
     }
     let result = match arg_str(lookup_obj, "module name") {
-        Ok(name) => {
-            let code = code_of(name);
-            if code.is_null() {
-                null_mut()
-            } else if code == ffi::Py_None() {
-                code
-            } else {
-                let dict = ffi::PyModule_GetDict(module);
-                // As exec() does: C code that imports (PyImport_Import) reads
-                // the calling frame's globals["__builtins__"], so every module
-                // needs it, as it has when imported by python.
-                let r = if ffi::PyDict_GetItemString(dict, c"__builtins__".as_ptr()).is_null()
-                    && ffi::PyDict_SetItemString(
-                        dict,
-                        c"__builtins__".as_ptr(),
-                        ffi::PyEval_GetBuiltins(),
-                    ) < 0
-                {
+        Ok(name) => match module_entry(name) {
+            Ok(Some(Found::Extension(_))) => {
+                let exec = imp_function(&EXEC_DYNAMIC, c"exec_dynamic");
+                let r = if exec.is_null() {
                     null_mut()
                 } else {
-                    ffi::PyEval_EvalCode(code, dict, dict)
+                    ffi::PyObject_CallFunctionObjArgs(exec, module, null_mut::<PyObject>())
                 };
-                ffi::Py_DecRef(code);
                 if r.is_null() {
                     null_mut()
                 } else {
@@ -350,16 +530,45 @@ unsafe extern "C" fn exec_module(_m: *mut PyObject, module: *mut PyObject) -> *m
                     none()
                 }
             }
-        }
+            Ok(Some(Found::Module(entry))) => exec_code(module, code_from(&entry)),
+            Ok(None) => not_found(name),
+            Err(()) => null_mut(),
+        },
         Err(()) => null_mut(),
     };
     ffi::Py_DecRef(lookup_obj);
     result
 }
 
+/// Runs `code` (a new reference, None for a namespace package, or NULL with
+/// an exception set) in `module`'s namespace.
+unsafe fn exec_code(module: *mut PyObject, code: *mut PyObject) -> *mut PyObject {
+    if code.is_null() || code == ffi::Py_None() {
+        return code;
+    }
+    let dict = ffi::PyModule_GetDict(module);
+    // As exec() does: C code that imports (PyImport_Import) reads the calling
+    // frame's globals["__builtins__"], so every module needs it, as it has
+    // when imported by python.
+    let r = if ffi::PyDict_GetItemString(dict, c"__builtins__".as_ptr()).is_null()
+        && ffi::PyDict_SetItemString(dict, c"__builtins__".as_ptr(), ffi::PyEval_GetBuiltins()) < 0
+    {
+        null_mut()
+    } else {
+        ffi::PyEval_EvalCode(code, dict, dict)
+    };
+    ffi::Py_DecRef(code);
+    if r.is_null() {
+        null_mut()
+    } else {
+        ffi::Py_DecRef(r);
+        none()
+    }
+}
+
 unsafe fn with_name(
     arg: *mut PyObject,
-    f: impl FnOnce(&str, Option<Entry<'static>>) -> *mut PyObject,
+    f: impl FnOnce(&str, Option<Found>) -> *mut PyObject,
 ) -> *mut PyObject {
     let Ok(name) = arg_str(arg, "fullname") else {
         return null_mut();
@@ -387,9 +596,10 @@ unsafe extern "C" fn get_code(_m: *mut PyObject, arg: *mut PyObject) -> *mut PyO
 
 /// `get_source(fullname)`: the embedded source, or None when sources were not kept.
 unsafe extern "C" fn get_source(_m: *mut PyObject, arg: *mut PyObject) -> *mut PyObject {
-    with_name(arg, |name, entry| match entry {
+    with_name(arg, |name, found| match found {
         None => not_found(name),
-        Some(e) => match e.source() {
+        Some(Found::Extension(_)) => none(),
+        Some(Found::Module(e)) => match e.source() {
             Some(src) => ffi::PyUnicode_DecodeUTF8(
                 src.as_ptr() as *const c_char,
                 src.len() as Py_ssize_t,
@@ -402,17 +612,17 @@ unsafe extern "C" fn get_source(_m: *mut PyObject, arg: *mut PyObject) -> *mut P
 
 /// `is_package(fullname)`
 unsafe extern "C" fn is_package(_m: *mut PyObject, arg: *mut PyObject) -> *mut PyObject {
-    with_name(arg, |name, entry| match entry {
+    with_name(arg, |name, found| match found {
         None => not_found(name),
-        Some(e) => bool_obj(e.is_package() || e.is_namespace()),
+        Some(f) => bool_obj(f.entry().is_package() || f.entry().is_namespace()),
     })
 }
 
 /// `get_filename(fullname)`: the virtual path (see `virtual_path`).
 unsafe extern "C" fn get_filename(_m: *mut PyObject, arg: *mut PyObject) -> *mut PyObject {
-    with_name(arg, |name, entry| match entry {
+    with_name(arg, |name, found| match found {
         None => not_found(name),
-        Some(e) => py_str(&virtual_path(name, &e)),
+        Some(f) => py_str(&virtual_path(name, &f)),
     })
 }
 
@@ -432,7 +642,11 @@ unsafe extern "C" fn get_data(_m: *mut PyObject, arg: *mut PyObject) -> *mut PyO
     let parts: Vec<&str> = rel.split('/').collect();
     for split in (1..parts.len()).rev() {
         let package = parts[..split].join(".");
-        match lookup(Kind::Module, &package) {
+        let found = match lookup(Kind::Module, &package) {
+            Ok(None) => lookup(Kind::Extension, &package),
+            other => other,
+        };
+        match found {
             Ok(Some(e)) if e.is_package() || e.is_namespace() => {
                 let key = format!("{package}/{}", parts[split..].join("/"));
                 match lookup(Kind::Data, &key) {
@@ -520,14 +734,21 @@ unsafe extern "C" fn iter_modules(
             Err(()) => return null_mut(),
         }
     };
-    let list = ffi::PyList_New(0);
-    for item in state().payload.iter_prefix(Kind::Module, "") {
-        let Ok(entry) = item else { continue };
-        if entry.name.contains('.') || entry.name == "__main__" {
-            continue;
+    let mut top = std::collections::BTreeMap::new();
+    for kind in [Kind::Module, Kind::Extension] {
+        for item in state().payload.iter_prefix(kind, "") {
+            let Ok(entry) = item else { continue };
+            if entry.name.contains('.') || entry.name == "__main__" {
+                continue;
+            }
+            let pkg = entry.is_package() || entry.is_namespace();
+            *top.entry(entry.name).or_insert(false) |= pkg;
         }
-        let name = py_str(&format!("{prefix}{}", entry.name));
-        let pkg = bool_obj(entry.is_package() || entry.is_namespace());
+    }
+    let list = ffi::PyList_New(0);
+    for (module, is_pkg) in top {
+        let name = py_str(&format!("{prefix}{module}"));
+        let pkg = bool_obj(is_pkg);
         let pair = ffi::PyTuple_Pack(2, name, pkg);
         ffi::Py_DecRef(name);
         ffi::Py_DecRef(pkg);
@@ -675,7 +896,7 @@ static mut METHODS: [ffi::PyMethodDef; 16] = [
     one_arg!(
         c"create_module",
         create_module,
-        c"create_module(spec) -> None"
+        c"create_module(spec) -> extension module | None"
     ),
     one_arg!(c"exec_module", exec_module, c"exec_module(module)"),
     one_arg!(c"get_code", get_code, c"get_code(fullname) -> code object"),

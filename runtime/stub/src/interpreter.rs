@@ -19,6 +19,9 @@ pub enum Entry {
     Python,
     /// `kind:target` handed to `_pyingot_boot.main` (function, module, script).
     App(String),
+    /// A child of multiprocessing's `spawn` start method (see `is_spawn_child`
+    /// in lib.rs): `_pyingot_boot.main("multiprocessing:spawn")`.
+    SpawnChild,
 }
 
 unsafe fn check(status: ffi::PyStatus) {
@@ -105,7 +108,7 @@ pub unsafe fn run(executable: &str, entry: Entry, argc: c_int, argv: *mut *mut c
         ffi::PyErr_Print();
         return 1;
     }
-    let rc = match entry {
+    let target = match entry {
         Entry::Python => {
             let r = ffi::PyObject_CallMethod(boot, c"install".as_ptr(), null_mut());
             if r.is_null() {
@@ -117,20 +120,20 @@ pub unsafe fn run(executable: &str, entry: Entry, argc: c_int, argv: *mut *mut c
             // Runs -c / -m / a script / the REPL as configured, then finalizes.
             return ffi::Py_RunMain();
         }
-        Entry::App(target) => {
-            let arg = CString::new(target).unwrap_or_default();
-            let r = ffi::PyObject_CallMethod(boot, c"main".as_ptr(), c"s".as_ptr(), arg.as_ptr());
-            ffi::Py_DecRef(boot);
-            if r.is_null() {
-                // _pyingot_boot.main handles everything; this is a runtime bug.
-                ffi::PyErr_Print();
-                1
-            } else {
-                let code = ffi::PyLong_AsLong(r) as c_int;
-                ffi::Py_DecRef(r);
-                code
-            }
-        }
+        Entry::App(target) => target,
+        Entry::SpawnChild => "multiprocessing:spawn".to_owned(),
+    };
+    let arg = CString::new(target).unwrap_or_default();
+    let r = ffi::PyObject_CallMethod(boot, c"main".as_ptr(), c"s".as_ptr(), arg.as_ptr());
+    ffi::Py_DecRef(boot);
+    let rc = if r.is_null() {
+        // _pyingot_boot.main handles everything; this is a runtime bug.
+        ffi::PyErr_Print();
+        1
+    } else {
+        let code = ffi::PyLong_AsLong(r) as c_int;
+        ffi::Py_DecRef(r);
+        code
     };
     if ffi::Py_FinalizeEx() < 0 {
         // Flushing buffered output failed at exit (as python: 120).

@@ -1,0 +1,381 @@
+//! Compiled extension modules and the shared libraries they bundle, loaded from memory.
+//!
+//! glibc's dynamic loader only opens files, so each shared object is copied
+//! from the payload into an anonymous in-memory file (`memfd_create`) and
+//! opened by the name `/proc/self/fd/N`. Nothing is written to disk; where
+//! `/proc` is not mounted, importing an extension fails with an ImportError
+//! that says so.
+//!
+//! An extension from a manylinux wheel names its bundled libraries in its
+//! `DT_NEEDED` entries and finds them through `RUNPATH $ORIGIN/../pkg.libs`,
+//! which means nothing for `/proc/self/fd/N`. So the libraries it needs are
+//! loaded first, dependencies first, as the build lists them in the META
+//! entry `extension_libraries` (docs/packed-format.md): glibc then satisfies
+//! the extension's `DT_NEEDED` by the `DT_SONAME` of objects already loaded,
+//! before it searches any directory.
+//!
+//! The libraries are opened `RTLD_LOCAL`, as glibc opens the dependencies of an
+//! extension that CPython loads from disk: they join the scope of the objects
+//! that need them and nobody else's, so two packages that bundle different
+//! builds of a library exporting the same symbols (OpenBLAS in numpy and in
+//! scipy) each keep binding to their own, as they do when installed.
+//!
+//! Every in-memory file stays open for the life of the process: the dynamic
+//! loader knows an object by the name it was opened with, and a closed number,
+//! reused for the next file, would make it hand out the old object again.
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::{c_int, CStr, CString};
+use std::fs::File;
+use std::io::Write;
+use std::mem::ManuallyDrop;
+use std::os::fd::FromRawFd;
+use std::sync::Mutex;
+
+use pyingot_payload::{Kind, Payload};
+
+/// The META entry listing, per extension module, the bundled libraries it
+/// needs (transitively, dependencies first): `{"pkg.mod": ["libfoo.so.1", ...]}`.
+pub const META_EXTENSION_LIBRARIES: &str = "extension_libraries";
+
+/// What has been loaded, for the life of the process.
+struct Loaded {
+    /// Descriptor numbers whose `/proc/self/fd/N` name was given to the dynamic loader.
+    used_fds: HashSet<c_int>,
+    /// Per extension module, the name of its in-memory copy (one copy per module,
+    /// so that importing it again after `del sys.modules[...]` finds the object
+    /// CPython and glibc already know, as it does for a file on disk).
+    extensions: HashMap<String, String>,
+    /// The bundled libraries already loaded, by file name.
+    libraries: HashSet<String>,
+    /// `extension_libraries`, read when the first extension is loaded.
+    needs: Option<HashMap<String, Vec<String>>>,
+}
+
+/// Only used with the GIL held, which `prepare` never releases: a thread that
+/// forks holds the GIL, so a child never inherits this lock taken.
+static LOADED: Mutex<Option<Loaded>> = Mutex::new(None);
+
+/// Loads the bundled libraries that extension module `name` needs, and returns
+/// the path (`/proc/self/fd/N`) of an in-memory copy of `bytes`, the module's
+/// shared object, for CPython's own loader to open. The error says why, in
+/// words that follow "cannot load extension module NAME: ".
+pub fn prepare(payload: &Payload, name: &str, bytes: &[u8]) -> Result<String, String> {
+    if std::fs::metadata("/proc/self/fd").is_err() {
+        return Err(
+            "/proc is not mounted, and pyingot loads compiled extension modules \
+             from memory through /proc/self/fd"
+                .into(),
+        );
+    }
+    let mut guard = LOADED.lock().unwrap_or_else(|e| e.into_inner());
+    let loaded = guard.get_or_insert_with(|| Loaded {
+        used_fds: HashSet::new(),
+        extensions: HashMap::new(),
+        libraries: HashSet::new(),
+        needs: None,
+    });
+    if loaded.needs.is_none() {
+        let needs = match payload.meta(META_EXTENSION_LIBRARIES) {
+            Ok(None) => HashMap::new(),
+            Ok(Some(text)) => parse_needs(text).map_err(|e| {
+                format!("payload is damaged: bad {META_EXTENSION_LIBRARIES} setting ({e})")
+            })?,
+            Err(e) => return Err(e.to_string()),
+        };
+        loaded.needs = Some(needs);
+    }
+    let wanted: Vec<String> = loaded
+        .needs
+        .as_ref()
+        .and_then(|n| n.get(name))
+        .cloned()
+        .unwrap_or_default();
+    for library in wanted {
+        if loaded.libraries.contains(&library) {
+            continue;
+        }
+        let entry = match payload.get(Kind::SharedLibrary, &library) {
+            Ok(Some(e)) => e,
+            Ok(None) => {
+                return Err(format!(
+                    "it needs the bundled library {library}, which is not in this executable"
+                ))
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        let (fd, path) = memfd(&library, entry.primary, &mut loaded.used_fds)
+            .map_err(|e| format!("cannot copy the bundled library {library} to memory: {e}"))?;
+        if let Err(e) = dlopen_local(&path) {
+            // SAFETY: our own descriptor; the loader kept nothing of the failed load.
+            unsafe { libc::close(fd) };
+            return Err(format!(
+                "cannot load the bundled library {library}: {}",
+                e.replace(&path, &library)
+            ));
+        }
+        loaded.libraries.insert(library);
+    }
+    if let Some(path) = loaded.extensions.get(name) {
+        return Ok(path.clone());
+    }
+    let (_, path) = memfd(&format!("{name}.so"), bytes, &mut loaded.used_fds)
+        .map_err(|e| format!("cannot copy it to memory: {e}"))?;
+    loaded.extensions.insert(name.to_owned(), path.clone());
+    Ok(path)
+}
+
+/// `dlopen(path, RTLD_NOW | RTLD_LOCAL)`, the handle kept for the process's life.
+fn dlopen_local(path: &str) -> Result<(), String> {
+    let c = CString::new(path).map_err(|_| "bad path".to_string())?;
+    // SAFETY: a valid C string; the handle is never closed (the library is
+    // used by the extensions loaded after it). dlerror's message is per thread.
+    let handle = unsafe { libc::dlopen(c.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
+    if handle.is_null() {
+        // SAFETY: dlerror returns NULL or a C string valid until the next dl* call.
+        let err = unsafe { libc::dlerror() };
+        return Err(if err.is_null() {
+            "unknown error".into()
+        } else {
+            unsafe { CStr::from_ptr(err) }
+                .to_string_lossy()
+                .into_owned()
+        });
+    }
+    Ok(())
+}
+
+/// An anonymous in-memory file holding `bytes`, sealed against change; returns
+/// its descriptor and `/proc/self/fd/N` name. `name` only shows in
+/// `/proc/PID/maps` (`/memfd:NAME (deleted)`), for whoever debugs the process.
+fn memfd(name: &str, bytes: &[u8], used: &mut HashSet<c_int>) -> std::io::Result<(c_int, String)> {
+    // The kernel accepts names of up to 249 bytes.
+    let mut shown: String = name.chars().filter(|c| *c != '\0').collect();
+    while shown.len() > 249 {
+        shown.pop();
+    }
+    let cname = CString::new(shown).unwrap_or_default();
+    // The system call rather than glibc's wrapper (2.27): the stub keeps
+    // running on the older glibc that python-build-standalone targets.
+    // SAFETY: a valid C string and flags; the result is checked.
+    let raw = unsafe {
+        libc::syscall(
+            libc::SYS_memfd_create,
+            cname.as_ptr(),
+            libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING,
+        )
+    };
+    if raw < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let mut fd = raw as c_int;
+    if used.contains(&fd) {
+        // Our earlier file with this number was closed behind our back (a
+        // daemon closing every descriptor): take a number never used.
+        let above = used.iter().max().copied().unwrap_or(fd) + 1;
+        // SAFETY: fcntl on our own descriptor.
+        let moved = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, above) };
+        let err = std::io::Error::last_os_error();
+        // SAFETY: our own descriptor, replaced by `moved`.
+        unsafe { libc::close(fd) };
+        if moved < 0 {
+            return Err(err);
+        }
+        fd = moved;
+    }
+    // SAFETY: fd is ours and open; ManuallyDrop keeps File from closing it.
+    let mut file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });
+    if let Err(e) = file.write_all(bytes) {
+        // SAFETY: our own descriptor, not yet given to anyone.
+        unsafe { libc::close(fd) };
+        return Err(e);
+    }
+    // Best effort: nobody (another process of the same user through
+    // /proc/PID/fd) can change the code under the loader's feet. Private
+    // mappings, which is all the loader makes, are allowed on a sealed file.
+    // SAFETY: fcntl on our own descriptor.
+    unsafe {
+        libc::fcntl(
+            fd,
+            libc::F_ADD_SEALS,
+            libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE | libc::F_SEAL_SEAL,
+        )
+    };
+    used.insert(fd);
+    Ok((fd, format!("/proc/self/fd/{fd}")))
+}
+
+/// Parses `extension_libraries`: a JSON object whose values are arrays of
+/// strings, the only JSON the runtime reads (no JSON crate for one shape).
+pub fn parse_needs(text: &str) -> Result<HashMap<String, Vec<String>>, String> {
+    let mut p = Json {
+        s: text.as_bytes(),
+        i: 0,
+    };
+    let mut out = HashMap::new();
+    p.expect(b'{')?;
+    if !p.eat(b'}') {
+        loop {
+            let key = p.string()?;
+            p.expect(b':')?;
+            p.expect(b'[')?;
+            let mut list = Vec::new();
+            if !p.eat(b']') {
+                loop {
+                    list.push(p.string()?);
+                    if p.eat(b']') {
+                        break;
+                    }
+                    p.expect(b',')?;
+                }
+            }
+            out.insert(key, list);
+            if p.eat(b'}') {
+                break;
+            }
+            p.expect(b',')?;
+        }
+    }
+    p.ws();
+    if p.i != p.s.len() {
+        return Err(format!("unexpected text at byte {}", p.i));
+    }
+    Ok(out)
+}
+
+struct Json<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Json<'_> {
+    fn ws(&mut self) {
+        while self.i < self.s.len() && matches!(self.s[self.i], b' ' | b'\t' | b'\n' | b'\r') {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        self.ws();
+        if self.s.get(self.i) == Some(&c) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect(&mut self, c: u8) -> Result<(), String> {
+        if self.eat(c) {
+            Ok(())
+        } else {
+            Err(format!("expected '{}' at byte {}", c as char, self.i))
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, String> {
+        let digits = self
+            .s
+            .get(self.i..self.i + 4)
+            .and_then(|d| std::str::from_utf8(d).ok())
+            .and_then(|d| u32::from_str_radix(d, 16).ok())
+            .ok_or_else(|| format!("bad \\u escape at byte {}", self.i))?;
+        self.i += 4;
+        Ok(digits)
+    }
+
+    fn string(&mut self) -> Result<String, String> {
+        self.expect(b'"')?;
+        let mut out = Vec::new();
+        loop {
+            let Some(&c) = self.s.get(self.i) else {
+                return Err("unterminated string".into());
+            };
+            self.i += 1;
+            match c {
+                b'"' => break,
+                b'\\' => {
+                    let Some(&e) = self.s.get(self.i) else {
+                        return Err("unterminated string".into());
+                    };
+                    self.i += 1;
+                    let ch = match e {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let hi = self.hex4()?;
+                            let code = if (0xD800..0xDC00).contains(&hi) {
+                                if self.s.get(self.i..self.i + 2) != Some(b"\\u") {
+                                    return Err(format!("lone surrogate at byte {}", self.i));
+                                }
+                                self.i += 2;
+                                let lo = self.hex4()?;
+                                if !(0xDC00..0xE000).contains(&lo) {
+                                    return Err(format!("lone surrogate at byte {}", self.i));
+                                }
+                                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                            } else {
+                                hi
+                            };
+                            char::from_u32(code)
+                                .ok_or_else(|| format!("bad \\u escape at byte {}", self.i))?
+                        }
+                        _ => return Err(format!("bad escape at byte {}", self.i - 1)),
+                    };
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                }
+                0..=0x1f => {
+                    return Err(format!(
+                        "control character in a string at byte {}",
+                        self.i - 1
+                    ))
+                }
+                _ => out.push(c),
+            }
+        }
+        String::from_utf8(out).map_err(|_| "a string that is not UTF-8".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_needs;
+
+    #[test]
+    fn parses_the_contract() {
+        let n = parse_needs(
+            " {\"numpy.core._multiarray_umath\": [\"libgfortran-1.so.5\", \"libopenblas.so\"],\n \"a\\u00e9\\ud83d\\ude00\": [] } ",
+        )
+        .unwrap();
+        assert_eq!(
+            n["numpy.core._multiarray_umath"],
+            vec!["libgfortran-1.so.5", "libopenblas.so"]
+        );
+        assert_eq!(n["a\u{e9}\u{1f600}"], Vec::<String>::new());
+        assert!(parse_needs("{}").unwrap().is_empty());
+    }
+
+    #[test]
+    fn rejects_other_shapes() {
+        for bad in [
+            "",
+            "[]",
+            "{\"a\": \"b\"}",
+            "{\"a\": [1]}",
+            "{\"a\": [\"b\",]}",
+            "{\"a\": [\"b\"]} x",
+            "{\"a\": [\"b\"]",
+            "{\"a\\q\": []}",
+            "{\"\\ud800\": []}",
+        ] {
+            assert!(parse_needs(bad).is_err(), "{bad:?}");
+        }
+    }
+}
