@@ -116,6 +116,10 @@ def test_documented_defaults_are_the_loaded_defaults() -> None:
         (f"{TOOL}.modules", "exclude"): cfg.modules.exclude,
         (f"{TOOL}.data", "include"): cfg.data.include,
         (f"{TOOL}.data", "exclude"): cfg.data.exclude,
+        (f"{TOOL}.dependencies", "project"): cfg.dependencies.from_project,
+        (f"{TOOL}.dependencies", "wheels"): cfg.dependencies.wheels,
+        (f"{TOOL}.dependencies", "on-disk"): cfg.dependencies.on_disk,
+        (f"{TOOL}.dependencies", "data-on-disk"): cfg.dependencies.data_on_disk,
     }
     constant = {(k.table, k.name): k.default for k in KEYS if not k.inferred}
     assert constant == loaded
@@ -375,7 +379,7 @@ def test_unknown_keys(toml: str, message: str) -> None:
 def test_unknown_key_hint_lists_the_keys() -> None:
     assert error(tool("zzz = 1\n")).hint == (
         "the keys of [tool.pyingot] are: name, entry, python, sources, optimize, "
-        "keep-sources, stdlib, extensions, modules, data"
+        "keep-sources, stdlib, extensions, modules, data, dependencies"
     )
 
 
@@ -699,7 +703,7 @@ def test_init_mentions_every_key() -> None:
     for key in KEYS:
         assert f"\n# {key.summary}\n" in text
         assert f"{key.name} = " in text
-    for table in ("extensions", "modules", "data"):
+    for table in ("extensions", "modules", "data", "dependencies"):
         assert f"\n# [tool.pyingot.{table}]\n" in text
 
 
@@ -825,7 +829,8 @@ def test_every_key_is_documented_and_its_example_loads() -> None:
         assert key.example is not None, key
         assert (key.default is None) == bool(key.inferred), key
         table = "" if key.table == TOOL else f"[{key.table}]\n"
-        load(tool(table + f"{key.name} = {_toml(key.example)}\n"), "src/", "vendor/")
+        files = ("src/", "vendor/", "requirements.txt", "wheels/demo-1.0-py3-none-any.whl")
+        load(tool(table + f"{key.name} = {_toml(key.example)}\n"), *files)
 
 
 def test_extension_link_choice() -> None:

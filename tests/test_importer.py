@@ -517,10 +517,10 @@ def test_resources_missing_file(exe: Exe) -> None:
     assert got["is_dir"] is False
 
 
-def test_resources_as_file_extracts_to_tmpdir_and_cleans_up(exe: Exe, tmp_path: Path) -> None:
-    # as_file() must give a real file: for a Traversable that is not on disk,
-    # importlib.resources writes a temporary copy into tempfile.gettempdir()
-    # (TMPDIR, else /tmp) and deletes it when the block ends.
+def test_resources_as_file_gives_an_in_memory_file(exe: Exe, tmp_path: Path) -> None:
+    # as_file() must give a real path. For embedded data the runtime hands out an
+    # anonymous in-memory file (/proc/self/fd/N) instead of the generic temporary
+    # copy, so nothing is written to TMPDIR (certifi.where() relies on this).
     tmpdir = tmp_path / "tmpdir"
     tmpdir.mkdir()
     got = exe.result(
@@ -529,15 +529,18 @@ def test_resources_as_file_extracts_to_tmpdir_and_cleans_up(exe: Exe, tmp_path: 
         from importlib.resources import as_file, files
         with as_file(files("fixturepkg") / "data" / "blob.bin") as path:
             inside = [str(path), os.path.isfile(path), open(path, "rb").read().hex()]
-        result = {"inside": inside, "after": os.path.exists(path)}
+        with as_file(files("fixturepkg") / "data" / "blob.bin") as again:
+            same = str(again) == str(path)
+        result = {"inside": inside, "same": same, "after": os.path.exists(path)}
         """,
         env={"TMPDIR": str(tmpdir)},
     )
     path, is_file, data = got["inside"]
-    assert Path(path).parent == tmpdir
+    assert path.startswith("/proc/self/fd/")
     assert is_file is True
     assert data == (SRC / "fixturepkg/data/blob.bin").read_bytes().hex()
-    assert got["after"] is False
+    assert got["same"] is True  # one in-memory copy per resource
+    assert got["after"] is True  # kept open: a path handed out stays valid
     assert list(tmpdir.iterdir()) == []
 
 

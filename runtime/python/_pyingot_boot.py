@@ -72,10 +72,19 @@ def _excepthook(exc_type, exc, tb):
 
 
 def _path_hook(path):
-    root = _pyingot.executable
-    if path == root or path.startswith(root + "/"):
-        return _PackageDirectory(path[len(root) + 1 :].replace("/", "."))
+    for root in _roots():
+        if path == root or path.startswith(root + "/"):
+            return _PackageDirectory(path[len(root) + 1 :].replace("/", "."))
     raise ImportError("not a path inside this executable")
+
+
+def _roots():
+    """The executable, and the data-on-disk directory whose packages' paths start there."""
+    roots = [_pyingot.executable]
+    data_root = _pyingot.meta("data_root")
+    if data_root:
+        roots.append(_pyingot.executable.rpartition("/")[0] + "/" + data_root)
+    return roots
 
 
 class _PackageDirectory:

@@ -7,6 +7,8 @@ payload; imports only the standard library and ``_pyingot``.
 """
 
 import io
+import os
+from importlib.resources import as_file
 from importlib.resources.abc import Traversable, TraversableResources
 
 import _pyingot
@@ -17,6 +19,35 @@ def reader(fullname):
     if not _pyingot.is_package(fullname):
         return None
     return _Reader(fullname)
+
+
+#: Data files handed out as real paths: resource key -> memfd, kept open for the
+#: life of the process so that the path stays valid.
+_in_memory_files = {}
+
+
+def _as_file(path):
+    """``importlib.resources.as_file()`` for embedded data, without touching the disk.
+
+    The generic implementation extracts a temporary copy (certifi.where() and so
+    requests at import time would write under /tmp). A file's bytes go instead
+    into an anonymous in-memory file, named by its /proc/self/fd path. A
+    directory, or a system without /proc, gets the generic behaviour.
+    """
+    import contextlib
+    import pathlib
+
+    if not path.is_file() or not os.path.isdir("/proc/self/fd"):
+        return as_file.registry[object](path)
+    key = path._key()
+    fd = _in_memory_files.get(key)
+    if fd is None:
+        fd = os.memfd_create(path.name, os.MFD_CLOEXEC)
+        view = memoryview(path.read_bytes())
+        while view:
+            view = view[os.write(fd, view) :]
+        _in_memory_files[key] = fd
+    return contextlib.nullcontext(pathlib.Path(f"/proc/self/fd/{fd}"))
 
 
 class _Reader(TraversableResources):
@@ -123,3 +154,6 @@ class PayloadPath(Traversable):
             return stream
         kwargs.setdefault("encoding", "utf-8")
         return io.TextIOWrapper(stream, *args, **kwargs)
+
+
+as_file.register(PayloadPath, _as_file)

@@ -1,27 +1,48 @@
 """The last stage: payload entries + cached stub -> ``dist/<name>``, atomically.
 
-The payload holds META settings the runtime reads (``entry``), settings that
-``pyingot inspect`` reads back (the Python version, the linked extension modules
-and their licenses), every module, package data file and distribution metadata
-file. Output is written to a temporary name in the destination directory and
-renamed into place; the same inputs give the same bytes.
+The payload holds META settings the runtime reads (``entry``, the libraries of
+each extension module, the on-disk directory), settings that ``pyingot inspect``
+reads back (the Python version, the linked extension modules and their licenses),
+every module, package data file, distribution metadata file, extension module and
+shared library. Output is written to a temporary name in the destination directory
+and renamed into place; the same inputs give the same bytes. Distributions kept
+``on-disk`` are written to a directory beside the executable, replaced as a whole.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from pyingot import __version__, packing
 from pyingot.distribution.model import Distribution, ExtensionModule
 from pyingot.packing import Flag, Kind, PayloadEntry
-from pyingot.resources.model import ModuleResource
+from pyingot.resources.model import (
+    ExtensionResource,
+    FileResource,
+    MetadataResource,
+    ModuleResource,
+    SharedLibraryResource,
+)
 
-#: META names the runtime reads (the Rust side names them again in lib.rs).
+#: META names the runtime reads (the Rust side names them again in lib.rs);
+#: docs/packed-format.md describes their values.
 META_ENTRY = "entry"
+#: JSON ``{extension module: [SHARED_LIBRARY names in load order]}``.
+META_EXTENSION_LIBRARIES = "extension_libraries"
+#: The on-disk directory's name, relative to the executable's directory.
+META_ON_DISK_PATH = "on_disk_path"
+#: ``data-on-disk``: the data directory's name, relative to the executable's
+#: directory, and the top-level packages (one per line) whose modules' paths
+#: point into it (read by runtime/stub/src/importer.rs).
+META_DATA_ROOT = "data_root"
+META_DATA_ROOT_PACKAGES = "data_root_packages"
+#: What ``<executable>`` + this names: the directory of on-disk distributions.
+ON_DISK_SUFFIX = ".packages"
 #: META names only ``pyingot inspect`` reads.
 META_PYTHON_VERSION = "python_version"
 META_PYINGOT_VERSION = "pyingot_version"
@@ -30,8 +51,15 @@ META_NAME = "name"
 
 
 def meta_entries(
-    *, name: str, entry: str, dist: Distribution, selected: Mapping[str, ExtensionModule]
+    *,
+    name: str,
+    entry: str,
+    dist: Distribution,
+    selected: Mapping[str, ExtensionModule],
+    extension_libraries: Mapping[str, Sequence[str]] | None = None,
+    on_disk_path: str | None = None,
 ) -> list[PayloadEntry]:
+    """The META entries; the two optional ones only when they have something to say."""
     extensions = {
         ext.name: {"licenses": list(ext.licenses or ()), "public_domain": ext.license_public_domain}
         for ext in sorted(selected.values(), key=lambda e: e.name)
@@ -47,6 +75,14 @@ def meta_entries(
             separators=(",", ":"),
         ),
     }
+    if extension_libraries:
+        values[META_EXTENSION_LIBRARIES] = json.dumps(
+            {k: list(v) for k, v in extension_libraries.items()},
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+    if on_disk_path:
+        values[META_ON_DISK_PATH] = on_disk_path
     return [PayloadEntry(Kind.META, k, v.encode()) for k, v in sorted(values.items())]
 
 
@@ -85,3 +121,55 @@ def write_executable(stub: Path, entries: Iterable[PayloadEntry], output: Path) 
         Path(tmp).unlink(missing_ok=True)
         raise
     return output
+
+
+def extension_entries(extensions: Iterable[ExtensionResource]) -> list[PayloadEntry]:
+    return [
+        PayloadEntry(
+            Kind.EXTENSION, e.name, e.data, flags=Flag.IS_PACKAGE if e.is_package else Flag(0)
+        )
+        for e in extensions
+    ]
+
+
+def shared_library_entries(libraries: Iterable[SharedLibraryResource]) -> list[PayloadEntry]:
+    return [PayloadEntry(Kind.SHARED_LIBRARY, lib.name, lib.data) for lib in libraries]
+
+
+def metadata_entries(metadata: Iterable[MetadataResource]) -> list[PayloadEntry]:
+    return [PayloadEntry(Kind.METADATA, m.key, m.data) for m in metadata]
+
+
+def on_disk_directory(executable: Path) -> Path:
+    """Where the on-disk distributions of ``executable`` go: ``dist/app.packages``."""
+    return executable.with_name(executable.name + ON_DISK_SUFFIX)
+
+
+def write_on_disk(files: Sequence[FileResource], directory: Path) -> Path:
+    """Write ``files`` into ``directory``, replacing what it held as a whole.
+
+    The new tree is written beside it and renamed into place, so a build that
+    fails leaves the previous one whole.
+    """
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    old = directory.with_name(f".{directory.name}.old")
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    try:
+        for f in files:
+            path = tmp / f.path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(f.data)
+            os.chmod(path, 0o755 if f.executable else 0o644)
+            if epoch and epoch.isdigit():
+                os.utime(path, (int(epoch), int(epoch)))
+        os.chmod(tmp, 0o755)
+        shutil.rmtree(old, ignore_errors=True)
+        if directory.exists():
+            os.rename(directory, old)
+        os.rename(tmp, directory)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    return directory

@@ -40,6 +40,7 @@ TOOL = "tool.pyingot"
 EXTENSIONS = "tool.pyingot.extensions"
 MODULES = "tool.pyingot.modules"
 DATA = "tool.pyingot.data"
+DEPENDENCIES = "tool.pyingot.dependencies"
 
 #: Reserved ``entry`` value for an executable that behaves like ``python``.
 PYTHON_LIKE = "python"
@@ -54,6 +55,8 @@ _EXECUTABLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _MODULE_PATTERN = re.compile(r"[\w.*?\[\]!]+")
 _VERSION = re.compile(r"\d+(\.\d+)*")
 _DEBIAN = re.compile(r"debian:python3\.(\d+)")
+#: A distribution (project) name, as PEP 508 spells it.
+_DISTRIBUTION_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 
 
 # --------------------------------------------------------------------------- the model
@@ -177,6 +180,37 @@ class DataPatterns:
         )
 
 
+def normalize_distribution_name(name: str) -> str:
+    """A distribution name as PEP 503 compares them: ``Markup_Safe`` is ``markup-safe``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@dataclass(frozen=True)
+class DependencySettings:
+    """What ``pyingot build`` installs with pip for the target Python, and what of it
+    stays on disk. Empty when the project has no dependencies."""
+
+    #: PEP 508 requirement strings, from ``[project] dependencies`` (unless
+    #: ``project = false``), in their order; pip checks them.
+    requirements: tuple[str, ...] = ()
+    #: A pip requirements file, absolute.
+    requirements_file: Path | None = None
+    #: Local wheel files, absolute, sorted.
+    wheels: tuple[Path, ...] = ()
+    #: Distribution names (normalized, sorted) installed as files beside the
+    #: executable rather than embedded.
+    on_disk: tuple[str, ...] = ()
+    #: Distribution names (normalized, sorted) whose data files are also written
+    #: beside the executable, their modules' paths pointing there.
+    data_on_disk: tuple[str, ...] = ()
+    #: ``requirements`` come from ``[project] dependencies`` (``project = true``).
+    from_project: bool = True
+
+    @property
+    def empty(self) -> bool:
+        return not (self.requirements or self.requirements_file or self.wheels)
+
+
 @dataclass(frozen=True)
 class ProjectConfig:
     """A project's pyingot settings, validated. Made by :func:`load_project` only."""
@@ -199,6 +233,7 @@ class ProjectConfig:
     link_extensions: Literal["reachable", "all"]
     modules: ModulePatterns
     data: DataPatterns
+    dependencies: DependencySettings = DependencySettings()
 
 
 # --------------------------------------------------------------------------- the keys
@@ -234,6 +269,30 @@ TABLES: dict[str, str] = {
     EXTENSIONS: "Which compiled extension modules of the standard library are linked in.",
     MODULES: "Python modules to embed or leave out, whatever the import analysis finds.",
     DATA: "Package data files to embed: the files of a package that are not modules.",
+    DEPENDENCIES: """\
+The distributions the application needs from PyPI or from local wheels.
+
+`pyingot build` installs them with pip for the *target* Python (its version, ABI and
+platform, not those of the Python running pyingot) into a cache entry, and collects
+their modules like the application's own: only what the entry point reaches, found
+after the application's `sources` and before the standard library. Wheels are
+preferred to source distributions (`--prefer-binary`); a source distribution is built
+by the target interpreter against its own headers. The installed set is cached by a
+hash of the requirements (the text of the requirements file and of the files it
+includes with `-r` or `-c`), the local wheels' contents, the target Python, pip's
+version and the `PIP_*` environment variables, so that a rebuild after an edit does
+not run pip. An unpinned requirement is therefore resolved once, when it is first
+installed: pin versions (a requirements file is a lock) to choose when they change.
+pip runs in the project directory with its own configuration (`pip.conf`, which is
+not part of the hash); it needs pip 22.3 or later in the environment running pyingot.
+
+Compiled extension modules of dependencies are embedded and loaded from memory, with
+the shared libraries their wheels bundle (`numpy.libs/…`). Their imports cannot be
+read, so reaching one extension module embeds every module of the distribution that
+ships it (but its test packages, and the files in its `tests` directories, which are
+never embedded from dependencies). The `.dist-info` files of each distribution with a
+module in the executable are embedded too, for `importlib.metadata` (all but
+`direct_url.json`, which holds a path on the build machine).""",
 }
 
 KEYS: tuple[Key, ...] = (
@@ -442,6 +501,78 @@ must exist when the configuration is read.""",
         default=DEFAULT_DATA_EXCLUDE,
         example=["**/*.pyi", "**/py.typed", "mypkg/tests/**"],
     ),
+    Key(
+        DEPENDENCIES,
+        "project",
+        "boolean",
+        "Install the `[project] dependencies`.",
+        doc="With `false`, only `requirements` and `wheels` are installed: for a project whose "
+        "`[project] dependencies` are satisfied otherwise (vendored in `sources`), or are "
+        "dynamic (pyingot cannot read dynamic dependencies; list them in a requirements "
+        "file instead). Extras (`[project.optional-dependencies]`) are not installed; list "
+        "what they need in `requirements`.",
+        default=True,
+        example=False,
+    ),
+    Key(
+        DEPENDENCIES,
+        "requirements",
+        "string",
+        "A pip requirements file to install, relative to the project directory.",
+        doc="Installed together with `[project] dependencies`, in one resolution: pinned "
+        "versions in the file (`six==1.16.0`) choose among those the project allows. "
+        "The file may use pip's options (`-r`, `-c`, `--index-url`, hashes); relative "
+        "paths inside it are relative to the project directory.",
+        inferred="none",
+        example="requirements.txt",
+    ),
+    Key(
+        DEPENDENCIES,
+        "wheels",
+        "array of strings",
+        "Local wheel files to install, as globs relative to the project directory.",
+        doc="Each pattern must match at least one `.whl` file. The wheels are installed "
+        "with their own dependencies (from PyPI unless given here too). A wheel built "
+        "for another Python or platform than the target stops the build with the "
+        "package's name, before pip runs.",
+        default=(),
+        example=["wheels/*.whl"],
+    ),
+    Key(
+        DEPENDENCIES,
+        "on-disk",
+        "array of strings",
+        "Installed distributions to ship as real files beside the executable, not embedded.",
+        doc="For packages that must find their files on disk (code that opens "
+        "`__file__`-relative paths or starts subprocesses from its own directory). Every "
+        "file the distribution installed, its `.dist-info` and the shared libraries its "
+        "wheel bundles included, is copied to the directory `<executable>.packages` beside "
+        "the executable (`dist/myapp.packages/`), which the executable puts on `sys.path` "
+        "after its embedded modules; ship that directory with the executable. Every module "
+        "of such a distribution counts as reached, so what it imports is embedded. Names "
+        "are distribution names as in the requirements (`PyYAML`, compared as PEP 503 "
+        "normalizes them) and must be installed dependencies. A namespace package cannot "
+        "be split between the executable and the directory.",
+        default=(),
+        example=["numpy"],
+    ),
+    Key(
+        DEPENDENCIES,
+        "data-on-disk",
+        "array of strings",
+        "Installed distributions whose data files also go beside the executable, code "
+        "staying embedded.",
+        doc="For packages that test `os.path.isfile()` on a `__file__`-relative path "
+        "(black's blib2to3 looks for its `Grammar.txt` that way). The package data of these "
+        "distributions is written to the directory `<executable>.data` beside the "
+        "executable (`dist/myapp.data/`), and their modules' `__file__` and `__path__` "
+        "name that real directory; their code, extension modules included, is still "
+        "imported from memory and their data stays readable through "
+        "`importlib.resources` too. Ship the directory with the executable. Names are "
+        "distribution names, as for `on-disk`; a distribution cannot be in both lists.",
+        default=(),
+        example=["black"],
+    ),
 )
 
 
@@ -592,7 +723,8 @@ def _config(data: Mapping[str, object], file: Path, root: Path) -> ProjectConfig
     extensions = tool.table("extensions")
     modules = tool.table("modules")
     data_ = tool.table("data")
-    for t in (extensions, modules, data_):
+    deps = tool.table("dependencies")
+    for t in (extensions, modules, data_, deps):
         t.check_keys()
 
     name = _name(tool, project)
@@ -645,6 +777,105 @@ def _config(data: Mapping[str, object], file: Path, root: Path) -> ProjectConfig
         link_extensions="reachable" if link is None else link,
         modules=module_patterns,
         data=data_patterns,
+        dependencies=_dependencies(deps, project, root),
+    )
+
+
+def _dependencies(deps: _Table, project: _Table, root: Path) -> DependencySettings:
+    from_project = deps.boolean("project")
+    requirements: tuple[str, ...] = ()
+    if from_project is not False:
+        dynamic = project.data.get("dynamic")
+        if isinstance(dynamic, list) and "dependencies" in dynamic:
+            raise PyingotError(
+                f"{deps.file}: [project] dependencies is dynamic, so pyingot cannot read it",
+                hint="list them in a requirements file and set, under "
+                f"[{DEPENDENCIES}]:\n"
+                'requirements = "requirements.txt"\nproject = false',
+            )
+        requirements = project.strings("dependencies") or ()
+        for r in requirements:
+            if not r.strip():
+                raise project.item_error("dependencies", r, "is not a requirement")
+    file: Path | None = None
+    text = deps.string("requirements")
+    if text is not None:
+        if Path(text).is_absolute():
+            raise deps.error("requirements", "must be a path relative to the project directory")
+        file = root / text
+        if not file.is_file():
+            raise deps.error(
+                "requirements",
+                "no such file",
+                hint=f"the path is relative to the project directory, {root}",
+            )
+    wheels: list[Path] = []
+    for pattern in deps.strings("wheels") or ():
+        if Path(pattern).is_absolute() or "\\" in pattern:
+            raise deps.item_error(
+                "wheels",
+                pattern,
+                "is not a relative path",
+                hint="use a glob relative to the project directory, with '/' separators, "
+                'e.g. "wheels/*.whl"',
+            )
+        matched = sorted(p for p in root.glob(pattern) if p.is_file())
+        if not matched:
+            raise deps.item_error(
+                "wheels",
+                pattern,
+                "matches no file",
+                hint=f"patterns are relative to the project directory, {root}",
+            )
+        for path in matched:
+            if path.suffix != ".whl":
+                raise deps.item_error(
+                    "wheels",
+                    pattern,
+                    f"matches {path.relative_to(root).as_posix()}, which is not a wheel (.whl)",
+                )
+            if path not in wheels:
+                wheels.append(path)
+    on_disk: list[str] = []
+    for name in deps.strings("on-disk") or ():
+        if not _DISTRIBUTION_NAME.fullmatch(name):
+            raise deps.item_error(
+                "on-disk",
+                name,
+                "is not a distribution name",
+                hint='name distributions as in the requirements, e.g. "numpy", "PyYAML"',
+            )
+        normalized = normalize_distribution_name(name)
+        if normalized in on_disk:
+            raise deps.item_error("on-disk", name, "is listed twice")
+        on_disk.append(normalized)
+    data_on_disk: list[str] = []
+    for name in deps.strings("data-on-disk") or ():
+        if not _DISTRIBUTION_NAME.fullmatch(name):
+            raise deps.item_error(
+                "data-on-disk",
+                name,
+                "is not a distribution name",
+                hint='name distributions as in the requirements, e.g. "black"',
+            )
+        normalized = normalize_distribution_name(name)
+        if normalized in data_on_disk:
+            raise deps.item_error("data-on-disk", name, "is listed twice")
+        if normalized in on_disk:
+            raise deps.item_error(
+                "data-on-disk",
+                name,
+                "is also in on-disk",
+                hint="an on-disk distribution is all on disk already: keep one of the two",
+            )
+        data_on_disk.append(normalized)
+    return DependencySettings(
+        requirements=requirements,
+        requirements_file=file,
+        wheels=tuple(sorted(wheels)),
+        on_disk=tuple(sorted(on_disk)),
+        data_on_disk=tuple(sorted(data_on_disk)),
+        from_project=from_project is not False,
     )
 
 
@@ -982,7 +1213,7 @@ def starter_section(data: Mapping[str, object], root: Path, *, fallback_name: st
     ]
     for table in TABLES:
         if table != TOOL:
-            lines += ["", f"# {TABLES[table]}", f"# [{table}]"]
+            lines += ["", f"# {TABLES[table].splitlines()[0]}", f"# [{table}]"]
         for key in (k for k in KEYS if k.table == table):
             lines += ["", f"# {key.summary}"]
             if table == TOOL and key.name in written:
@@ -990,7 +1221,10 @@ def starter_section(data: Mapping[str, object], root: Path, *, fallback_name: st
                 lines.append(f"{key.name} = {_toml(value)}  # {note}")
             else:
                 default = inferred.get(key.name, key.default) if table == TOOL else key.default
-                lines.append(f"# {key.name} = {_toml(default)}")
+                if default is None:  # no default value: show the example
+                    lines.append(f"# {key.name} = {_toml(key.example)}  # default: {key.inferred}")
+                else:
+                    lines.append(f"# {key.name} = {_toml(default)}")
     return "\n".join(lines) + "\n"
 
 

@@ -71,7 +71,7 @@ def render(ins: Inspection, *, verbose: bool = False) -> str:
         items = ins.of_kind(kind)
         if items:
             total = sum(len(e.primary) for e in items)
-            lines.append(f"{title + ':':<17}{len(items)} ({_size(total)})")
+            lines.append(f"{title + ':':<16} {len(items)} ({_size(total)})")
     tops = Counter(m.name.partition(".")[0] for m in modules)
     sizes: Counter[str] = Counter()
     for m in modules:
@@ -82,11 +82,28 @@ def render(ins: Inspection, *, verbose: bool = False) -> str:
         lines.append(f"  {name:<30} {tops[name]:>4}  {_size(sizes[name]):>10}")
     if not verbose and len(tops) > len(shown):
         lines.append(f"  ... and {len(tops) - len(shown)} more (--verbose lists all)")
-    for title, kind in (("package data", Kind.DATA), ("distribution metadata", Kind.METADATA)):
+    for title, kind in (
+        ("package data", Kind.DATA),
+        ("distribution metadata", Kind.METADATA),
+        ("shared libraries", Kind.SHARED_LIBRARY),
+    ):
         items = ins.of_kind(kind)
         if items and verbose:
             lines.append(f"{title}:")
             lines.extend(f"  {e.name:<50} {_size(len(e.primary)):>10}" for e in items)
+    needs = json.loads(ins.meta.get(assemble.META_EXTENSION_LIBRARIES, "{}") or "{}")
+    extensions = ins.of_kind(Kind.EXTENSION)
+    if extensions:
+        lines.append("extension modules (loaded from memory):")
+        for e in extensions:
+            libs = needs.get(e.name, [])
+            after = f"  after {len(libs)} libraries" if libs and not verbose else ""
+            lines.append(f"  {e.name:<50} {_size(len(e.primary)):>10}{after}")
+            if verbose:
+                lines.extend(f"    needs {lib}" for lib in libs)
+    on_disk = ins.meta.get(assemble.META_ON_DISK_PATH)
+    if on_disk:
+        lines.append(f"packages on disk: {on_disk}/ (beside the executable)")
     ext = json.loads(ins.meta.get(assemble.META_EXTENSIONS, "{}") or "{}")
     mods = ext.get("modules", {})
     lines.append(f"built-in extension modules: {len(mods)}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import dataclasses
 import io
 import re
 import time
@@ -16,8 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyingot import assemble, stub
-from pyingot.config import EntryPoint, ProjectConfig, PythonSpec, load_project
+from pyingot import assemble, dependencies, stub
+from pyingot.config import (
+    EntryPoint,
+    ProjectConfig,
+    PythonSpec,
+    load_project,
+    normalize_distribution_name,
+)
 from pyingot.distribution import build as distribution_build
 from pyingot.distribution import pbs, store
 from pyingot.distribution.model import Distribution, ExtensionModule
@@ -25,9 +32,10 @@ from pyingot.errors import PyingotError
 from pyingot.packing import Kind, PayloadEntry
 from pyingot.progress import Progress
 from pyingot.resources import collect
-from pyingot.resources.model import DataResource, ResourceSet
+from pyingot.resources.libraries import describe_system_libraries
+from pyingot.resources.model import DataResource, FileResource, ResourceSet, SkipReason
 
-STAGES = 5
+STAGES = 6
 
 #: Runtime modules pulled in only when the app reaches what they serve, so
 #: that hello world carries no importlib.metadata.
@@ -44,6 +52,9 @@ class BuildResult:
     distribution: Distribution
     resources: ResourceSet
     seconds: float
+    dependencies: dependencies.InstalledDependencies | None = None
+    #: The directory of ``on-disk`` distributions beside the executable, if any.
+    on_disk: Path | None = None
 
 
 def resolve_distribution(spec: PythonSpec, progress: Progress) -> Distribution:
@@ -167,7 +178,7 @@ def _record(
     app = [
         m
         for m in resources.modules.values()
-        if not m.is_stdlib and (m.is_namespace or in_sources(m.origin))
+        if not m.is_stdlib and not m.is_dependency and (m.is_namespace or in_sources(m.origin))
     ]
     packages = {m.name for m in app if m.is_package}
     paths = {m.origin for m in app if not m.is_namespace}
@@ -178,7 +189,11 @@ def _record(
     return out.getvalue()
 
 
-def collect_resources(config: ProjectConfig, dist: Distribution) -> ResourceSet:
+def collect_resources(
+    config: ProjectConfig,
+    dist: Distribution,
+    installed: dependencies.InstalledDependencies | None = None,
+) -> ResourceSet:
     entry = config.entry
     always = ["_pyingot_boot"] + (["runpy"] if entry.kind == "module" else [])
     if entry.kind == "python":
@@ -200,6 +215,9 @@ def collect_resources(config: ProjectConfig, dist: Distribution) -> ResourceSet:
         always=always,
         implied={module: [helper] for module, helper in RUNTIME_HELPERS.items()},
         provided=["_pyingot"],
+        dependency_paths=[installed.site] if installed else [],
+        on_disk=config.dependencies.on_disk,
+        machine=dependencies.Target.of(dist).machine,
     )
 
 
@@ -229,8 +247,21 @@ def build(
     dist = resolve_distribution(config.python, progress)
     progress.note(f"CPython {dist.python_version} ({dist.name})")
     allowed = config.extensions.resolve(dist)
+    progress.stage("installing dependencies")
+    installed = dependencies.install(
+        config.dependencies,
+        dependencies.Target.of(dist),
+        root=config.root,
+        pyproject=config.pyproject,
+        progress=progress,
+    )
+    if installed is None:
+        progress.note("none")
+    else:
+        reused = " (cached)" if installed.reused else ""
+        progress.note(f"{installed.describe()}{reused}")
     progress.stage("collecting modules and data")
-    resources = collect_resources(config, dist)
+    resources = collect_resources(config, dist, installed)
     selected = linked_extensions(config, allowed, resources)
     _check_entry_function(config, resources)
     progress.stage("runtime stub")
@@ -239,23 +270,91 @@ def build(
     data = [
         d for d in resources.data if config.data.selects(f"{d.package.replace('.', '/')}/{d.path}")
     ]
+    out = output or config.root / "dist" / config.name
+    on_disk = assemble.on_disk_directory(out) if resources.on_disk else None
+    data_root_packages = _data_root_packages(config, resources)
+    data_root = out.with_name(f"{out.name}.data") if data_root_packages else None
     entries = assemble.meta_entries(
         name=config.name,
         entry=runtime_entry(config.entry, resources),
         dist=dist,
         selected=selected,
+        extension_libraries=resources.extension_libraries,
+        on_disk_path=on_disk.name if on_disk else None,
     )
     entries += assemble.module_entries(resources.modules.values(), keep_sources=config.keep_sources)
     entries += [PayloadEntry(Kind.DATA, d.key, d.data) for d in data]
     entries += _metadata_entries(config, resources, data)
-    out = output or config.root / "dist" / config.name
-    assemble.write_executable(stub_path, entries, out)
-    summary = resources.summary()
-    for line in summary.render().splitlines():
-        progress.note(line.strip())
-    if resources.skipped:
+    entries += assemble.metadata_entries(resources.metadata)
+    entries += assemble.extension_entries(resources.extensions.values())
+    entries += assemble.shared_library_entries(resources.shared_libraries)
+    if on_disk is not None:
+        # Before the executable, which names the directory.
+        assemble.write_on_disk(resources.on_disk, on_disk)
+    if data_root is not None:
+        entries += [
+            PayloadEntry(Kind.META, assemble.META_DATA_ROOT, data_root.name.encode()),
+            PayloadEntry(
+                Kind.META,
+                assemble.META_DATA_ROOT_PACKAGES,
+                "\n".join(data_root_packages).encode(),
+            ),
+        ]
+        files = [
+            FileResource(f"{d.package.replace('.', '/')}/{d.path}", d.data)
+            for d in data
+            if d.package.partition(".")[0] in data_root_packages
+        ]
+        assemble.write_on_disk(files, data_root)
         progress.note(
-            f"not found (skipped): {', '.join(s.name for s in resources.skipped[:8])}"
-            + (" ..." if len(resources.skipped) > 8 else "")
+            f"data beside the executable: {data_root.name}/ ({len(files)} files of "
+            f"{', '.join(data_root_packages)})"
         )
-    return BuildResult(out, config, dist, resources, time.monotonic() - started)
+    assemble.write_executable(stub_path, entries, out)
+    embedded = dataclasses.replace(resources, data=tuple(data))
+    for line in report(embedded, on_disk):
+        progress.note(line)
+    return BuildResult(out, config, dist, embedded, time.monotonic() - started, installed, on_disk)
+
+
+def _data_root_packages(config: ProjectConfig, resources: ResourceSet) -> list[str]:
+    """The top-level packages of the ``data-on-disk`` distributions."""
+    wanted = set(config.dependencies.data_on_disk)
+    if not wanted:
+        return []
+    found: dict[str, set[str]] = {}
+    owners = [(n, m.distribution) for n, m in resources.modules.items()]
+    owners += [(n, e.distribution) for n, e in resources.extensions.items()]
+    for name, distribution in owners:
+        if distribution is None:
+            continue
+        key = normalize_distribution_name(distribution)
+        if key in wanted:
+            found.setdefault(key, set()).add(name.partition(".")[0])
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise PyingotError(
+            f"{config.pyproject}: [tool.pyingot.dependencies] data-on-disk names "
+            f"{', '.join(missing)}, which has no module in the executable",
+            hint="name installed dependencies that the application imports",
+        )
+    return sorted({p for packages in found.values() for p in packages})
+
+
+def report(resources: ResourceSet, on_disk: Path | None) -> list[str]:
+    """The build summary: what is embedded, by category, and what is not and why."""
+    lines = [line.strip() for line in resources.summary().render().splitlines()]
+    if on_disk is not None:
+        dists = ", ".join(resources.on_disk_distributions)
+        lines.append(f"on disk, beside the executable: {on_disk.name}/ ({dists})")
+    system = describe_system_libraries(resources.shared_libraries)
+    if system is not None:
+        lines.append(system)
+    by_reason: dict[SkipReason, list[str]] = {}
+    for s in resources.skipped:
+        by_reason.setdefault(s.reason, []).append(s.name)
+    for reason, names in by_reason.items():
+        shown = ", ".join(names[:8]) + (" ..." if len(names) > 8 else "")
+        lines.append(f"not embedded, {reason.value}: {shown}")
+    lines += [f"not embedded: {problem}" for problem in resources.problems]
+    return lines

@@ -154,9 +154,48 @@ unsafe fn module_entry(name: &str) -> Result<Option<Found>, ()> {
 /// The documented virtual path of a module: the executable's path followed by
 /// the module's path in a source tree, like zipimport's `archive.zip/pkg/mod.py`
 /// (`.so` for an extension module, see the top of this file).
+/// `data-on-disk` (META `data_root`, `data_root_packages`): the real directory
+/// beside the executable holding those packages' data files, and the packages.
+struct DataRoot {
+    dir: String,
+    packages: Vec<String>,
+}
+
+static DATA_ROOT: OnceLock<Option<DataRoot>> = OnceLock::new();
+
+fn data_root() -> Option<&'static DataRoot> {
+    DATA_ROOT
+        .get_or_init(|| {
+            let payload = &state().payload;
+            let dir = payload.meta("data_root").ok().flatten()?;
+            let packages = payload.meta("data_root_packages").ok().flatten()?;
+            let exe_dir = state()
+                .executable
+                .rsplit_once('/')
+                .map(|(d, _)| d)
+                .unwrap_or("");
+            Some(DataRoot {
+                dir: format!("{exe_dir}/{dir}"),
+                packages: packages.lines().map(str::to_owned).collect(),
+            })
+        })
+        .as_ref()
+}
+
+/// Where a module's path starts: the executable, or for the packages of
+/// `data-on-disk` distributions the real data directory beside it, so that
+/// `os.path.dirname(__file__)` names a directory holding their data files.
+fn root_of(name: &str) -> &'static str {
+    let top = name.split('.').next().unwrap_or(name);
+    match data_root() {
+        Some(root) if root.packages.iter().any(|p| p == top) => root.dir.as_str(),
+        _ => state().executable.as_str(),
+    }
+}
+
 fn virtual_path(name: &str, found: &Found) -> String {
     let rel = name.replace('.', "/");
-    let exe = &state().executable;
+    let exe = root_of(name);
     let (entry, suffix) = match found {
         Found::Module(e) => (e, "py"),
         Found::Extension(e) => (e, "so"),
@@ -171,7 +210,7 @@ fn virtual_path(name: &str, found: &Found) -> String {
 }
 
 fn package_dir(name: &str) -> String {
-    format!("{}/{}", state().executable, name.replace('.', "/"))
+    format!("{}/{}", root_of(name), name.replace('.', "/"))
 }
 
 static MODULE_SPEC: OnceLock<usize> = OnceLock::new();
@@ -635,6 +674,25 @@ unsafe extern "C" fn get_data(_m: *mut PyObject, arg: *mut PyObject) -> *mut PyO
     let Ok(path) = arg_str(arg, "path") else {
         return null_mut();
     };
+    if let Some(root) = data_root() {
+        if path.starts_with(&format!("{}/", root.dir)) {
+            // A data-on-disk file: a real file beside the executable.
+            return match std::fs::read(path) {
+                Ok(bytes) => ffi::PyBytes_FromStringAndSize(
+                    bytes.as_ptr() as *const c_char,
+                    bytes.len() as Py_ssize_t,
+                ),
+                Err(e) => {
+                    let exc = if e.kind() == std::io::ErrorKind::NotFound {
+                        ffi::PyExc_FileNotFoundError
+                    } else {
+                        ffi::PyExc_OSError
+                    };
+                    raise(exc, &format!("{path}: {e}"))
+                }
+            };
+        }
+    }
     let rel = path
         .strip_prefix(state().executable.as_str())
         .and_then(|r| r.strip_prefix('/'))

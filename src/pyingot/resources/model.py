@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,86 @@ class ModuleResource:
     origin: str
     #: Found in the standard library rather than in the application's paths.
     is_stdlib: bool = False
+    #: Found among the installed dependencies.
+    is_dependency: bool = False
+    #: The installed distribution that ships it (``MarkupSafe``); ``None`` for the
+    #: application's and the standard library's modules (and a namespace package).
+    distribution: str | None = None
+
+
+@dataclass(frozen=True)
+class ExtensionResource:
+    """A compiled extension module (a shared object), embedded as it is.
+
+    The runtime loads it from memory, after the :class:`SharedLibraryResource`\\ s
+    that :attr:`ResourceSet.extension_libraries` lists for it.
+    """
+
+    name: str
+    #: The shared object's bytes.
+    data: bytes
+    #: The path relative to its search root, as for a module
+    #: (``markupsafe/_speedups.cpython-311-x86_64-linux-gnu.so``).
+    origin: str
+    #: ``pkg/__init__.<suffix>``: an extension module that is a package.
+    is_package: bool = False
+    is_dependency: bool = False
+    distribution: str | None = None
+
+
+@dataclass(frozen=True)
+class SharedLibraryResource:
+    """A shared library that extension modules need, bundled by their wheel
+    (``numpy.libs/libscipy_openblas64_-ff651d7f.so``) or, when no wheel bundles it,
+    taken from the build machine (``libstdc++.so.6``)."""
+
+    file_name: str
+    data: bytes
+    #: Its ``DT_NEEDED`` entries: the sonames of the libraries it needs.
+    needed: tuple[str, ...]
+    #: Its ``DT_SONAME``, the name the dynamic loader matches ``DT_NEEDED`` against.
+    soname: str | None
+    #: The path relative to its search root (``numpy.libs/libgfortran-….so.5.0.0``);
+    #: for a library from the build machine, its path there.
+    origin: str = ""
+    #: The distribution that installed it, or for a library from the build machine
+    #: the system package (``Debian package zlib1g 1:1.2.13.dfsg-1``) when known.
+    distribution: str | None = None
+    #: Bundled by no wheel: taken from the build machine's system directories.
+    from_system: bool = False
+    #: Its license as an SPDX expression, when known (libraries from the build machine).
+    license: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The payload entry's name: what the objects that need it name in ``DT_NEEDED``."""
+        return self.soname or self.file_name
+
+
+@dataclass(frozen=True)
+class MetadataResource:
+    """One file of an installed distribution's ``.dist-info`` directory."""
+
+    #: ``markupsafe-3.0.4.dist-info``.
+    dist_info: str
+    #: Relative to it, "/"-separated (``METADATA``, ``licenses/LICENSE.txt``).
+    path: str
+    data: bytes
+    distribution: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.dist_info}/{self.path}"
+
+
+@dataclass(frozen=True)
+class FileResource:
+    """A file installed beside the executable rather than embedded (``on-disk``)."""
+
+    #: Relative to the directory it is installed in, "/"-separated.
+    path: str
+    data: bytes
+    executable: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,7 +134,7 @@ class DataResource:
 class SkipReason(enum.Enum):
     NOT_FOUND = "not found"
     EXCLUDED = "excluded"
-    EXTENSION = "compiled extension module (not collected)"
+    EXTENSION = "standard-library extension module built only as a shared library"
     SYNTAX_ERROR = "does not compile"
 
 
@@ -97,25 +179,51 @@ class ResourceSummary:
     data: SummaryRow
     builtin: int
     skipped: int
+    dependencies: SummaryRow = SummaryRow("dependency modules", 0)
+    metadata: SummaryRow = SummaryRow("metadata files", 0)
+    extensions: SummaryRow = SummaryRow("extension modules", 0)
+    shared_libraries: SummaryRow = SummaryRow("shared libraries", 0)
+    #: Files installed beside the executable (``on-disk``).
+    on_disk: SummaryRow = SummaryRow("files on disk", 0)
+
+    @property
+    def rows(self) -> tuple[SummaryRow, ...]:
+        """The embedded categories."""
+        return (
+            self.application,
+            self.dependencies,
+            self.stdlib,
+            self.data,
+            self.metadata,
+            self.extensions,
+            self.shared_libraries,
+        )
 
     @property
     def total_bytes(self) -> int:
-        return sum(r.total_bytes for r in (self.application, self.stdlib, self.data))
+        return sum(r.total_bytes for r in self.rows)
 
     def render(self) -> str:
         lines = []
-        for row in (self.application, self.stdlib):
-            lines.append(
-                f"  {row.label:<22} {row.count:>5}   bytecode {_size(row.bytecode_bytes)}"
-                + (f", source {_size(row.source_bytes)}" if row.source_bytes else "")
-            )
-        lines.append(
-            f"  {self.data.label:<22} {self.data.count:>5}   {_size(self.data.data_bytes)}"
-        )
+        for row in self.rows:
+            if not row.count and row.label not in (self.application.label, self.stdlib.label):
+                continue
+            if row.bytecode_bytes or row.source_bytes:
+                sizes = f"bytecode {_size(row.bytecode_bytes)}" + (
+                    f", source {_size(row.source_bytes)}" if row.source_bytes else ""
+                )
+            else:
+                sizes = _size(row.data_bytes)
+            lines.append(f"  {row.label:<22} {row.count:>5}   {sizes}")
         lines.append(f"  {'built into Python':<22} {self.builtin:>5}")
         if self.skipped:
             lines.append(f"  {'skipped':<22} {self.skipped:>5}")
         lines.append(f"  {'total':<22} {'':>5}   {_size(self.total_bytes)}")
+        if self.on_disk.count:
+            lines.append(
+                f"  {self.on_disk.label:<22} {self.on_disk.count:>5}   "
+                f"{_size(self.on_disk.data_bytes)} (not in the executable)"
+            )
         return "\n".join(lines)
 
 
@@ -125,6 +233,10 @@ def _size(n: int) -> str:
     if n < 1024 * 1024:
         return f"{n / 1024:.1f} KiB"
     return f"{n / (1024 * 1024):.1f} MiB"
+
+
+def _empty() -> Mapping[str, Any]:
+    return MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -137,9 +249,26 @@ class ResourceSet:
     #: Reached modules the interpreter provides itself: built-in extension
     #: modules and frozen modules that have no source file (``_frozen_importlib``).
     builtins: tuple[str, ...] = ()
+    extensions: Mapping[str, ExtensionResource] = field(default_factory=_empty)
+    #: Sorted by name; only those an embedded extension module needs.
+    shared_libraries: tuple[SharedLibraryResource, ...] = ()
+    #: For each extension module that needs bundled libraries, their names
+    #: (:attr:`SharedLibraryResource.name`) in load order: each after those it needs.
+    extension_libraries: Mapping[str, tuple[str, ...]] = field(default_factory=_empty)
+    #: The ``.dist-info`` files of the installed distributions that have a module
+    #: in the executable.
+    metadata: tuple[MetadataResource, ...] = ()
+    #: Files of the ``on-disk`` distributions, installed beside the executable.
+    on_disk: tuple[FileResource, ...] = ()
+    #: The names of the distributions whose files :attr:`on_disk` holds.
+    on_disk_distributions: tuple[str, ...] = ()
+    #: What could not be embedded as it should, and why: one sentence each
+    #: (a library an extension needs that no wheel bundles, ...).
+    problems: tuple[str, ...] = ()
 
     def summary(self) -> ResourceSummary:
-        app = [m for m in self.modules.values() if not m.is_stdlib]
+        app = [m for m in self.modules.values() if not m.is_stdlib and not m.is_dependency]
+        deps = [m for m in self.modules.values() if m.is_dependency]
         std = [m for m in self.modules.values() if m.is_stdlib]
 
         def row(label: str, modules: list[ModuleResource]) -> SummaryRow:
@@ -150,12 +279,18 @@ class ResourceSet:
                 source_bytes=sum(len(m.source or b"") for m in modules),
             )
 
+        def files(label: str, blobs: list[bytes]) -> SummaryRow:
+            return SummaryRow(label, len(blobs), data_bytes=sum(len(b) for b in blobs))
+
         return ResourceSummary(
             application=row("application modules", app),
             stdlib=row("standard library", std),
-            data=SummaryRow(
-                "package data files", len(self.data), data_bytes=sum(len(d.data) for d in self.data)
-            ),
+            data=files("package data files", [d.data for d in self.data]),
             builtin=len(self.builtins),
             skipped=len(self.skipped),
+            dependencies=row("dependency modules", deps),
+            metadata=files("metadata files", [m.data for m in self.metadata]),
+            extensions=files("extension modules", [e.data for e in self.extensions.values()]),
+            shared_libraries=files("shared libraries", [s.data for s in self.shared_libraries]),
+            on_disk=files("files on disk", [f.data for f in self.on_disk]),
         )

@@ -33,14 +33,18 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import platform
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
+from pyingot import elf
+from pyingot.config import normalize_distribution_name
 from pyingot.errors import PyingotError
-from pyingot.resources import dynamic
+from pyingot.resources import dynamic, libraries
 from pyingot.resources.compile import (
     CompiledModule,
     CompileRequest,
@@ -50,12 +54,22 @@ from pyingot.resources.compile import (
 )
 from pyingot.resources.model import (
     DataResource,
+    ExtensionResource,
+    FileResource,
+    MetadataResource,
     ModuleResource,
     ResourceSet,
     SkippedModule,
     SkipReason,
 )
-from pyingot.resources.scan import ModuleFile, ModuleFinder, ModuleKind, SearchRoot
+from pyingot.resources.scan import (
+    InstalledDistribution,
+    ModuleFile,
+    ModuleFinder,
+    ModuleKind,
+    SearchRoot,
+    installed_distributions,
+)
 
 StdlibMode = Literal["reachable", "all"]
 
@@ -71,6 +85,10 @@ TEST_PACKAGE_NAMES = ("test", "tests", "idle_test")
 
 #: The module name an entry script is compiled as.
 MAIN = "__main__"
+
+#: Files of a ``.dist-info`` directory that are not embedded: ``direct_url.json``
+#: records where a local wheel was on the build machine (an absolute path).
+METADATA_LEFT_OUT = ("direct_url.json",)
 
 
 def collect(
@@ -91,10 +109,15 @@ def collect(
     always: Sequence[str] = (),
     implied: Mapping[str, Sequence[str]] | None = None,
     provided: Sequence[str] = (),
+    dependency_paths: Sequence[Path] = (),
+    on_disk: Sequence[str] = (),
+    machine: str | None = None,
 ) -> ResourceSet:
     """Find, choose and compile an application's modules and package data.
 
-    ``app_paths`` are searched before ``stdlib_dir``, as ``sys.path`` would be.
+    ``app_paths`` are searched before ``dependency_paths`` (directories that pip
+    installed the dependencies into), and those before ``stdlib_dir``, as
+    ``sys.path`` would be.
     With ``entry_module`` (a dotted name; for a ``pkg.mod:func`` entry point,
     ``pkg.mod``) or ``entry_script`` (a file compiled as ``__main__``; its
     directory is searched first, as ``python script.py`` does), modules are
@@ -120,9 +143,27 @@ def collect(
     match a file in ``mypkg.sub``): when ``data_include`` is given only matching
     files are kept, and files matching ``data_exclude`` are dropped.
 
+    Compiled extension modules found in the application's or the dependencies'
+    paths are embedded (the standard library's are linked into the interpreter
+    instead). Their imports cannot be read, so reaching one reaches every module of
+    the installed distribution that ships it, but for its test packages (or, for an
+    extension module of the application, every module of its package). The shared
+    libraries they need (``ELF DT_NEEDED``) are embedded, from their wheel or, when
+    none bundles them and glibc does not provide them, from the build machine
+    (``libraries.py``), and listed per extension in load order; ``machine``
+    (``x86_64``, default: this machine's) is what every shared object must be built
+    for. Every file of the ``.dist-info`` directory of each distribution with a
+    module in the set is embedded, but :data:`METADATA_LEFT_OUT`.
+
+    ``on_disk`` names installed distributions (normalized names) whose files are
+    not embedded but returned as :attr:`ResourceSet.on_disk`, to be installed
+    beside the executable; every module of theirs counts as reached, so that what
+    they import is embedded.
+
     Raises :class:`PyingotError` for a missing entry module or script, an
-    ``include`` pattern that matches nothing, and an application module that does
-    not compile. A standard-library module that does not compile is skipped.
+    ``include`` pattern that matches nothing, an application module that does not
+    compile, and a shared object built for another machine. A standard-library or
+    dependency module that does not compile is skipped.
     """
     if entry_module is not None and entry_script is not None:
         raise PyingotError(
@@ -155,7 +196,20 @@ def collect(
             )
         if entry_script.parent not in app_dirs:
             app_dirs.insert(0, entry_script.parent)
-    roots = [SearchRoot(p) for p in app_dirs] + [SearchRoot(stdlib_dir.absolute(), is_stdlib=True)]
+    dep_roots = [SearchRoot(p.absolute(), is_dependency=True) for p in dependency_paths]
+    roots = [
+        *(SearchRoot(p) for p in app_dirs),
+        *dep_roots,
+        SearchRoot(stdlib_dir.absolute(), is_stdlib=True),
+    ]
+    dists = [d for r in dep_roots for d in installed_distributions(r.path)]
+    by_key = {d.key: d for d in dists}
+    for name in on_disk:
+        if name not in by_key:
+            raise PyingotError(
+                f"on-disk distribution {name!r} is not installed",
+                hint="name an installed dependency: " + ", ".join(sorted(by_key)),
+            )
 
     with Worker(interpreter) as worker:
         finder = ModuleFinder(roots, worker.facts.extension_suffixes)
@@ -167,6 +221,7 @@ def collect(
             test_packages=("test", *test_packages),
             implied=implied or {},
             provided=provided,
+            distributions=dists,
         )
 
         for name in dynamic.interpreter_imports(worker.facts.major_minor):
@@ -203,9 +258,13 @@ def collect(
             for name in stdlib_finder.walk(skip=lambda n: _is_test(n, left_out)):
                 walk.reach(name, importer=None)
         if entry_module is None and entry_script is None:
-            app_finder = ModuleFinder(roots[:-1], worker.facts.extension_suffixes)
+            app_finder = ModuleFinder(roots[: len(app_dirs)], worker.facts.extension_suffixes)
             for name in app_finder.walk():
                 walk.reach(name, importer=None)
+            for dist in dists:
+                walk.reach_distribution(dist, importer=None)
+        for name in on_disk:
+            walk.reach_distribution(by_key[name], importer=None)
 
         for pattern in include:
             matched = [n for n in _candidates(finder, pattern) if fnmatch.fnmatchcase(n, pattern)]
@@ -222,6 +281,55 @@ def collect(
 
     modules = walk.resources(keep_sources=keep_sources)
     data = _collect_data(finder, walk, modules, data_include, data_exclude)
+    extensions = walk.extension_resources()
+
+    # ``on-disk`` distributions: their files go beside the executable, whole.
+    apart = {by_key[n].name for n in on_disk}
+    files = tuple(f for n in sorted(on_disk) for f in _files_of(by_key[n]))
+    if apart:
+        # With the namespace packages inside their packages (numpy.doc), which no
+        # RECORD names.
+        packages = {n for n, m in modules.items() if m.distribution in apart and m.is_package}
+
+        def kept(name: str, distribution: str | None) -> bool:
+            inside = any(name.startswith(p + ".") for p in packages)
+            return distribution not in apart and not inside
+
+        modules = {n: m for n, m in modules.items() if kept(n, m.distribution)}
+        extensions = {n: e for n, e in extensions.items() if kept(n, e.distribution)}
+        data = tuple(d for d in data if d.package in modules)
+
+    machine = machine or platform.machine()
+    relative = {d.root / f: f for d in dists for f in d.files}
+    owner = {d.root / f: d.describe() for d in dists for f in d.files}
+    linked = []
+    for ext in extensions.values():
+        path = walk.extensions[ext.name].file.path
+        assert path is not None
+        try:
+            info = elf.parse(ext.data, name=ext.origin)
+        except PyingotError as e:
+            raise PyingotError(
+                f"extension module {ext.name}"
+                + (f" (from {ext.distribution})" if ext.distribution else "")
+                + f": {e.message}",
+                hint=e.hint,
+            ) from None
+        libraries.check_machine(info, path, machine, relative, owner)
+        linked.append(libraries.LinkedObject(ext.name, path, info))
+    bundled = libraries.bundled_libraries(
+        linked, roots=[r.path for r in dep_roots], machine=machine, relative=relative, owner=owner
+    )
+    embedded = {m.distribution for m in modules.values()} | {
+        e.distribution for e in extensions.values()
+    }
+    metadata = tuple(
+        MetadataResource(d.dist_info, rel, _read(path), d.name)
+        for d in dists
+        if d.name in embedded
+        for rel, path in d.metadata_files()
+        if rel not in METADATA_LEFT_OUT
+    )
     # A name a collected module puts in sys.modules itself (os.path,
     # collections.abc in 3.13) is not missing.
     skipped = [
@@ -234,7 +342,26 @@ def collect(
         data=data,
         skipped=tuple(skipped),
         builtins=tuple(sorted(walk.builtins)),
+        extensions=MappingProxyType(dict(sorted(extensions.items()))),
+        shared_libraries=bundled.libraries,
+        extension_libraries=MappingProxyType(dict(bundled.load_order)),
+        metadata=metadata,
+        on_disk=files,
+        on_disk_distributions=tuple(sorted(apart)),
+        problems=bundled.problems,
     )
+
+
+def _files_of(dist: InstalledDistribution) -> list[FileResource]:
+    """Every file a distribution installed, for installing it beside the executable."""
+    out = []
+    left_out = {f"{dist.dist_info}/{name}" for name in METADATA_LEFT_OUT}
+    for rel in dist.files:
+        path = dist.root / rel
+        if "__pycache__/" in rel or rel in left_out or not path.is_file():
+            continue
+        out.append(FileResource(rel, _read(path), executable=os.access(path, os.X_OK)))
+    return out
 
 
 def matches(name: str, patterns: Iterable[str]) -> bool:
@@ -276,8 +403,18 @@ class _Reachability:
         test_packages: Sequence[str],
         implied: Mapping[str, Sequence[str]],
         provided: Sequence[str],
+        distributions: Sequence[InstalledDistribution] = (),
     ) -> None:
         self.finder = finder
+        #: Which installed distribution each installed file belongs to.
+        self.owners: dict[Path, InstalledDistribution] = {
+            d.root / f: d for d in distributions for f in d.files
+        }
+        #: Compiled extension modules, embedded as they are.
+        self.extensions: dict[str, _Found] = {}
+        #: Distributions every module of which has been reached.
+        self._whole: set[str] = set()
+        self._installed = {d.key: d for d in distributions}
         self.worker = worker
         self.facts: InterpreterFacts = worker.facts
         self.exclude = tuple(exclude)
@@ -314,7 +451,8 @@ class _Reachability:
         if parent:
             self.reach(parent, importer=importer)
         # Below a skipped package, only the package is reported.
-        under_skipped = bool(parent) and parent in self.skipped
+        parts = name.split(".")
+        under_skipped = any(".".join(parts[:i]) in self.skipped for i in range(1, len(parts)))
         if matches(name, self.exclude):
             self._seen.add(name)
             if not under_skipped:
@@ -341,9 +479,15 @@ class _Reachability:
             return
         self._seen.add(name)
         if found.kind is ModuleKind.EXTENSION:
-            self.skipped[name] = SkippedModule(
-                name, SkipReason.EXTENSION, importer, detail=_show(found.path)
-            )
+            if found.root.is_stdlib:
+                # The standard library's extension modules are linked into the
+                # interpreter; those left in lib-dynload are its test modules.
+                self.skipped[name] = SkippedModule(
+                    name, SkipReason.EXTENSION, importer, detail=_show(found.path)
+                )
+                return
+            self.extensions[name] = _Found(found, importer)
+            self._extension_imports(name, found)
             return
         self.found[name] = _Found(found, importer)
         self._pending.append(name)
@@ -364,6 +508,54 @@ class _Reachability:
                     self.reach(name, importer=importer)
         else:
             self.reach(pattern, importer=importer, optional=True)
+
+    def _extension_imports(self, name: str, found: ModuleFile) -> None:
+        """What an extension module may import, since its imports cannot be read.
+
+        The whole distribution that ships it: compiled code imports its own
+        package's Python modules from C (numpy's ``_multiarray_umath`` imports a
+        dozen), and a distribution is the unit its authors test together. For an
+        extension module of the application, its package's modules.
+        """
+        owner = self.owners.get(found.path) if found.path is not None else None
+        if owner is not None:
+            self.reach_distribution(owner, importer=name)
+            # Its compiled code imports its dependencies from C too (black's
+            # mypyc modules import platformdirs, click...): their top-level
+            # modules are reached, and the analysis follows them from there.
+            for required in _required_distributions(owner, self._installed):
+                for module in required.module_names(self.facts.extension_suffixes):
+                    if "." not in module:
+                        self.reach(module, importer=name)
+            return
+        parent = name.rpartition(".")[0]
+        if parent:
+            for child in self.finder.children(parent):
+                self.reach(child, importer=name)
+
+    def reach_distribution(self, dist: InstalledDistribution, *, importer: str | None) -> None:
+        """Reach every module an installed distribution ships, but its test packages."""
+        if dist.key in self._whole:
+            return
+        self._whole.add(dist.key)
+        tagged = tuple(s for s in self.facts.extension_suffixes if s != ".so")
+        for module in dist.module_names(self.facts.extension_suffixes):
+            if any(part in TEST_PACKAGE_NAMES for part in module.split(".")):
+                continue
+            found = self.finder.find(module)
+            if found is None or found.path is None or self.owners.get(found.path) is not dist:
+                continue  # shadowed by a module of the application
+            if found.kind is ModuleKind.EXTENSION and not found.path.name.endswith(tagged):
+                # A bare ``.so`` may be a library rather than a module: only one
+                # that exports its PyInit function is a module.
+                try:
+                    exports = elf.read_file(found.path).py_init
+                except PyingotError:
+                    continue
+                tail = module.rpartition(".")[2]
+                if exports is not None and f"PyInit_{tail}" not in exports:
+                    continue
+            self.reach(module, importer=importer)
 
     def _implicit(self, name: str) -> None:
         for target in self.implicit.get(name, ()):
@@ -401,7 +593,9 @@ class _Reachability:
         entry = self.found[name]
         if compiled.error is not None:
             assert entry.file.path is not None
-            if entry.file.root.is_stdlib:
+            # Not the user's code to fix: a dependency's file that does not compile
+            # for this Python (a Python 2 leftover, a template) is left out.
+            if entry.file.root.is_stdlib or entry.file.root.is_dependency:
                 self.skipped[name] = SkippedModule(
                     name,
                     SkipReason.SYNTAX_ERROR,
@@ -468,6 +662,10 @@ class _Reachability:
 
     # -- results ----------------------------------------------------------------
 
+    def _distribution(self, file: ModuleFile) -> str | None:
+        owner = self.owners.get(file.path) if file.path is not None else None
+        return owner.name if owner is not None else None
+
     def resources(self, *, keep_sources: bool) -> dict[str, ModuleResource]:
         modules: dict[str, ModuleResource] = {}
         for name in sorted(self.found):
@@ -482,6 +680,7 @@ class _Reachability:
                     source=None,
                     origin=file.origin,
                     is_stdlib=file.root.is_stdlib,
+                    is_dependency=file.root.is_dependency,
                 )
                 continue
             assert entry.compiled is not None
@@ -493,8 +692,25 @@ class _Reachability:
                 source=entry.source if keep_sources else None,
                 origin=self._origin(name),
                 is_stdlib=file.root.is_stdlib,
+                is_dependency=file.root.is_dependency,
+                distribution=self._distribution(file),
             )
         return modules
+
+    def extension_resources(self) -> dict[str, ExtensionResource]:
+        out = {}
+        for name in sorted(self.extensions):
+            file = self.extensions[name].file
+            assert file.path is not None
+            out[name] = ExtensionResource(
+                name=name,
+                data=_read(file.path),
+                origin=file.origin,
+                is_package=file.is_package,
+                is_dependency=file.root.is_dependency,
+                distribution=self._distribution(file),
+            )
+        return out
 
 
 def _resolve_relative(package: str, level: int, module: str) -> str | None:
@@ -544,6 +760,10 @@ def _collect_data(
         for rel, path in finder.package_data(walk.found[name].file):
             if path in code_files:
                 continue
+            if module.is_dependency and any(
+                part in TEST_PACKAGE_NAMES for part in rel.split("/")[:-1]
+            ):
+                continue  # a dependency's test suite, as its test packages are left out
             key = f"{name}/{rel}"
             if data_include and not any(fnmatch.fnmatchcase(key, p) for p in data_include):
                 continue
@@ -584,3 +804,31 @@ def _script_origin(script: Path, app_dirs: Sequence[Path]) -> str:
         if script.is_relative_to(d):
             return script.relative_to(d).as_posix()
     return script.name
+
+
+def _required_distributions(
+    dist: InstalledDistribution, installed: Mapping[str, InstalledDistribution]
+) -> list[InstalledDistribution]:
+    """The installed distributions ``dist`` declares it requires (Requires-Dist).
+
+    Requirements only for extras are left out; pip installed exactly those
+    whose markers held, so "installed" is the test for the others.
+    """
+    try:
+        text = (dist.root / dist.dist_info / "METADATA").read_text(errors="replace")
+    except OSError:
+        return []
+    out = []
+    for line in text.splitlines():
+        if not line.startswith("Requires-Dist:"):
+            if not line.strip():
+                break  # the headers end at the first blank line
+            continue
+        spec, _, marker = line[len("Requires-Dist:") :].partition(";")
+        if "extra" in marker:
+            continue
+        name = re.split(r"[\s\[\(<>=!~;]", spec.strip(), maxsplit=1)[0]
+        found = installed.get(normalize_distribution_name(name))
+        if found is not None and found is not dist:
+            out.append(found)
+    return out

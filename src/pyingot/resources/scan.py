@@ -11,11 +11,17 @@ decides nothing about what goes into an executable.
 
 from __future__ import annotations
 
+import csv
+import email.parser
 import enum
+import io
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from pyingot.config import normalize_distribution_name
 
 #: Never a package, never data.
 _CACHE_DIR = "__pycache__"
@@ -23,11 +29,20 @@ _CACHE_DIR = "__pycache__"
 #: Files that are never package data: compiled forms of modules.
 _COMPILED_SUFFIXES = (".pyc", ".pyo", ".so", ".pyd", ".dylib")
 
+#: A shared library's file name: ``libfoo.so``, ``libgfortran-040039e1.so.5.0.0``.
+SHARED_OBJECT = re.compile(r".+\.so(\.\d+)*")
+
+#: What an extension module's name may be (it is imported from C, by name).
+_EXTENSION_NAME = re.compile(r"[A-Za-z0-9_]+")
+
 
 @dataclass(frozen=True)
 class SearchRoot:
     path: Path
     is_stdlib: bool = False
+    #: Where pip installed the application's dependencies (``dist-info`` directories
+    #: there say which distribution each file belongs to).
+    is_dependency: bool = False
 
 
 class ModuleKind(enum.Enum):
@@ -53,7 +68,8 @@ class ModuleFile:
 
     @property
     def is_package(self) -> bool:
-        return self.kind in (ModuleKind.PACKAGE, ModuleKind.NAMESPACE)
+        # An extension module can be a package too (``pkg/__init__.cpython-311-….so``).
+        return self.kind in (ModuleKind.PACKAGE, ModuleKind.NAMESPACE) or bool(self.locations)
 
     @property
     def is_namespace(self) -> bool:
@@ -242,8 +258,129 @@ class ModuleFinder:
                 continue
             if not path.is_file():
                 continue
-            if entry.endswith(_COMPILED_SUFFIXES) or entry.endswith(self.extension_suffixes):
+            if (
+                entry.endswith(_COMPILED_SUFFIXES)
+                or entry.endswith(self.extension_suffixes)
+                or SHARED_OBJECT.fullmatch(entry)
+            ):
                 continue
             if top and self._module_stem(entry) is not None:
                 continue
             yield prefix + entry, path
+
+
+# ------------------------------------------------------------------ installed distributions
+
+
+@dataclass(frozen=True)
+class InstalledDistribution:
+    """One ``<name>-<version>.dist-info`` directory that pip wrote, and the files it lists."""
+
+    #: As its METADATA spells it (``MarkupSafe``).
+    name: str
+    version: str
+    #: The directory's name, ``markupsafe-3.0.4.dist-info``.
+    dist_info: str
+    root: Path
+    #: RECORD's paths inside ``root``, "/"-separated and normalized, sorted; files
+    #: installed outside it (``../../bin/tool``) are left out.
+    files: tuple[str, ...]
+    #: The ``Tag:`` lines of its WHEEL file (``cp311-cp311-manylinux_2_17_x86_64``).
+    tags: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """The name as PEP 503 normalizes it, for comparisons."""
+        return normalize_distribution_name(self.name)
+
+    def describe(self) -> str:
+        return f"{self.name} {self.version}"
+
+    def metadata_files(self) -> Iterator[tuple[str, Path]]:
+        """Every file in the ``.dist-info`` directory: (path inside it, file), sorted."""
+        base = self.root / self.dist_info
+        for directory, dirs, files in os.walk(base):
+            dirs.sort()
+            for name in sorted(files):
+                path = Path(directory) / name
+                yield path.relative_to(base).as_posix(), path
+
+    def module_names(self, extension_suffixes: Sequence[str]) -> list[str]:
+        """The modules among its files (``.py`` and extension modules), sorted."""
+        names: set[str] = set()
+        for rel in self.files:
+            if f"{_CACHE_DIR}/" in rel:
+                continue
+            for suffix in (*extension_suffixes, ".py"):
+                if rel.endswith(suffix):
+                    parts = rel[: -len(suffix)].split("/")
+                    break
+            else:
+                continue
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            # An extension module is imported by name from C, which needs no
+            # identifier: mypyc's shared "30fcd23745efe32ce681__mypyc" starts with
+            # a digit. Packages and .py modules must be importable by `import`.
+            last_ok = (suffix != ".py" and _EXTENSION_NAME.fullmatch(parts[-1])) if parts else False
+            if (
+                parts
+                and all(p.isidentifier() for p in parts[:-1])
+                and (parts[-1].isidentifier() or last_ok)
+            ):
+                names.add(".".join(parts))
+        return sorted(names)
+
+
+def installed_distributions(root: Path) -> tuple[InstalledDistribution, ...]:
+    """The distributions installed in ``root`` (a ``pip install --target`` directory), by name."""
+    found = []
+    try:
+        entries = sorted(os.listdir(root))
+    except OSError:
+        return ()
+    for entry in entries:
+        if not entry.endswith(".dist-info") or not (root / entry).is_dir():
+            continue
+        found.append(_read_dist_info(root, entry))
+    return tuple(sorted(found, key=lambda d: d.key))
+
+
+def _read_dist_info(root: Path, dist_info: str) -> InstalledDistribution:
+    base = root / dist_info
+    stem = dist_info[: -len(".dist-info")]
+    name, _, version = stem.partition("-")
+    try:
+        headers = email.parser.HeaderParser().parsestr(
+            (base / "METADATA").read_text(encoding="utf-8", errors="replace")
+        )
+        name = headers.get("Name", name)
+        version = headers.get("Version", version)
+    except OSError:
+        pass
+    files: set[str] = set()
+    try:
+        record = (base / "RECORD").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        record = ""
+    for row in csv.reader(io.StringIO(record)):
+        if not row or not row[0]:
+            continue
+        rel = os.path.normpath(row[0]).replace(os.sep, "/")
+        if rel.startswith("../") or rel == ".." or os.path.isabs(rel):
+            continue
+        files.add(rel)
+    tags: list[str] = []
+    try:
+        wheel = email.parser.HeaderParser().parsestr((base / "WHEEL").read_text())
+        tags = [t.strip() for t in wheel.get_all("Tag", [])]
+    except OSError:
+        pass
+    return InstalledDistribution(
+        name=name,
+        version=version,
+        dist_info=dist_info,
+        root=root,
+        files=tuple(sorted(files)),
+        tags=tuple(tags),
+    )

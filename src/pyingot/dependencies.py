@@ -1,0 +1,406 @@
+"""Install an application's dependencies for the TARGET Python, once, into the cache.
+
+pip does the resolving, downloading and building, run by the Python running
+pyingot but told to install for the target interpreter (``pip --python``, pip
+22.3 and later): pip re-executes itself under the static interpreter, so wheel
+tags, environment markers and source builds are those of the target, and a source
+distribution compiles against the distribution's own headers. The target
+interpreter needs no pip of its own.
+
+The result is a ``pip install --target`` directory in the user cache, keyed by a
+hash of everything that decides what pip installs (:func:`cache_inputs`), so that
+a rebuild after an edit does not run pip. The resources stage then reads it like
+any other search root, with the ``.dist-info`` directories telling which
+distribution each file belongs to.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyingot import cache
+from pyingot.config import DEPENDENCIES, DependencySettings
+from pyingot.distribution.model import Distribution
+from pyingot.errors import PyingotError
+from pyingot.progress import Progress, run_logged
+from pyingot.resources.scan import InstalledDistribution, installed_distributions
+
+#: ``pip --python`` appeared in pip 22.3.
+PIP_MINIMUM = (22, 3)
+#: Bumped when what an entry holds or how it is made changes.
+RECIPE = 1
+#: Written last into an entry: its inputs and what pip installed.
+MANIFEST = "manifest.json"
+#: The ``pip install --target`` directory inside an entry.
+SITE = "site"
+
+_WHEEL_NAME = re.compile(
+    r"(?P<name>[^-]+)-(?P<version>[^-]+)(?:-(?P<build>\d[^-]*))?"
+    r"-(?P<python>[^-]+)-(?P<abi>[^-]+)-(?P<platform>[^-]+)\.whl"
+)
+_INCLUDE = re.compile(r"\s*(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?=[^\s-]))(\S+)")
+
+
+@dataclass(frozen=True)
+class Target:
+    """The Python that dependencies are installed for."""
+
+    interpreter: Path
+    #: ``3.11.2``.
+    version: str
+    #: The CPython ABI tag of its extension modules (``cp311``; ``cp313t`` free-threaded).
+    abi: str
+    #: ``x86_64``, as platform tags end.
+    machine: str
+    #: ``x86_64-unknown-linux-gnu``.
+    triple: str
+
+    @classmethod
+    def of(cls, dist: Distribution) -> Target:
+        return cls(
+            interpreter=dist.path(dist.python_exe),
+            version=dist.python_version,
+            abi=dist.python_tag,
+            machine=dist.target_triple.partition("-")[0],
+            triple=dist.target_triple,
+        )
+
+    @property
+    def major_minor(self) -> tuple[int, int]:
+        major, minor = self.version.split(".")[:2]
+        return int(major), int(minor)
+
+    def describe(self) -> str:
+        major, minor = self.major_minor
+        return f"CPython {major}.{minor} ({self.abi}) on Linux {self.machine}"
+
+
+# --------------------------------------------------------------------------- wheel tags
+
+
+@dataclass(frozen=True)
+class WheelName:
+    """A wheel's file name, as the binary distribution format spells it."""
+
+    distribution: str
+    version: str
+    #: Each a compressed tag set split at ``.`` (``py2.py3`` is two).
+    python: tuple[str, ...]
+    abi: tuple[str, ...]
+    platform: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, file_name: str) -> WheelName | None:
+        m = _WHEEL_NAME.fullmatch(file_name)
+        if m is None:
+            return None
+        return cls(
+            m["name"],
+            m["version"],
+            tuple(m["python"].split(".")),
+            tuple(m["abi"].split(".")),
+            tuple(m["platform"].split(".")),
+        )
+
+    def tags(self) -> list[str]:
+        return [f"{p}-{a}-{pl}" for p in self.python for a in self.abi for pl in self.platform]
+
+
+def tag_supported(tag: str, target: Target) -> bool:
+    """Whether pip running under ``target`` would install a wheel tagged ``tag``.
+
+    The rules of ``packaging.tags.sys_tags`` for CPython on Linux: ``cp3X-cp3X``
+    for the interpreter's own ABI, ``cp3Y-abi3`` for Y ≤ X (not free-threaded),
+    ``cp3X-none``, ``py3`` and ``py3Y-none`` for Y ≤ X; a platform that is ``any``
+    (not for the two ABI-specific forms) or a ``linux_`` / ``manylinux`` tag of the
+    target's machine. The glibc version of a ``manylinux_2_N`` tag is not checked:
+    that is the machine's running the executable, which the build cannot know.
+    """
+    parts = tag.split("-")
+    if len(parts) != 3:
+        return False
+    python, abi, platform = parts
+    major, minor = target.major_minor
+    m = re.fullmatch(r"(py|cp)(\d)(\d*)", python)
+    if m is None or int(m[2]) != major:
+        return False
+    py_minor = int(m[3]) if m[3] else None
+    if py_minor is not None and py_minor > minor:
+        return False
+    native = platform != "any" and (
+        platform == f"linux_{target.machine}"
+        or (platform.startswith("manylinux") and platform.endswith(f"_{target.machine}"))
+    )
+    if abi == target.abi:
+        return python == f"cp{major}{minor}" and native
+    if abi == "abi3":
+        return m[1] == "cp" and py_minor is not None and not target.abi.endswith("t") and native
+    if abi == "none":
+        if m[1] == "cp":
+            return py_minor == minor and (native or platform == "any")
+        return native or platform == "any"
+    return False
+
+
+def check_wheel(path: Path, target: Target, *, where: str) -> WheelName:
+    """A local wheel's name, after checking that it can be installed for ``target``."""
+    name = WheelName.parse(path.name)
+    if name is None:
+        raise PyingotError(
+            f"{where}: {path.name} is not a wheel file name "
+            "(<name>-<version>-<python tag>-<abi tag>-<platform tag>.whl)",
+            hint="name the wheel as the tool that built it did",
+        )
+    if not any(tag_supported(t, target) for t in name.tags()):
+        raise _wrong_tags(
+            f"{where}: {path.name} is for another Python or platform",
+            f"{name.distribution} {name.version}",
+            name.tags(),
+            target,
+        )
+    return name
+
+
+def _wrong_tags(what: str, package: str, tags: Sequence[str], target: Target) -> PyingotError:
+    return PyingotError(
+        f"{what}: {package} is tagged {', '.join(tags)}, and this build targets "
+        f"{target.describe()}",
+        hint=f"use a wheel of it built for {target.abi} (or abi3) on manylinux or linux "
+        f"{target.machine}, a pure-Python wheel (py3-none-any), or its source distribution; "
+        f"or build for the Python the wheel is for ([tool.pyingot] python)",
+    )
+
+
+# --------------------------------------------------------------------------- installing
+
+
+@dataclass(frozen=True)
+class InstalledDependencies:
+    """The dependencies installed for one target: a cache entry."""
+
+    #: The ``pip install --target`` directory.
+    site: Path
+    distributions: tuple[InstalledDistribution, ...]
+    #: Found in the cache rather than installed by this build.
+    reused: bool
+
+    def describe(self) -> str:
+        return ", ".join(d.describe() for d in self.distributions) or "nothing"
+
+
+def pip_version() -> str:
+    """The version of the pip that ``python -m pip`` runs for the Python running pyingot."""
+    try:
+        version = importlib.metadata.version("pip")
+    except importlib.metadata.PackageNotFoundError:
+        raise PyingotError(
+            f"installing dependencies needs pip, and the Python running pyingot "
+            f"({sys.executable}) has none",
+            hint=f"install it: {sys.executable} -m ensurepip, or your system's python3-pip",
+        ) from None
+    numbers = tuple(int(x) for x in re.findall(r"\d+", version)[:2])
+    if numbers < PIP_MINIMUM:
+        raise PyingotError(
+            f"installing dependencies needs pip {'.'.join(map(str, PIP_MINIMUM))} or later "
+            f"(for pip --python); the Python running pyingot has pip {version}",
+            hint=f"upgrade it: {sys.executable} -m pip install --upgrade pip",
+        )
+    return version
+
+
+def cache_inputs(
+    settings: DependencySettings,
+    target: Target,
+    *,
+    pip: str,
+    environ: Mapping[str, str],
+) -> dict[str, object]:
+    """Everything that decides what pip installs, as the cache key hashes it.
+
+    Files count by content, not by path: the requirements file and those it
+    includes (``-r``, ``-c``), and the local wheels (with their file names, which
+    carry their tags). ``PIP_*`` variables configure pip like its options.
+    """
+    files = []
+    if settings.requirements_file is not None:
+        files = [cache.file_sha256(p) for p in _requirement_files(settings.requirements_file)]
+    return {
+        "recipe": RECIPE,
+        "requirements": list(settings.requirements),
+        "requirement_files": files,
+        "wheels": [[w.name, cache.file_sha256(w)] for w in settings.wheels],
+        "python": {"version": target.version, "abi": target.abi, "triple": target.triple},
+        "pip": pip,
+        "environment": {k: v for k, v in sorted(environ.items()) if k.startswith("PIP_")},
+    }
+
+
+def _requirement_files(path: Path, seen: tuple[Path, ...] = ()) -> list[Path]:
+    """``path`` and the files it includes with ``-r`` / ``-c``, depth first."""
+    path = path.resolve()
+    if path in seen:
+        return []
+    out = [path]
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError as e:
+        raise PyingotError(f"cannot read the requirements file {path} ({e.strerror})") from e
+    for line in lines:
+        m = _INCLUDE.match(line)
+        if m is not None:
+            included = path.parent / m[1]
+            if included.is_file():
+                out += _requirement_files(included, (*seen, path))
+    return out
+
+
+def entry_path(key: str, target: Target) -> Path:
+    major, minor = target.major_minor
+    return cache.cache_root() / "dependencies" / f"python{major}.{minor}-{key[:16]}"
+
+
+def install(
+    settings: DependencySettings,
+    target: Target,
+    *,
+    root: Path,
+    pyproject: Path,
+    progress: Progress,
+) -> InstalledDependencies | None:
+    """Install ``settings``' requirements for ``target``, or find them in the cache.
+
+    ``None`` when there is nothing to install. pip runs in ``root`` (the project
+    directory), where relative paths in a requirements file point. A failure leaves
+    no cache entry and raises :class:`PyingotError` with pip's own error line.
+    """
+    if settings.empty:
+        if settings.on_disk:
+            check_on_disk(settings.on_disk, (), pyproject)
+        return None
+    for wheel in settings.wheels:
+        check_wheel(wheel, target, where=f"{pyproject}: [{DEPENDENCIES}] wheels")
+    pip = pip_version()
+    key = cache.input_hash(cache_inputs(settings, target, pip=pip, environ=os.environ))
+    final = entry_path(key, target)
+    if (final / MANIFEST).is_file():
+        return _installed(final, settings, pyproject, reused=True)
+    count = len(settings.requirements) + len(settings.wheels)
+    what = [f"{count} requirement{'s' if count != 1 else ''}"] if count else []
+    if settings.requirements_file is not None:
+        what.append(os.path.relpath(settings.requirements_file, root))
+    progress.note(
+        f"installing {' and '.join(what)} for {target.describe()} with pip {pip} (cached after)"
+    )
+    logs = cache.ensure_dir(cache.cache_root() / "logs")
+    log = logs / f"dependencies-{key[:12]}.log"
+    log.write_text("")
+    started = time.monotonic()
+    with cache.entry_lock(final), cache.staging_dir(final) as tmp:
+        if (final / MANIFEST).is_file():
+            return _installed(final, settings, pyproject, reused=True)
+        site = tmp / SITE
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(target.interpreter),
+            "install",
+            "--target",
+            str(site),
+            "--no-compile",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--prefer-binary",
+            "--no-warn-script-location",
+        ]
+        if settings.requirements_file is not None:
+            cmd += ["-r", str(settings.requirements_file)]
+        cmd += [*settings.requirements, *(str(w) for w in settings.wheels)]
+        env = {**os.environ, "PIP_ROOT_USER_ACTION": "ignore", "PIP_NO_INPUT": "1"}
+        try:
+            run_logged(
+                cmd, cwd=root, log=log, step="installing the dependencies (pip install)", env=env
+            )
+        except PyingotError as e:
+            raise _pip_failed(e, log, target) from None
+        dists = installed_distributions(site)
+        _check_installed_tags(dists, target)
+        manifest = {
+            "inputs": cache_inputs(settings, target, pip=pip, environ=os.environ),
+            "distributions": [{"name": d.name, "version": d.version} for d in dists],
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        cache.commit(tmp, final)
+    installed = _installed(final, settings, pyproject, reused=False)
+    progress.note(f"installed in {time.monotonic() - started:.1f} s")
+    return installed
+
+
+def _installed(
+    final: Path, settings: DependencySettings, pyproject: Path, *, reused: bool
+) -> InstalledDependencies:
+    site = final / SITE
+    dists = installed_distributions(site)
+    check_on_disk(settings.on_disk, dists, pyproject)
+    return InstalledDependencies(site, dists, reused)
+
+
+def check_on_disk(
+    names: Sequence[str], dists: Sequence[InstalledDistribution], pyproject: Path
+) -> None:
+    """Each ``on-disk`` name must be an installed distribution."""
+    known = {d.key for d in dists}
+    for name in names:
+        if name not in known:
+            installed = ", ".join(d.name for d in dists)
+            raise PyingotError(
+                f"{pyproject}: [{DEPENDENCIES}] on-disk: {json.dumps(name)} is not an "
+                "installed dependency",
+                hint=f"the installed distributions are: {installed}"
+                if installed
+                else "nothing is installed: add it to [project] dependencies, "
+                "requirements or wheels",
+            )
+
+
+def _check_installed_tags(dists: Sequence[InstalledDistribution], target: Target) -> None:
+    """pip only installs wheels it supports; this holds the result to the same rules."""
+    for d in dists:
+        if d.tags and not any(tag_supported(t, target) for t in d.tags):
+            raise _wrong_tags(
+                "a dependency was installed from a wheel for another Python or platform",
+                d.describe(),
+                d.tags,
+                target,
+            )
+
+
+def _pip_failed(error: PyingotError, log: Path, target: Target) -> PyingotError:
+    """pip's own ``ERROR:`` line is the message a user can act on."""
+    try:
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        lines = []
+    errors = [line[len("ERROR: ") :].strip() for line in lines if line.startswith("ERROR: ")]
+    if not errors:
+        return error
+    return PyingotError(
+        f"pip could not install the dependencies: {errors[-1]}",
+        hint="\n".join(
+            [
+                *errors[:-1],
+                "check the requirement's name and version; a dependency needs a wheel for "
+                f"{target.describe()}, or a source distribution that builds for it",
+            ]
+        ),
+        log=log,
+    )
