@@ -10,7 +10,6 @@ nothing is written under /tmp.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -18,14 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from tests import traced as trace
 from tests.distributions import distribution
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-GLIBC_SO = re.compile(
-    r'"/(usr/)?lib(64)?/(x86_64-linux-gnu/)?(libc|libm|libpthread|libdl|librt|libutil|libresolv|libanl)\.so\.[0-9]+"'
-)
 _built: dict[str, Path] = {}
 
 
@@ -68,26 +65,10 @@ def traced(
 
 
 def assert_nothing_from_disk(lines: list[str], own: Path) -> None:
-    """No code from disk, no writes under /tmp — but in ``own``, the test's directory,
-    which holds the user's files (black formats one) and HOME (black's cache)."""
-    lines = [ln for ln in lines if f'"{own}/' not in ln and f'"{own}"' not in ln]
-    opened = [
-        ln for ln in lines if re.search(r"\b(open|openat|creat)\(", ln) and "ENOENT" not in ln
-    ]
-    code = [
-        ln
-        for ln in opened
-        if re.search(r'"[^"]*\.(py|pyc|so)(\.[0-9.]+)?"', ln)
-        and not GLIBC_SO.search(ln)
-        and "/proc/self/fd/" not in ln
-    ]
-    assert code == [], "\n".join(code)
-    writes = re.compile(
-        r"^\d+\s+(mkdirat?|renameat2?|rename|unlinkat|unlink|linkat|link|symlinkat|symlink|"
-        r"creat)\(|\bopen(at)?\(.*(O_WRONLY|O_RDWR|O_CREAT)"
-    )
-    tmp = [ln for ln in lines if '"/tmp' in ln and writes.search(ln)]
-    assert tmp == [], "\n".join(tmp)
+    """The tier-3 rule (tests/traced.py); ``own``, the test's directory, holds the
+    user's files (black formats one) and HOME (black's cache)."""
+    assert trace.code_from_disk(lines, own=own) == []
+    assert trace.writes_under_tmp(lines, own=own) == []
 
 
 def test_black_formats_a_file(workdir: Path, tmp_path: Path) -> None:
