@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from pyingot import __version__
-from pyingot.errors import PyingotError
+from pyingot.errors import PyingotError, bug_report
 
 EXIT_USER_ERROR = 1
 EXIT_BUG = 70
@@ -78,14 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was written to the cache", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except Exception:
+    except Exception:  # InternalError and anything unforeseen: a bug
         traceback.print_exc()
-        print(
-            f"\npyingot crashed: this is a bug. Please report it with the output above and:\n"
-            f"  pyingot {__version__}, Python {platform.python_version()}, "
-            f"{platform.platform()}",
-            file=sys.stderr,
-        )
+        print(f"\n{bug_report(__version__)}", file=sys.stderr)
         return EXIT_BUG
 
 

@@ -1,12 +1,14 @@
 """The two kinds of failure pyingot reports.
 
 A :class:`PyingotError` is the user's to fix: it names the file, key, package or
-library involved and says what to do. Anything else escaping the library is a bug
-in pyingot, and the CLI asks for a report (see ``cli.main``).
+library involved and says what to do; the CLI exits 1. An :class:`InternalError`
+(an invariant of pyingot's own that failed) and anything else escaping the
+library is a bug in pyingot: the CLI prints :func:`bug_report` and exits 70.
 """
 
 from __future__ import annotations
 
+import platform
 from pathlib import Path
 
 
@@ -29,3 +31,18 @@ class PyingotError(Exception):
         if self.log:
             lines.append(f"  full log: {self.log}")
         return "\n".join(lines)
+
+
+class InternalError(Exception):
+    """An invariant of pyingot's own failed: a bug, never the user's input.
+
+    The message says which invariant; the CLI adds the bug-report request.
+    """
+
+
+def bug_report(version: str) -> str:
+    """What the CLI prints under the traceback of a bug (exit status 70)."""
+    return (
+        "pyingot crashed: this is a bug. Please report it with the output above and:\n"
+        f"  pyingot {version}, Python {platform.python_version()}, {platform.platform()}"
+    )
