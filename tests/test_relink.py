@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pyingot import linking
 from pyingot.distribution.model import Distribution
 from pyingot.distribution.selection import ExtensionSelection
+from pyingot.stub import linking
 from tests.distributions import SOURCES, distribution
 
 pytestmark = pytest.mark.slow

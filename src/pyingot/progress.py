@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from pyingot import tools
 from pyingot.errors import PyingotError
 
 
@@ -71,10 +72,7 @@ def run_logged(
                 stdin=subprocess.DEVNULL,
             )
         except FileNotFoundError as e:
-            raise PyingotError(
-                f"{step}: cannot run {cmd[0]!r}: not found",
-                hint="install it (Debian: apt-get install build-essential pkg-config)",
-            ) from e
+            raise tools.not_installed(str(cmd[0]), step) from e
         stop = threading.Event()
 
         def beat() -> None:

@@ -24,14 +24,13 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyingot import cache
+from pyingot import cache, tools
 from pyingot.distribution import pbs, setupfile, source
-from pyingot.distribution.model import Distribution, ExtensionModule, Link
+from pyingot.distribution.model import Distribution, ExtensionModule, Link, link_order
 from pyingot.distribution.recipe import (
     BUNDLED_LICENSE_FILES,
     CANNOT_BE_STATIC,
@@ -46,7 +45,7 @@ from pyingot.distribution.recipe import (
     is_test_module,
 )
 from pyingot.distribution.setupfile import SetupModule
-from pyingot.errors import PyingotError
+from pyingot.errors import InternalError, PyingotError
 from pyingot.progress import Progress, run_logged
 
 STAGES = 8
@@ -141,14 +140,8 @@ def build(
 def _system_fingerprint() -> dict[str, str]:
     """The compiler and the Debian packages whose static archives get linked in."""
     packages = sorted(set(DEBIAN_PACKAGES.values()))
-    done = subprocess.run(
-        ["dpkg-query", "-W", "-f", "${Package}=${Version}\n", *packages],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    cc = subprocess.run(["cc", "--version"], capture_output=True, text=True, check=False)
-    return {"packages": done.stdout, "cc": cc.stdout.split("\n", 1)[0]}
+    done = tools.run(["dpkg-query", "-W", "-f", "${Package}=${Version}\n", *packages])
+    return {"packages": done.stdout, "cc": tools.version(["cc", "--version"])}
 
 
 class _Builder:
@@ -250,7 +243,7 @@ class _Builder:
                 raise PyingotError(
                     "CPython 3.11's Modules/Setup.stdlib lacks the lines for "
                     + ", ".join(sorted(set(SETUP_311_EXTRAS) - found)),
-                    hint="this does not look like a CPython 3.11 source; please report it",
+                    hint="is it an unmodified CPython 3.11 source tree?",
                 )
             target = modules_dir / "Setup.local"
         target.write_text(setupfile.make_shared(text, is_test_module))
@@ -288,21 +281,18 @@ class _Builder:
         dump.write_text(
             "pyingot-dump:\n\t@:$(foreach v,$(PYINGOT_VARS),$(info PYINGOT $(v)=$($(v))))\n"
         )
-        done = subprocess.run(
+        done = tools.run(
             [
                 "make",
                 "-s",
                 "-f",
                 "Makefile",
                 "-f",
-                str(dump),
+                dump,
                 "pyingot-dump",
                 f"PYINGOT_VARS={' '.join(names)}",
             ],
             cwd=self.tree,
-            capture_output=True,
-            text=True,
-            check=False,
         )
         if done.returncode != 0:
             raise PyingotError(
@@ -367,21 +357,12 @@ class _Builder:
             elif tok.startswith("-L") or not tok:
                 continue
             else:
-                raise PyingotError(
-                    f"module {module}: unexpected link flag {tok!r} from CPython's build "
-                    "configuration",
-                    hint="this is a pyingot bug: please report it",
+                raise InternalError(
+                    f"module {module}: the recipe does not know the link flag {tok!r} "
+                    "from CPython's build configuration"
                 )
-        # A static archive must follow every archive that uses it: keep last occurrences.
-        seen: set[str] = set()
-        ordered = []
-        for lib in reversed(order):
-            if lib not in seen:
-                seen.add(lib)
-                ordered.append(lib)
-        ordered.reverse()
         links, flags = [], []
-        for lib in ordered:
+        for lib in link_order(order):
             path = self.static_archives.get(lib) or _find_static(lib)
             if path is None:
                 package = DEBIAN_PACKAGES.get(lib, f"the -dev package providing lib{lib}.a")
@@ -458,17 +439,12 @@ class _Builder:
         needed = _needed_sonames(self.exe)
         foreign = sorted(set(needed) - GLIBC_SONAMES)
         if foreign:
-            raise PyingotError(
-                f"{self.exe} links shared libraries beyond glibc: {', '.join(foreign)}",
-                hint="a dependency was not linked statically; please report it with the log",
-                log=self.log,
+            raise InternalError(
+                f"{self.exe} links shared libraries beyond glibc: {', '.join(foreign)}: "
+                f"the recipe did not link a dependency statically (build log: {self.log})"
             )
-        probe = subprocess.run(
-            [str(self.exe), "-I", "-c", _INTROSPECT],
-            capture_output=True,
-            text=True,
-            check=False,
-            env={"PATH": os.environ.get("PATH", "")},
+        probe = tools.run(
+            [self.exe, "-I", "-c", _INTROSPECT], env={"PATH": os.environ.get("PATH", "")}
         )
         if probe.returncode != 0:
             raise PyingotError(
@@ -668,16 +644,12 @@ def _find_static(lib: str) -> Path | None:
 
 
 def _needed_sonames(binary: Path) -> list[str]:
-    done = subprocess.run(
-        ["readelf", "-d", str(binary)], capture_output=True, text=True, check=False
-    )
+    done = tools.run(["readelf", "-d", binary])
     return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", done.stdout)
 
 
 def _glibc_max_version(binary: Path) -> str:
-    done = subprocess.run(
-        ["objdump", "-T", str(binary)], capture_output=True, text=True, check=False
-    )
+    done = tools.run(["objdump", "-T", binary])
     versions = {
         tuple(int(x) for x in m.split("."))
         for m in re.findall(r"GLIBC_(\d+(?:\.\d+)+)", done.stdout)
@@ -688,9 +660,7 @@ def _glibc_max_version(binary: Path) -> str:
 def _debian_owners(paths: list[Path]) -> dict[str, str]:
     if not paths:
         return {}
-    done = subprocess.run(
-        ["dpkg", "-S", *map(str, paths)], capture_output=True, text=True, check=False
-    )
+    done = tools.run(["dpkg", "-S", *paths])
     owners = {}
     for line in done.stdout.splitlines():
         pkg, _, path = line.partition(": ")

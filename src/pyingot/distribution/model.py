@@ -8,12 +8,14 @@ file, and :meth:`Distribution.path` makes them absolute.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pyingot.distribution.recipe import is_copyleft
+
+T = TypeVar("T", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,20 @@ class Link:
         if self.path_dynamic:
             return f"{self.name} (shared: {self.path_dynamic})"
         return self.name
+
+
+def link_order(archives: Iterable[T]) -> list[T]:
+    """Static archives in an order a one-pass linker accepts, given them listed
+    each after its user: each keeps its last position, so it follows every
+    archive that uses it."""
+    seen: set[T] = set()
+    ordered: list[T] = []
+    for archive in reversed(list(archives)):
+        if archive not in seen:
+            seen.add(archive)
+            ordered.append(archive)
+    ordered.reverse()
+    return ordered
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,11 @@ import hashlib
 import os
 import re
 import shutil
-import subprocess
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyingot import cache
+from pyingot import cache, tools
 from pyingot.distribution.recipe import SUPPORTED_MINORS
 from pyingot.errors import PyingotError
 
@@ -86,16 +85,6 @@ def _tree_sha256(root: Path) -> str:
     return h.hexdigest()
 
 
-def _run(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    try:
-        return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
-    except FileNotFoundError as e:
-        raise PyingotError(
-            f"cannot run {cmd[0]}: it is not installed",
-            hint="debian: sources need Debian's apt tools (apt-get, dpkg-dev)",
-        ) from e
-
-
 def _debian(package: str) -> ResolvedSource:
     if not re.fullmatch(r"python3\.\d+", package):
         raise PyingotError(
@@ -109,7 +98,7 @@ def _debian(package: str) -> ResolvedSource:
         with cache.entry_lock(entry), cache.staging_dir(entry) as tmp:
             tarball = _orig_tarball(entry)
             if tarball is None:
-                done = _run(
+                done = tools.run(
                     ["apt-get", "source", "--download-only", f"{package}={version}"], cwd=tmp
                 )
                 if done.returncode != 0 or _orig_tarball(tmp) is None:
@@ -132,7 +121,7 @@ def _orig_tarball(directory: Path) -> Path | None:
 
 
 def _debian_source_version(package: str) -> str:
-    done = _run(["apt-cache", "showsrc", "--only-source", package])
+    done = tools.run(["apt-cache", "showsrc", "--only-source", package])
     versions = re.findall(r"^Version:\s*(\S+)", done.stdout, flags=re.M)
     if not versions:
         raise PyingotError(
@@ -141,7 +130,7 @@ def _debian_source_version(package: str) -> str:
         )
     best: str = versions[0]
     for v in versions[1:]:
-        newer = _run(["dpkg", "--compare-versions", v, "gt", best])
+        newer = tools.run(["dpkg", "--compare-versions", v, "gt", best])
         if newer.returncode == 0:
             best = v
     return best

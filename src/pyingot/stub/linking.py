@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyingot.distribution.model import Distribution, ExtensionModule
+from pyingot import tools
+from pyingot.distribution.model import Distribution, ExtensionModule, link_order
 from pyingot.errors import PyingotError
 
 _EXTERN = re.compile(r"^extern PyObject\* PyInit_(\w+)\(void\);$")
@@ -88,14 +88,7 @@ def link_inputs(dist: Distribution, selected: Mapping[str, ExtensionModule]) -> 
                     hint=f"exclude {ext.name}, or use a distribution with static libraries",
                 )
     system.extend(link.name for link in dist.core_links if link.system)
-    # Keep each archive's last position: it then follows every archive using it.
-    seen: set[Path] = set()
-    archives: list[Path] = []
-    for path in reversed(order):
-        if path not in seen:
-            seen.add(path)
-            archives.append(path)
-    archives.reverse()
+    archives = link_order(order)
     missing = [p for p in (*objects, *archives) if not p.is_file()]
     if missing:
         raise PyingotError(
@@ -123,7 +116,7 @@ def link(
         config_c = Path(tmp) / "config.c"
         config_c.write_text(inittab_source(dist, selected))
         config_o = Path(tmp) / "config.o"
-        _run(
+        tools.check(
             [
                 cc,
                 "-c",
@@ -137,7 +130,7 @@ def link(
             what="compiling the inittab",
         )
         partial = Path(tmp) / output.name
-        _run(
+        tools.check(
             [
                 cc,
                 "-o",
@@ -156,14 +149,3 @@ def link(
             what=f"linking {output.name}",
         )
         os.replace(partial, output)
-
-
-def _run(cmd: list[str], *, what: str) -> None:
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    except FileNotFoundError as e:
-        raise PyingotError(
-            f"{what}: {cmd[0]} is not installed", hint="apt-get install build-essential"
-        ) from e
-    if done.returncode != 0:
-        raise PyingotError(f"{what} failed:\n{done.stderr.strip()[-4000:]}")

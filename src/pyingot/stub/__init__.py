@@ -1,0 +1,67 @@
+"""The runtime stub: Rust runtime + libpython + the chosen extensions, linked once.
+
+An application's executable is this stub with the payload appended, so the stub
+holds no application code and is linked once per (distribution, extension set,
+runtime version), then reused from the cache (``stubs/<hash>/stub``, stripped):
+changing the application only repacks the payload. The Rust crate itself is
+built and cached by :mod:`pyingot.stub.runtime`; :mod:`pyingot.stub.linking`
+writes the link line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from pyingot import cache
+from pyingot.distribution.model import Distribution, ExtensionModule
+from pyingot.progress import Progress
+from pyingot.stub import linking
+from pyingot.stub.runtime import pyo3_config, runtime_dir, runtime_library, runtime_python_modules
+
+__all__ = ["pyo3_config", "runtime_dir", "runtime_python_modules", "stub"]
+
+#: Bump when how the stub is linked changes (flags, inputs).
+STUB_RECIPE = 1
+
+#: Libraries Rust's standard library needs, linked dynamically (all glibc's);
+#: libgcc is linked statically (``-static-libgcc``): it is not part of glibc.
+RUST_SYSTEM_LIBS = ("-lutil", "-lrt", "-lpthread", "-ldl", "-lm", "-lc")
+
+
+def stub(dist: Distribution, selected: Mapping[str, ExtensionModule], progress: Progress) -> Path:
+    """The linked, stripped stub for ``dist`` with the ``selected`` extensions."""
+    runtime = runtime_library(dist, progress)
+    key = cache.input_hash(
+        {
+            "recipe": STUB_RECIPE,
+            "distribution": _distribution_identity(dist),
+            "extensions": sorted(selected),
+            "runtime": cache.file_sha256(runtime),
+        }
+    )
+    final = cache.cache_root() / "stubs" / key[:24]
+    out = final / "stub"
+    if out.is_file():
+        return out
+    progress.note(f"linking the runtime with {len(selected)} extension modules (once)")
+    with cache.entry_lock(final), cache.staging_dir(final) as tmp:
+        if out.is_file():
+            return out
+        linking.link(
+            dist,
+            selected,
+            main_inputs=[runtime],
+            output=tmp / "stub",
+            extra_args=["-static-libgcc", "-s", "-Wl,--gc-sections", *RUST_SYSTEM_LIBS],
+        )
+        cache.commit(tmp, final)
+    return out
+
+
+def _distribution_identity(dist: Distribution) -> str:
+    """pyingot's own cache key, or for a PBS archive the hash of its PYTHON.json."""
+    own = dist.extra.get("pyingot")
+    if isinstance(own, dict) and isinstance(own.get("cache_key"), str):
+        return str(own["cache_key"])
+    return cache.file_sha256(dist.root / "PYTHON.json")
