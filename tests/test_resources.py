@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from pyingot.distribution.model import Distribution
-from pyingot.errors import PyingotError
+from pyingot.errors import InternalError, PyingotError
 from pyingot.patterns import path_selected
 from pyingot.resources import CollectRequest, ResourceSet, SkipReason, collect, dynamic
 from pyingot.resources.compile import CompileRequest, Worker
@@ -561,6 +561,18 @@ def test_worker_failure_is_reported(tmp_path: Path) -> None:
     assert e.value.hint == "boom: no such interpreter"
     with pytest.raises(PyingotError, match="does not exist"):
         Worker(tmp_path / "nope")
+
+
+def test_a_worker_that_dies_silently_is_a_bug(tmp_path: Path) -> None:
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\nexit 3\n")
+    fake.chmod(0o755)
+    with pytest.raises(InternalError) as e:
+        Worker(fake)
+    assert str(e.value) == (
+        f"the target interpreter {fake} failed while compiling modules (exit status 3), "
+        "and printed nothing"
+    )
 
 
 def test_summary_counts_by_category(tmp_path: Path, fake_stdlib: Path) -> None:
