@@ -549,10 +549,14 @@ def test_worker_reports_imports_features_and_aliases() -> None:
     assert result.features == {"breakpoint"}
 
 
+def fake_interpreter(path: Path, script: str) -> Path:
+    path.write_text(f"#!/bin/sh\n{script}")
+    path.chmod(0o755)
+    return path
+
+
 def test_worker_failure_is_reported(tmp_path: Path) -> None:
-    fake = tmp_path / "python"
-    fake.write_text("#!/bin/sh\necho 'boom: no such interpreter' >&2\nexit 3\n")
-    fake.chmod(0o755)
+    fake = fake_interpreter(tmp_path / "python", "echo 'boom: no such interpreter' >&2\nexit 3\n")
     with pytest.raises(PyingotError) as e:
         Worker(fake)
     assert e.value.message == (
@@ -564,9 +568,7 @@ def test_worker_failure_is_reported(tmp_path: Path) -> None:
 
 
 def test_a_worker_that_dies_silently_is_a_bug(tmp_path: Path) -> None:
-    fake = tmp_path / "python"
-    fake.write_text("#!/bin/sh\nexit 3\n")
-    fake.chmod(0o755)
+    fake = fake_interpreter(tmp_path / "python", "exit 3\n")
     with pytest.raises(InternalError) as e:
         Worker(fake)
     assert str(e.value) == (

@@ -251,7 +251,7 @@ class ModuleFinder:
         data); compiled files (``.pyc``, extension modules); and the package's
         own modules (the ``.py`` files directly in its directory). ``.py`` files
         deeper down, in directories that are not packages, are data: templates
-        and examples are shipped as they are (``policy`` drops those that are
+        and examples are shipped as they are (``data.py`` drops those that are
         also collected as modules of a namespace package).
         """
         seen: set[str] = set()
