@@ -145,7 +145,7 @@ def _start(
     where = _where(request.app_paths)
     entry = request.entry_module
     if entry is not None:
-        policy.check_entry_module(walk.policy, finder, entry, where)
+        walk.policy.check_entry_module(finder, entry, where)
         walk.mains.add(entry)
         walk.reach(entry, importer=None)
         found = finder.find(entry)

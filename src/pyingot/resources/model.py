@@ -2,8 +2,9 @@
 
 These classes only describe resources; ``scan.py`` finds them on disk,
 ``reachability.py`` and ``data.py`` gather them as ``policy.py`` decides, and
-``compile.py`` turns source into the target interpreter's bytecode. Nothing here holds an absolute build path: a
-module's ``origin`` is relative to the directory it was found in.
+``compile.py`` turns source into the target interpreter's bytecode. Nothing
+here holds an absolute build path: a module's ``origin`` is relative to the
+directory it was found in.
 """
 
 from __future__ import annotations

@@ -94,6 +94,20 @@ class Policy:
         """``stdlib="all"`` (and a python-like executable) embeds ``name``."""
         return not is_test(name, (*EXCLUDED_FROM_ALL, *self.test_packages))
 
+    def check_entry_module(self, finder: ModuleFinder, name: str, where: str) -> None:
+        """The entry point module must exist and not be excluded."""
+        if finder.find(name) is None and name not in self.facts.builtin_modules:
+            raise PyingotError(
+                f"entry point module {name!r} not found in {where}",
+                hint="check its spelling, and that the directory holding it is "
+                "one of the application's paths",
+            )
+        if self.excluded(name):
+            raise PyingotError(
+                f"entry point module {name!r} is excluded by an exclude pattern",
+                hint="remove the pattern that matches it, or narrow it",
+            )
+
     def follows(self, importer: ModuleFile, target: str) -> bool:
         """An import of ``target`` in ``importer`` is followed: the standard library's
         own test helpers import its test suite (multiprocessing.util imports
@@ -104,10 +118,10 @@ class Policy:
 
 def is_test(name: str, packages: Iterable[str] = ()) -> bool:
     """``name`` is in one of ``packages`` or in a package named as a test suite."""
-    return in_any(name, packages) or any(p in TEST_PACKAGE_NAMES for p in name.split("."))
+    return _in_any(name, packages) or any(p in TEST_PACKAGE_NAMES for p in name.split("."))
 
 
-def in_any(name: str, packages: Iterable[str]) -> bool:
+def _in_any(name: str, packages: Iterable[str]) -> bool:
     return any(name == p or name.startswith(p + ".") for p in packages)
 
 
@@ -162,18 +176,3 @@ def _candidates(finder: ModuleFinder, pattern: str) -> list[str]:
     while start and finder.find(start) is None:
         start = start.rpartition(".")[0]
     return list(finder.walk(start or None))
-
-
-def check_entry_module(policy: Policy, finder: ModuleFinder, name: str, where: str) -> None:
-    """The entry point module must exist and not be excluded."""
-    if finder.find(name) is None and name not in policy.facts.builtin_modules:
-        raise PyingotError(
-            f"entry point module {name!r} not found in {where}",
-            hint="check its spelling, and that the directory holding it is "
-            "one of the application's paths",
-        )
-    if policy.excluded(name):
-        raise PyingotError(
-            f"entry point module {name!r} is excluded by an exclude pattern",
-            hint="remove the pattern that matches it, or narrow it",
-        )
