@@ -33,7 +33,7 @@ from pyingot.distribution.model import Distribution
 from pyingot.errors import PyingotError
 from pyingot.packing import Kind, PayloadEntry, find_payload, read_payload
 from pyingot.progress import Progress
-from pyingot.resources import ResourceSet, SkipReason, collect
+from pyingot.resources import CollectRequest, ResourceSet, SkipReason, collect
 from pyingot.resources.libraries import LinkedObject, bundled_libraries
 from pyingot.resources.model import FileResource
 from tests.distributions import SOURCES, distribution
@@ -358,13 +358,15 @@ def collect_with(tmp_path: Path, site: Path, app: Mapping[str, str], **kw: objec
     src = tmp_path / "src"
     write(src, app)
     return collect(
-        interpreter=HOST,
-        stdlib_dir=HOST_STDLIB,
-        app_paths=[src],
-        entry_module="main",
-        entry_script=None,
-        dependency_paths=[site],
-        **kw,  # type: ignore[arg-type]
+        CollectRequest(
+            interpreter=HOST,
+            stdlib_dir=HOST_STDLIB,
+            app_paths=[src],
+            entry_module="main",
+            entry_script=None,
+            dependency_paths=[site],
+            **kw,  # type: ignore[arg-type]
+        )
     )
 
 
@@ -434,8 +436,6 @@ def test_on_disk_distributions_are_files_not_resources(tmp_path: Path, site: Pat
     assert rs.on_disk_distributions == ("FastPkg",)
     # What the on-disk package imports is embedded.
     assert "json" in rs.modules
-    with pytest.raises(PyingotError, match="on-disk distribution 'nope' is not installed"):
-        collect_with(tmp_path, site, {"main.py": ""}, on_disk=["nope"])
 
 
 @needs_cc

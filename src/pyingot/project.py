@@ -6,7 +6,6 @@ Each stage is its own module; this one only passes results along and reports.
 
 from __future__ import annotations
 
-import ast
 import csv
 import dataclasses
 import io
@@ -31,18 +30,11 @@ from pyingot.distribution.model import Distribution, ExtensionModule
 from pyingot.errors import PyingotError
 from pyingot.packing import Kind, PayloadEntry
 from pyingot.progress import Progress
-from pyingot.resources import collect
+from pyingot.resources import collect, request_for
 from pyingot.resources.libraries import describe_system_libraries
 from pyingot.resources.model import DataResource, FileResource, ResourceSet, SkipReason
 
 STAGES = 6
-
-#: Runtime modules pulled in only when the app reaches what they serve, so
-#: that hello world carries no importlib.metadata.
-RUNTIME_HELPERS = {
-    "importlib.resources": "_pyingot_resources",
-    "importlib.metadata": "_pyingot_metadata",
-}
 
 
 @dataclass(frozen=True)
@@ -87,39 +79,6 @@ def runtime_entry(entry: EntryPoint, resources: ResourceSet) -> str:
         main = resources.modules.get("__main__")
         return f"script:{main.origin if main else 'main.py'}"
     return "python"
-
-
-def _check_entry_function(config: ProjectConfig, resources: ResourceSet) -> None:
-    """A ``module:function`` entry whose function does not exist fails the build."""
-    entry = config.entry
-    if entry.kind != "function" or entry.module is None or entry.function is None:
-        return
-    module = resources.modules.get(entry.module)
-    if module is None or module.source is None:
-        return
-    try:
-        tree = ast.parse(module.source)
-    except SyntaxError:
-        return  # newer syntax than the build tool's Python: the run will tell
-    top = entry.function.split(".")[0]
-    names: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif isinstance(node, ast.Assign):
-            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        elif isinstance(node, ast.AnnAssign | ast.AugAssign) and isinstance(node.target, ast.Name):
-            names.add(node.target.id)
-        elif isinstance(node, ast.ImportFrom | ast.Import):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif not isinstance(node, ast.Expr):
-            return  # conditional definitions: too dynamic to judge here
-    if top not in names and "__getattr__" not in names:
-        raise PyingotError(
-            f"{config.pyproject}: entry point {entry.origin}: module {entry.module} "
-            f"({module.origin}) defines no '{top}'",
-            hint="fix the function name in the entry point",
-        )
 
 
 def _metadata_entries(
@@ -189,38 +148,6 @@ def _record(
     return out.getvalue()
 
 
-def collect_resources(
-    config: ProjectConfig,
-    dist: Distribution,
-    installed: dependencies.InstalledDependencies | None = None,
-) -> ResourceSet:
-    entry = config.entry
-    always = ["_pyingot_boot"] + (["runpy"] if entry.kind == "module" else [])
-    if entry.kind == "python":
-        always += list(RUNTIME_HELPERS.values())
-    return collect(
-        interpreter=dist.path(dist.python_exe),
-        stdlib_dir=dist.path(dist.stdlib),
-        app_paths=[*config.sources, stub.runtime_dir() / "python"],
-        entry_module=entry.module if entry.kind in ("function", "module") else None,
-        entry_script=(config.root / entry.script)
-        if entry.kind == "script" and entry.script
-        else None,
-        stdlib="all" if entry.kind == "python" else config.stdlib,
-        include=config.modules.include,
-        exclude=config.modules.exclude,
-        optimize=config.optimize,
-        keep_sources=config.keep_sources,
-        test_packages=list(dist.extra.get("python_stdlib_test_packages", [])),
-        always=always,
-        implied={module: [helper] for module, helper in RUNTIME_HELPERS.items()},
-        provided=["_pyingot"],
-        dependency_paths=[installed.site] if installed else [],
-        on_disk=config.dependencies.on_disk,
-        machine=dependencies.Target.of(dist).machine,
-    )
-
-
 def linked_extensions(
     config: ProjectConfig, allowed: Mapping[str, ExtensionModule], resources: ResourceSet
 ) -> dict[str, ExtensionModule]:
@@ -261,9 +188,8 @@ def build(
         reused = " (cached)" if installed.reused else ""
         progress.note(f"{installed.describe()}{reused}")
     progress.stage("collecting modules and data")
-    resources = collect_resources(config, dist, installed)
+    resources = collect(request_for(config, dist, installed))
     selected = linked_extensions(config, allowed, resources)
-    _check_entry_function(config, resources)
     progress.stage("runtime stub")
     stub_path = stub.stub(dist, selected, progress)
     progress.stage("writing the executable")

@@ -32,22 +32,25 @@ from collections.abc import Iterator
 from typing import Any
 
 _HEADER = struct.Struct("<Q")
-_MARSHAL_VERSION = 4
+MARSHAL_VERSION = 4
 
 
-def _read(stream: Any) -> Any:
+# The two ends of the protocol: ``compile.py`` imports these, so that the frame
+# format is written once (this file imports nothing from pyingot, not the reverse).
+def read_frame(stream: Any) -> Any:
+    """The next value on ``stream``; ``None`` at the end of input."""
     header = stream.read(_HEADER.size)
     if len(header) < _HEADER.size:
         return None
     (size,) = _HEADER.unpack(header)
     body = stream.read(size)
     if len(body) != size:
-        raise EOFError("truncated request")
+        raise EOFError("truncated frame")
     return marshal.loads(body)
 
 
-def _write(stream: Any, value: Any) -> None:
-    body = marshal.dumps(value, _MARSHAL_VERSION)
+def write_frame(stream: Any, value: Any) -> None:
+    body = marshal.dumps(value, MARSHAL_VERSION)
     stream.write(_HEADER.pack(len(body)))
     stream.write(body)
     stream.flush()
@@ -365,7 +368,7 @@ def compile_one(item: dict[str, Any], optimize: int) -> dict[str, Any]:
             # must be the only holder of its constants when it is dumped: the
             # analysis is copied out (a marshal round trip shares nothing but
             # interned strings, which marshal always flags) and the tree dropped.
-            result: dict[str, Any] = marshal.loads(marshal.dumps(analyze(tree), _MARSHAL_VERSION))
+            result: dict[str, Any] = marshal.loads(marshal.dumps(analyze(tree), MARSHAL_VERSION))
             code = compile(tree, origin, "exec", dont_inherit=True, optimize=optimize)
             del tree
     except SyntaxError as e:
@@ -400,15 +403,15 @@ def main() -> int:
     # Nothing but frames may reach stdout.
     sys.stdout = sys.stderr
     while True:
-        request = _read(stdin)
+        request = read_frame(stdin)
         if request is None or request.get("op") == "exit":
             return 0
         op = request.get("op")
         if op == "facts":
-            _write(stdout, facts())
+            write_frame(stdout, facts())
         elif op == "compile":
             optimize = request["optimize"]
-            _write(stdout, {"results": [compile_one(i, optimize) for i in request["items"]]})
+            write_frame(stdout, {"results": [compile_one(i, optimize) for i in request["items"]]})
         else:
             raise ValueError(f"unknown request: {op!r}")
 

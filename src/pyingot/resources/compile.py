@@ -4,7 +4,7 @@ The build tool may run on an older Python than the target, and bytecode belongs
 to one CPython version, so source is parsed and compiled by the target
 interpreter itself: one worker process per build, fed batches of modules over
 a pipe (see the protocol in ``_worker.py``). The worker also reports each
-module's imports, which ``policy.py`` follows.
+module's imports, which ``reachability.py`` follows.
 """
 
 from __future__ import annotations
@@ -13,22 +13,19 @@ import functools
 import hashlib
 import marshal
 import os
-import struct
 import subprocess
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
 from pyingot import cache
-from pyingot.errors import PyingotError
+from pyingot.errors import InternalError, PyingotError
+from pyingot.resources._worker import MARSHAL_VERSION, read_frame, write_frame
 
 WORKER = Path(__file__).with_name("_worker.py")
-
-_HEADER = struct.Struct("<Q")
-_MARSHAL_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -142,7 +139,7 @@ class Worker:
         if proc.poll() is None:
             try:
                 assert proc.stdin is not None
-                _send(proc.stdin, {"op": "exit"})
+                write_frame(proc.stdin, {"op": "exit"})
                 proc.stdin.close()
                 proc.wait(timeout=10)
             except (OSError, subprocess.TimeoutExpired):
@@ -157,8 +154,8 @@ class Worker:
         proc = self._proc
         assert proc.stdin is not None and proc.stdout is not None
         try:
-            _send(proc.stdin, request)
-            response = _receive(proc.stdout)
+            write_frame(proc.stdin, request)
+            response = read_frame(proc.stdout)
         except (OSError, EOFError, ValueError) as e:
             response = None
             cause: Exception | None = e
@@ -168,7 +165,7 @@ class Worker:
             raise self._failed() from cause
         return response
 
-    def _failed(self) -> PyingotError:
+    def _failed(self) -> PyingotError | InternalError:
         try:
             status = self._proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -176,11 +173,12 @@ class Worker:
             status = self._proc.wait()
         self._stderr.seek(0)
         tail = self._stderr.read().decode(errors="replace").strip().splitlines()[-15:]
-        return PyingotError(
-            f"the target interpreter {self.interpreter} failed while compiling modules "
-            f"(exit status {status})",
-            hint="\n".join(tail) if tail else "this is a bug in pyingot; please report it",
-        )
+        failed = f"the target interpreter {self.interpreter} failed while compiling modules"
+        if not tail:
+            # What it prints is the user's to read (a broken interpreter, a file
+            # it cannot import); a worker that dies silently broke the protocol.
+            return InternalError(f"{failed} (exit status {status}), and printed nothing")
+        return PyingotError(f"{failed} (exit status {status})", hint="\n".join(tail))
 
     def _facts(self) -> InterpreterFacts:
         f = self._call({"op": "facts"})
@@ -262,7 +260,7 @@ class CompileCache:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".", dir=path.parent)
             with os.fdopen(fd, "wb") as f:
-                f.write(marshal.dumps(res, _MARSHAL_VERSION))
+                f.write(marshal.dumps(res, MARSHAL_VERSION))
             os.replace(tmp, path)
         except OSError:
             pass  # a cache that cannot be written only costs time
@@ -304,21 +302,3 @@ def _compiled(name: str, res: dict[str, Any]) -> CompiledModule:
         all_names=None if all_names is None else tuple(all_names),
         aliases=tuple(res["aliases"]),
     )
-
-
-def _send(stream: IO[bytes], value: Any) -> None:
-    body = marshal.dumps(value, _MARSHAL_VERSION)
-    stream.write(_HEADER.pack(len(body)))
-    stream.write(body)
-    stream.flush()
-
-
-def _receive(stream: IO[bytes]) -> Any:
-    header = stream.read(_HEADER.size)
-    if len(header) < _HEADER.size:
-        return None
-    (size,) = _HEADER.unpack(header)
-    body = stream.read(size)
-    if len(body) != size:
-        return None
-    return marshal.loads(body)

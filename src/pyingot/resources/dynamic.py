@@ -2,8 +2,8 @@
 
 Reachability follows ``import`` statements; these tables add what CPython and its
 standard library import in other ways, so that an application whose code is
-collected by reachability still runs. Each table is data; ``policy.py`` decides
-how it is applied. An entry's value may name modules or patterns:
+collected by reachability still runs. Each table is data; ``reachability.py``
+applies it. An entry's value may name modules or patterns:
 
 * ``"pkg.*"`` — every module in package ``pkg``, at any depth;
 * a name with ``*``, ``?`` or ``[...]`` in its last segment — the modules *at that
@@ -48,43 +48,36 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+_INTERPRETER_IMPORTS_311 = (
+    # Python/codecs.c: the codec registry imports ``encodings`` and that
+    # imports ``encodings.<name>`` for any codec name a program asks for
+    # (``bytes.decode("cp1252")``, ``open(..., encoding=...)``), so the whole
+    # package is needed: there is no way to know the names statically.
+    "encodings",
+    "encodings.*",
+    # Python/pylifecycle.c: sys.std* are io.TextIOWrapper objects.
+    "io",
+    "abc",
+    "codecs",
+    # Python/_warnings.c imports ``warnings`` to show a warning.
+    "warnings",
+    # Objects/abstract.c and Objects/memoryobject.c: memoryview.cast() and
+    # the buffer API parse non-native formats with ``struct``.
+    "struct",
+    # Objects/typeobject.c: object.__reduce_ex__ (copy, pickle).
+    "copyreg",
+    # Parser/pegen.c: NFKC normalization of non-ASCII identifiers.
+    "unicodedata",
+    # Parser/tokenizer.c, Python/traceback.c: reading source lines.
+    "_io",
+)
+
 #: Modules the interpreter imports by itself, whatever the application does.
-#: Reached in every build.
+#: Reached in every build. Each later table is the one before and what changed.
 INTERPRETER_IMPORTS: Mapping[str, tuple[str, ...]] = {
-    "3.11": (
-        # Python/codecs.c: the codec registry imports ``encodings`` and that
-        # imports ``encodings.<name>`` for any codec name a program asks for
-        # (``bytes.decode("cp1252")``, ``open(..., encoding=...)``), so the whole
-        # package is needed: there is no way to know the names statically.
-        "encodings",
-        "encodings.*",
-        # Python/pylifecycle.c: sys.std* are io.TextIOWrapper objects.
-        "io",
-        "abc",
-        "codecs",
-        # Python/_warnings.c imports ``warnings`` to show a warning.
-        "warnings",
-        # Objects/abstract.c and Objects/memoryobject.c: memoryview.cast() and
-        # the buffer API parse non-native formats with ``struct``.
-        "struct",
-        # Objects/typeobject.c: object.__reduce_ex__ (copy, pickle).
-        "copyreg",
-        # Parser/pegen.c: NFKC normalization of non-ASCII identifiers.
-        "unicodedata",
-        # Parser/tokenizer.c, Python/traceback.c: reading source lines.
-        "_io",
-    ),
+    "3.11": _INTERPRETER_IMPORTS_311,
     "3.13": (
-        "encodings",
-        "encodings.*",
-        "io",
-        "abc",
-        "codecs",
-        "warnings",
-        "struct",
-        "copyreg",
-        "unicodedata",
-        "_io",
+        *_INTERPRETER_IMPORTS_311,
         # Python/pythonrun.c: an uncaught exception is printed by
         # traceback._print_exception_bltin (colors, suggestions); the C fallback
         # is only used when that fails. Python/crossinterp.c too.
@@ -93,95 +86,61 @@ INTERPRETER_IMPORTS: Mapping[str, tuple[str, ...]] = {
     ),
 }
 
+_C_IMPORTS_311: Mapping[str, tuple[str, ...]] = {
+    "_asyncio": (
+        "asyncio",
+        "asyncio.events",
+        "asyncio.base_futures",
+        "asyncio.exceptions",
+        "asyncio.base_tasks",
+        "asyncio.coroutines",
+        "traceback",
+        "weakref",
+    ),
+    "_codecs_cn": ("_multibytecodec",),
+    "_codecs_hk": ("_multibytecodec",),
+    "_codecs_iso2022": ("_multibytecodec",),
+    "_codecs_jp": ("_multibytecodec",),
+    "_codecs_kr": ("_multibytecodec",),
+    "_codecs_tw": ("_multibytecodec",),
+    "_ctypes": ("ctypes",),
+    "_curses": ("curses",),
+    "_curses_panel": ("_curses",),
+    "_datetime": ("_strptime", "time"),
+    "_decimal": ("collections", "collections.abc", "numbers"),
+    "_elementtree": ("copy", "xml.etree.ElementPath", "pyexpat"),
+    "_json": ("json.decoder",),
+    "_operator": ("functools",),
+    "_pickle": ("_compat_pickle", "codecs", "copyreg", "functools"),
+    "_sqlite3": ("functools",),
+    "_ssl": ("_socket",),
+    "_sre": ("re",),
+    "_zoneinfo": (
+        "datetime",
+        "io",
+        "pickle",
+        "weakref",
+        "zoneinfo._common",
+        "zoneinfo._tzpath",
+    ),
+    "array": ("array", "collections.abc"),
+    "faulthandler": ("faulthandler",),
+    "posix": ("resource",),
+    "time": ("_strptime", "time"),
+}
+
 #: Modules an extension module (or the C core of a module) imports from C.
-#: Applied when the key is reached, built in or not.
+#: Applied when the key is reached, built in or not. Each later table is the one
+#: before and what changed.
 C_IMPORTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
-    "3.11": {
-        "_asyncio": (
-            "asyncio",
-            "asyncio.events",
-            "asyncio.base_futures",
-            "asyncio.exceptions",
-            "asyncio.base_tasks",
-            "asyncio.coroutines",
-            "traceback",
-            "weakref",
-        ),
-        "_codecs_cn": ("_multibytecodec",),
-        "_codecs_hk": ("_multibytecodec",),
-        "_codecs_iso2022": ("_multibytecodec",),
-        "_codecs_jp": ("_multibytecodec",),
-        "_codecs_kr": ("_multibytecodec",),
-        "_codecs_tw": ("_multibytecodec",),
-        "_ctypes": ("ctypes",),
-        "_curses": ("curses",),
-        "_curses_panel": ("_curses",),
-        "_datetime": ("_strptime", "time"),
-        "_decimal": ("collections", "collections.abc", "numbers"),
-        "_elementtree": ("copy", "xml.etree.ElementPath", "pyexpat"),
-        "_json": ("json.decoder",),
-        "_operator": ("functools",),
-        "_pickle": ("_compat_pickle", "codecs", "copyreg", "functools"),
-        "_sqlite3": ("functools",),
-        "_ssl": ("_socket",),
-        "_sre": ("re",),
-        "_zoneinfo": (
-            "datetime",
-            "io",
-            "pickle",
-            "weakref",
-            "zoneinfo._common",
-            "zoneinfo._tzpath",
-        ),
-        "array": ("array", "collections.abc"),
-        "faulthandler": ("faulthandler",),
-        "posix": ("resource",),
-        "time": ("_strptime", "time"),
-    },
+    "3.11": _C_IMPORTS_311,
     "3.13": {
-        "_asyncio": (
-            "asyncio",
-            "asyncio.events",
-            "asyncio.base_futures",
-            "asyncio.exceptions",
-            "asyncio.base_tasks",
-            "asyncio.coroutines",
-            "traceback",
-            "weakref",
-        ),
-        "_codecs_cn": ("_multibytecodec",),
-        "_codecs_hk": ("_multibytecodec",),
-        "_codecs_iso2022": ("_multibytecodec",),
-        "_codecs_jp": ("_multibytecodec",),
-        "_codecs_kr": ("_multibytecodec",),
-        "_codecs_tw": ("_multibytecodec",),
-        "_ctypes": ("ctypes",),
-        "_curses": ("curses",),
-        "_curses_panel": ("_curses",),
+        **_C_IMPORTS_311,
         "_datetime": ("_datetime", "_strptime", "time"),
         # _pydecimal formats the specifiers libmpdec lacks.
         "_decimal": ("collections", "collections.abc", "numbers", "_pydecimal"),
-        "_elementtree": ("copy", "xml.etree.ElementPath", "pyexpat"),
-        "_json": ("json.decoder",),
         "_lsprof": ("sys",),
-        "_operator": ("functools",),
-        "_pickle": ("_compat_pickle", "codecs", "copyreg", "functools"),
-        "_sqlite3": ("functools",),
-        "_ssl": ("_socket",),
-        "_sre": ("re",),
-        "_zoneinfo": (
-            "datetime",
-            "io",
-            "pickle",
-            "weakref",
-            "zoneinfo._common",
-            "zoneinfo._tzpath",
-        ),
-        "array": ("array", "collections.abc"),
-        "faulthandler": ("faulthandler",),
-        "posix": ("resource",),
         "select": ("posix",),
-        "time": ("_strptime", "time"),
     },
 }
 

@@ -26,12 +26,11 @@ import functools
 import os
 import re
 import shutil
-import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyingot import elf
+from pyingot import elf, tools
 from pyingot.errors import PyingotError
 from pyingot.resources.model import SharedLibraryResource
 from pyingot.resources.scan import SHARED_OBJECT
@@ -218,16 +217,9 @@ def ldconfig_cache() -> tuple[tuple[str, Path], ...]:
     if ldconfig is None:
         return ()
     try:
-        done = subprocess.run(
-            [ldconfig, "-p"],
-            capture_output=True,
-            text=True,
-            errors="surrogateescape",
-            env={**os.environ, "LC_ALL": "C"},
-            check=False,
-        )
-    except OSError:
-        return ()
+        done = tools.run([ldconfig, "-p"], env={**os.environ, "LC_ALL": "C"})
+    except (PyingotError, OSError):
+        return ()  # gone since it was found, or not executable: as if missing
     return parse_ldconfig(done.stdout) if done.returncode == 0 else ()
 
 
@@ -374,10 +366,8 @@ def system_package(path: Path) -> str | None:
     text = str(path)
     other = text.removeprefix("/usr") if text.startswith("/usr/") else "/usr" + text
     try:
-        owners = subprocess.run(
-            ["dpkg-query", "-S", text, other], capture_output=True, text=True, check=False
-        ).stdout
-    except OSError:
+        owners = tools.run(["dpkg-query", "-S", text, other]).stdout
+    except (PyingotError, OSError):
         return None
     # "libstdc++6:amd64: /usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30" (or
     # "diversion by …" lines, passed over).
@@ -387,13 +377,8 @@ def system_package(path: Path) -> str | None:
         return None
     package = package.split(",")[0]
     try:
-        version = subprocess.run(
-            ["dpkg-query", "-W", "-f", "${Version}", package],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
-    except OSError:
+        version = tools.run(["dpkg-query", "-W", "-f", "${Version}", package]).stdout.strip()
+    except (PyingotError, OSError):
         version = ""
     name = package.partition(":")[0]
     return " ".join(part for part in (_os_name(), "package", name, version) if part)

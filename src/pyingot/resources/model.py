@@ -1,9 +1,10 @@
 """The typed model of what goes into an executable's payload.
 
 These classes only describe resources; ``scan.py`` finds them on disk,
-``policy.py`` decides which ones go in and ``compile.py`` turns source into the
-target interpreter's bytecode. Nothing here holds an absolute build path: a
-module's ``origin`` is relative to the directory it was found in.
+``reachability.py`` and ``data.py`` gather them as ``policy.py`` decides, and
+``compile.py`` turns source into the target interpreter's bytecode. Nothing
+here holds an absolute build path: a module's ``origin`` is relative to the
+directory it was found in.
 """
 
 from __future__ import annotations
@@ -15,8 +16,19 @@ from types import MappingProxyType
 from typing import Any
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Provenance:
+    """Where a module (source or compiled) came from, for the bill of materials."""
+
+    #: Found among the installed dependencies.
+    is_dependency: bool = False
+    #: The installed distribution that ships it (``MarkupSafe``); ``None`` for the
+    #: application's and the standard library's modules (and a namespace package).
+    distribution: str | None = None
+
+
 @dataclass(frozen=True)
-class ModuleResource:
+class ModuleResource(_Provenance):
     """One Python module, compiled by the target interpreter."""
 
     name: str
@@ -33,15 +45,10 @@ class ModuleResource:
     origin: str
     #: Found in the standard library rather than in the application's paths.
     is_stdlib: bool = False
-    #: Found among the installed dependencies.
-    is_dependency: bool = False
-    #: The installed distribution that ships it (``MarkupSafe``); ``None`` for the
-    #: application's and the standard library's modules (and a namespace package).
-    distribution: str | None = None
 
 
 @dataclass(frozen=True)
-class ExtensionResource:
+class ExtensionResource(_Provenance):
     """A compiled extension module (a shared object), embedded as it is.
 
     The runtime loads it from memory, after the :class:`SharedLibraryResource`\\ s
@@ -56,8 +63,6 @@ class ExtensionResource:
     origin: str
     #: ``pkg/__init__.<suffix>``: an extension module that is a package.
     is_package: bool = False
-    is_dependency: bool = False
-    distribution: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,7 +132,7 @@ class DataResource:
 
     @property
     def key(self) -> str:
-        """``"<package>/<path>"``, what ``data_include``/``data_exclude`` match."""
+        """``"<package>/<path>"``: its payload entry's name."""
         return f"{self.package}/{self.path}"
 
 

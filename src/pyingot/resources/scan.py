@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyingot.config import normalize_distribution_name
+from pyingot import names
+from pyingot.errors import PyingotError
 
 #: Never a package, never data.
 _CACHE_DIR = "__pycache__"
@@ -43,6 +44,24 @@ class SearchRoot:
     #: Where pip installed the application's dependencies (``dist-info`` directories
     #: there say which distribution each file belongs to).
     is_dependency: bool = False
+
+
+def read_file(path: Path) -> bytes:
+    """A found file's bytes; one that cannot be read stops the build, naming it."""
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise PyingotError(f"cannot read {show(path)} ({e.strerror or e})") from e
+
+
+def show(path: Path | None) -> str:
+    """A path as the user would type it: relative to the working directory if inside it."""
+    if path is None:
+        return "?"
+    try:
+        return os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+    except ValueError:
+        return str(path)
 
 
 class ModuleKind(enum.Enum):
@@ -232,7 +251,7 @@ class ModuleFinder:
         data); compiled files (``.pyc``, extension modules); and the package's
         own modules (the ``.py`` files directly in its directory). ``.py`` files
         deeper down, in directories that are not packages, are data: templates
-        and examples are shipped as they are (``policy`` drops those that are
+        and examples are shipped as they are (``data.py`` drops those that are
         also collected as modules of a namespace package).
         """
         seen: set[str] = set()
@@ -291,7 +310,7 @@ class InstalledDistribution:
     @property
     def key(self) -> str:
         """The name as PEP 503 normalizes it, for comparisons."""
-        return normalize_distribution_name(self.name)
+        return names.normalize(self.name)
 
     def describe(self) -> str:
         return f"{self.name} {self.version}"
