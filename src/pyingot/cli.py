@@ -60,7 +60,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument(
         "--select",
-        default="all",
         metavar="POLICY",
         help="mark the modules an extension policy selects: all, no-copyleft, minimal",
     )

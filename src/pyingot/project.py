@@ -11,19 +11,12 @@ import dataclasses
 import io
 import re
 import time
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyingot import assemble, dependencies, stub
-from pyingot.config import (
-    EntryPoint,
-    ProjectConfig,
-    PythonSpec,
-    load_project,
-    normalize_distribution_name,
-)
+from pyingot import assemble, dependencies, names, stub
+from pyingot.config import EntryPoint, ProjectConfig, PythonSpec, load_project
 from pyingot.distribution import build as distribution_build
 from pyingot.distribution import pbs, store
 from pyingot.distribution.model import Distribution, ExtensionModule
@@ -85,32 +78,19 @@ def _metadata_entries(
     config: ProjectConfig, resources: ResourceSet, data_files: list[DataResource]
 ) -> list[PayloadEntry]:
     """A ``.dist-info`` for the application itself, so importlib.metadata knows it."""
-    try:
-        data = tomllib.loads(config.root.joinpath("pyproject.toml").read_text())
-    except (OSError, tomllib.TOMLDecodeError):
+    meta = config.metadata
+    if meta is None:
         return []
-    project = data.get("project", {})
-    name, version = project.get("name"), project.get("version")
-    if not isinstance(name, str) or not isinstance(version, str):
-        return []
-    dist_info = f"{re.sub(r'[-_.]+', '_', name)}-{version}.dist-info"
-    lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
-    if isinstance(project.get("description"), str):
-        lines.append(f"Summary: {project['description']}")
-    lines.extend(f"Requires-Dist: {r}" for r in project.get("dependencies", []) or [])
+    dist_info = f"{names.dist_info_stem(meta.name)}-{meta.version}.dist-info"
+    lines = ["Metadata-Version: 2.1", f"Name: {meta.name}", f"Version: {meta.version}"]
+    if meta.summary is not None:
+        lines.append(f"Summary: {meta.summary}")
+    lines.extend(f"Requires-Dist: {r}" for r in meta.requires)
     files = {"METADATA": "\n".join(lines) + "\n"}
-    groups: dict[str, dict[str, str]] = {}
-    if isinstance(project.get("scripts"), dict):
-        groups["console_scripts"] = project["scripts"]
-    if isinstance(project.get("gui-scripts"), dict):
-        groups["gui_scripts"] = project["gui-scripts"]
-    for group, items in (project.get("entry-points") or {}).items():
-        if isinstance(items, dict):
-            groups[group] = items
-    if groups:
+    if meta.entry_points:
         files["entry_points.txt"] = "".join(
-            f"[{g}]\n" + "".join(f"{k} = {v}\n" for k, v in sorted(items.items())) + "\n"
-            for g, items in sorted(groups.items())
+            f"[{g}]\n" + "".join(f"{k} = {v}\n" for k, v in items) + "\n"
+            for g, items in meta.entry_points
         )
     files["RECORD"] = _record(config, resources, data_files, dist_info, [*files, "RECORD"])
     return [
@@ -254,7 +234,7 @@ def _data_root_packages(config: ProjectConfig, resources: ResourceSet) -> list[s
     for name, distribution in owners:
         if distribution is None:
             continue
-        key = normalize_distribution_name(distribution)
+        key = names.normalize(distribution)
         if key in wanted:
             found.setdefault(key, set()).add(name.partition(".")[0])
     missing = sorted(wanted - set(found))
@@ -279,8 +259,8 @@ def report(resources: ResourceSet, on_disk: Path | None) -> list[str]:
     by_reason: dict[SkipReason, list[str]] = {}
     for s in resources.skipped:
         by_reason.setdefault(s.reason, []).append(s.name)
-    for reason, names in by_reason.items():
-        shown = ", ".join(names[:8]) + (" ..." if len(names) > 8 else "")
+    for reason, skipped in by_reason.items():
+        shown = ", ".join(skipped[:8]) + (" ..." if len(skipped) > 8 else "")
         lines.append(f"not embedded, {reason.value}: {shown}")
     lines += [f"not embedded: {problem}" for problem in resources.problems]
     return lines

@@ -39,11 +39,13 @@ def prune() -> int:
     return 0
 
 
-def show(name: str, *, policy: str) -> int:
+def show(name: str, *, policy: str | None = None) -> int:
     from pyingot.distribution.selection import ExtensionSelection
 
     dist = store.find(name)
-    chosen = ExtensionSelection(policy=policy).resolve(dist)
+    selection = ExtensionSelection() if policy is None else ExtensionSelection(policy=policy)
+    policy = selection.policy
+    chosen = selection.resolve(dist)
     print(f"name:            {dist.name}")
     print(f"location:        {dist.root}")
     print(f"python version:  {dist.python_version}")

@@ -21,6 +21,8 @@ from pyingot.errors import PyingotError
 
 READ_VERSIONS = (7, 8)
 WRITE_VERSION = 8
+#: How python-build-standalone archives are named (the first is their usual name).
+ARCHIVE_SUFFIXES = (".tar.zst", ".tzst")
 
 #: Keys of the top level the model interprets; every other key is kept in
 #: ``Distribution.extra`` and written back unchanged.
@@ -291,15 +293,28 @@ def load(location: Path) -> Distribution:
     if not location.exists():
         raise PyingotError(f"distribution {location} does not exist")
     if location.is_dir():
-        root = location / "python" if (location / "python" / "PYTHON.json").exists() else location
-        return load_json(root.absolute())
-    if location.name.endswith((".tar.zst", ".tzst")):
+        return load_json((json_root(location) or location).absolute())
+    if is_archive(location):
         return load_json(_unpack_zst(location) / "python")
     raise PyingotError(
         f"{location} is not a distribution archive",
         hint="pyingot reads python-build-standalone '.tar.zst' full archives "
         "and unpacked directories",
     )
+
+
+def is_archive(path: Path) -> bool:
+    """Whether ``path`` is named like a python-build-standalone archive."""
+    return path.name.endswith(ARCHIVE_SUFFIXES)
+
+
+def json_root(directory: Path) -> Path | None:
+    """The directory holding ``PYTHON.json`` in an unpacked distribution: ``directory``
+    itself or its ``python/`` (the archive's top level); None if neither has one."""
+    for root in (directory / "python", directory):
+        if (root / "PYTHON.json").is_file():
+            return root
+    return None
 
 
 def _unpack_zst(archive: Path) -> Path:

@@ -26,11 +26,14 @@ from pyingot.distribution.recipe import is_test_module
 from pyingot.errors import PyingotError
 
 POLICIES = ("all", "no-copyleft", "minimal")
+#: The policy when none is named: in ``[tool.pyingot.extensions]`` (whose
+#: declaration reads it from here) and for ``pyingot python show``.
+DEFAULT_POLICY = POLICIES[0]
 
 
 @dataclass(frozen=True)
 class ExtensionSelection:
-    policy: str = "all"
+    policy: str = DEFAULT_POLICY
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
 
