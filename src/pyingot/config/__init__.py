@@ -29,9 +29,6 @@ from pyingot.config.model import (
 )
 from pyingot.config.reference import reference_markdown
 
-#: Kept for resources/ (policy.py, scan.py) until they import names.normalize.
-normalize_distribution_name = names.normalize
-
 __all__ = [
     "DATA",
     "DEPENDENCIES",
@@ -52,7 +49,6 @@ __all__ = [
     "PythonSpec",
     "init_project",
     "load_project",
-    "normalize_distribution_name",
     "reference_markdown",
     "starter_section",
 ]
