@@ -13,7 +13,6 @@ reference.py       docs/configuration.md, generated (``python -m pyingot.config`
 =================  ==========================================================
 """
 
-from pyingot import names
 from pyingot.config.init import InitResult, init_project, starter_section
 from pyingot.config.keys import DATA, DEPENDENCIES, EXTENSIONS, KEYS, MODULES, TABLES, TOOL, Key
 from pyingot.config.load import load_project
