@@ -26,7 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from pyingot import assemble, dependencies, elf
+from pyingot import dependencies, elf
+from pyingot.assemble import beside, entries
 from pyingot.config import DependencySettings, load_project
 from pyingot.dependencies import Target, WheelName, cache_inputs, check_wheel, tag_supported
 from pyingot.distribution.model import Distribution
@@ -456,10 +457,10 @@ def test_on_disk_files_replace_the_directory_as_a_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    directory = assemble.on_disk_directory(tmp_path / "dist" / "app")
+    directory = beside.on_disk_directory(tmp_path / "dist" / "app")
     assert directory == tmp_path / "dist" / "app.packages"
-    assemble.write_on_disk([FileResource("old/gone.py", b"")], directory)
-    assemble.write_on_disk(
+    beside.write_on_disk([FileResource("old/gone.py", b"")], directory)
+    beside.write_on_disk(
         [FileResource("pkg/__init__.py", b"x = 1\n"), FileResource("pkg/tool", b"#!", True)],
         directory,
     )
@@ -473,11 +474,11 @@ def test_on_disk_files_replace_the_directory_as_a_whole(
 
 def test_meta_entries_for_extension_libraries_and_on_disk() -> None:
     dist = distribution_stub()
-    plain = assemble.meta_entries(name="a", entry="python", dist=dist, selected={})
+    plain = entries.meta_entries(name="a", entry="python", dist=dist, selected={})
     assert {e.name for e in plain} == {
         "entry", "extensions", "name", "pyingot_version", "python_version"
     }  # fmt: skip
-    full = assemble.meta_entries(
+    full = entries.meta_entries(
         name="a",
         entry="python",
         dist=dist,

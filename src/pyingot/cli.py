@@ -86,14 +86,14 @@ def _dispatch(args: argparse.Namespace) -> int:
     from pyingot.distribution import commands
 
     if args.command in ("build", "run"):
-        from pyingot import project
+        from pyingot import build
         from pyingot.progress import Progress
 
         quiet = args.command == "run" or getattr(args, "quiet", False)
-        result = project.build(
+        result = build.build(
             Path(args.path),
             output=getattr(args, "output", None),
-            progress=Progress(project.STAGES, quiet=quiet),
+            progress=Progress(build.STAGES, quiet=quiet),
         )
         if args.command == "build":
             if not quiet:

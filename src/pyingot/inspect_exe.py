@@ -7,7 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyingot import assemble, packing
+from pyingot import packing
+from pyingot.assemble import entries
 from pyingot.errors import PyingotError
 from pyingot.packing import Flag, Kind, PayloadEntry
 
@@ -49,10 +50,10 @@ def _size(n: int) -> str:
 def render(ins: Inspection, *, verbose: bool = False) -> str:
     lines = [
         f"executable:      {ins.path} ({_size(ins.size)}; payload {_size(ins.payload_size)})",
-        f"name:            {ins.meta.get(assemble.META_NAME, '?')}",
-        f"python:          {ins.meta.get(assemble.META_PYTHON_VERSION, '?')}",
-        f"entry point:     {ins.meta.get(assemble.META_ENTRY, '?')}",
-        f"built by:        pyingot {ins.meta.get(assemble.META_PYINGOT_VERSION, '?')}",
+        f"name:            {ins.meta.get(entries.META_NAME, '?')}",
+        f"python:          {ins.meta.get(entries.META_PYTHON_VERSION, '?')}",
+        f"entry point:     {ins.meta.get(entries.META_ENTRY, '?')}",
+        f"built by:        pyingot {ins.meta.get(entries.META_PYINGOT_VERSION, '?')}",
     ]
     modules = ins.of_kind(Kind.MODULE)
     code = sum(len(m.primary) for m in modules)
@@ -91,7 +92,7 @@ def render(ins: Inspection, *, verbose: bool = False) -> str:
         if items and verbose:
             lines.append(f"{title}:")
             lines.extend(f"  {e.name:<50} {_size(len(e.primary)):>10}" for e in items)
-    needs = json.loads(ins.meta.get(assemble.META_EXTENSION_LIBRARIES, "{}") or "{}")
+    needs = json.loads(ins.meta.get(entries.META_EXTENSION_LIBRARIES, "{}") or "{}")
     extensions = ins.of_kind(Kind.EXTENSION)
     if extensions:
         lines.append("extension modules (loaded from memory):")
@@ -101,10 +102,10 @@ def render(ins: Inspection, *, verbose: bool = False) -> str:
             lines.append(f"  {e.name:<50} {_size(len(e.primary)):>10}{after}")
             if verbose:
                 lines.extend(f"    needs {lib}" for lib in libs)
-    on_disk = ins.meta.get(assemble.META_ON_DISK_PATH)
+    on_disk = ins.meta.get(entries.META_ON_DISK_PATH)
     if on_disk:
         lines.append(f"packages on disk: {on_disk}/ (beside the executable)")
-    ext = json.loads(ins.meta.get(assemble.META_EXTENSIONS, "{}") or "{}")
+    ext = json.loads(ins.meta.get(entries.META_EXTENSIONS, "{}") or "{}")
     mods = ext.get("modules", {})
     lines.append(f"built-in extension modules: {len(mods)}")
     licenses: Counter[str] = Counter()

@@ -135,6 +135,12 @@ class DataResource:
         """``"<package>/<path>"``: its payload entry's name."""
         return f"{self.package}/{self.path}"
 
+    @property
+    def file_path(self) -> str:
+        """Where it lies below the directory holding the top-level package
+        (``pkg/sub/data.txt``): what data patterns match and RECORD lists."""
+        return f"{self.package.replace('.', '/')}/{self.path}"
+
 
 class SkipReason(enum.Enum):
     NOT_FOUND = "not found"

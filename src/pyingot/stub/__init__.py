@@ -14,12 +14,20 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pyingot import cache
+from pyingot.config import ProjectConfig
 from pyingot.distribution.model import Distribution, ExtensionModule
 from pyingot.progress import Progress
+from pyingot.resources.model import ResourceSet
 from pyingot.stub import linking
 from pyingot.stub.runtime import pyo3_config, runtime_dir, runtime_library, runtime_python_modules
 
-__all__ = ["pyo3_config", "runtime_dir", "runtime_python_modules", "stub"]
+__all__ = [
+    "extensions_to_link",
+    "pyo3_config",
+    "runtime_dir",
+    "runtime_python_modules",
+    "stub",
+]
 
 #: Bump when how the stub is linked changes (flags, inputs).
 STUB_RECIPE = 1
@@ -27,6 +35,22 @@ STUB_RECIPE = 1
 #: Libraries Rust's standard library needs, linked dynamically (all glibc's);
 #: libgcc is linked statically (``-static-libgcc``): it is not part of glibc.
 RUST_SYSTEM_LIBS = ("-lutil", "-lrt", "-lpthread", "-ldl", "-lm", "-lc")
+
+
+def extensions_to_link(
+    config: ProjectConfig, dist: Distribution, resources: ResourceSet
+) -> dict[str, ExtensionModule]:
+    """The extension policy's modules that the application reaches (or all of
+    them, as configured, and always for a python-like executable)."""
+    allowed = config.extensions.resolve(dist)
+    if config.link_extensions == "all" or config.entry.kind == "python":
+        return dict(allowed)
+    reached = set(resources.builtins)
+    return {
+        name: ext
+        for name, ext in allowed.items()
+        if ext.required or name in reached or name in config.extensions.include
+    }
 
 
 def stub(dist: Distribution, selected: Mapping[str, ExtensionModule], progress: Progress) -> Path:

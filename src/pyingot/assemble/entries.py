@@ -1,31 +1,27 @@
-"""The last stage: payload entries + cached stub -> ``dist/<name>``, atomically.
+"""Resources -> payload entries.
 
 The payload holds META settings the runtime reads (``entry``, the libraries of
 each extension module, the on-disk directory), settings that ``pyingot inspect``
 reads back (the Python version, the linked extension modules and their licenses),
 every module, package data file, distribution metadata file, extension module and
-shared library. Output is written to a temporary name in the destination directory
-and renamed into place; the same inputs give the same bytes. Distributions kept
-``on-disk`` are written to a directory beside the executable, replaced as a whole.
+shared library.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 
-from pyingot import __version__, packing
+from pyingot import __version__
+from pyingot.config import EntryPoint
 from pyingot.distribution.model import Distribution, ExtensionModule
 from pyingot.packing import Flag, Kind, PayloadEntry
 from pyingot.resources.model import (
+    DataResource,
     ExtensionResource,
-    FileResource,
     MetadataResource,
     ModuleResource,
+    ResourceSet,
     SharedLibraryResource,
 )
 
@@ -41,8 +37,6 @@ META_ON_DISK_PATH = "on_disk_path"
 #: point into it (read by runtime/stub/src/importer.rs).
 META_DATA_ROOT = "data_root"
 META_DATA_ROOT_PACKAGES = "data_root_packages"
-#: What ``<executable>`` + this names: the directory of on-disk distributions.
-ON_DISK_SUFFIX = ".packages"
 #: META names only ``pyingot inspect`` reads.
 META_PYTHON_VERSION = "python_version"
 META_PYINGOT_VERSION = "pyingot_version"
@@ -103,26 +97,6 @@ def module_entries(modules: Iterable[ModuleResource], *, keep_sources: bool) -> 
     return out
 
 
-def write_executable(stub: Path, entries: Iterable[PayloadEntry], output: Path) -> Path:
-    """``stub`` + payload -> ``output`` (mode 0755), via a temporary file and a rename."""
-    payload = packing.write_payload(entries)
-    data = packing.append(stub.read_bytes(), payload)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o755)
-        epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        if epoch and epoch.isdigit():
-            os.utime(tmp, (int(epoch), int(epoch)))
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return output
-
-
 def extension_entries(extensions: Iterable[ExtensionResource]) -> list[PayloadEntry]:
     return [
         PayloadEntry(
@@ -140,36 +114,17 @@ def metadata_entries(metadata: Iterable[MetadataResource]) -> list[PayloadEntry]
     return [PayloadEntry(Kind.METADATA, m.key, m.data) for m in metadata]
 
 
-def on_disk_directory(executable: Path) -> Path:
-    """Where the on-disk distributions of ``executable`` go: ``dist/app.packages``."""
-    return executable.with_name(executable.name + ON_DISK_SUFFIX)
+def runtime_entry(entry: EntryPoint, resources: ResourceSet) -> str:
+    """The ``entry`` META value the runtime reads (see _pyingot_boot.main)."""
+    if entry.kind == "function":
+        return f"function:{entry.module}:{entry.function}"
+    if entry.kind == "module":
+        return f"module:{entry.module}"
+    if entry.kind == "script":
+        main = resources.modules.get("__main__")
+        return f"script:{main.origin if main else 'main.py'}"
+    return "python"
 
 
-def write_on_disk(files: Sequence[FileResource], directory: Path) -> Path:
-    """Write ``files`` into ``directory``, replacing what it held as a whole.
-
-    The new tree is written beside it and renamed into place, so a build that
-    fails leaves the previous one whole.
-    """
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-    old = directory.with_name(f".{directory.name}.old")
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    try:
-        for f in files:
-            path = tmp / f.path
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(f.data)
-            os.chmod(path, 0o755 if f.executable else 0o644)
-            if epoch and epoch.isdigit():
-                os.utime(path, (int(epoch), int(epoch)))
-        os.chmod(tmp, 0o755)
-        shutil.rmtree(old, ignore_errors=True)
-        if directory.exists():
-            os.rename(directory, old)
-        os.rename(tmp, directory)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-    return directory
+def data_entries(data: Iterable[DataResource]) -> list[PayloadEntry]:
+    return [PayloadEntry(Kind.DATA, d.key, d.data) for d in data]

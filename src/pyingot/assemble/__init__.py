@@ -1,0 +1,86 @@
+"""The last stage: resources + cached stub -> ``dist/<name>`` (and what goes beside it).
+
+:func:`assemble` chooses the data files the ``[tool.pyingot.data]`` patterns
+select, turns every resource into payload entries (:mod:`.entries`, the
+application's own ``.dist-info`` from :mod:`.dist_info`), writes the
+directories that belong beside the executable (:mod:`.beside`), then the
+executable itself (:mod:`.write`), atomically.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyingot.assemble import beside, dist_info, entries
+from pyingot.assemble.report import report
+from pyingot.assemble.write import write_executable
+from pyingot.config import ProjectConfig
+from pyingot.distribution.model import Distribution, ExtensionModule
+from pyingot.packing import Kind, PayloadEntry
+from pyingot.resources.model import FileResource, ResourceSet
+
+__all__ = ["Assembled", "assemble", "report", "write_executable"]
+
+
+@dataclass(frozen=True)
+class Assembled:
+    executable: Path
+    #: What is inside: the collected resources with only the selected data.
+    embedded: ResourceSet
+    #: The directory of ``on-disk`` distributions beside the executable, if any.
+    on_disk: Path | None = None
+    #: The ``data-on-disk`` directory, its top-level packages and file count.
+    data_root: Path | None = None
+    data_root_packages: tuple[str, ...] = ()
+    data_root_files: int = 0
+
+
+def assemble(
+    config: ProjectConfig,
+    dist: Distribution,
+    resources: ResourceSet,
+    selected: Mapping[str, ExtensionModule],
+    stub: Path,
+    output: Path,
+) -> Assembled:
+    data = tuple(d for d in resources.data if config.data.selects(d.file_path))
+    embedded = dataclasses.replace(resources, data=data)
+    on_disk = beside.on_disk_directory(output) if resources.on_disk else None
+    root_packages = beside.data_root_packages(config, resources)
+    data_root = beside.data_root_directory(output) if root_packages else None
+    payload = entries.meta_entries(
+        name=config.name,
+        entry=entries.runtime_entry(config.entry, resources),
+        dist=dist,
+        selected=selected,
+        extension_libraries=resources.extension_libraries,
+        on_disk_path=on_disk.name if on_disk else None,
+    )
+    payload += entries.module_entries(resources.modules.values(), keep_sources=config.keep_sources)
+    payload += entries.data_entries(data)
+    payload += dist_info.app_metadata_entries(config, resources, data)
+    payload += entries.metadata_entries(resources.metadata)
+    payload += entries.extension_entries(resources.extensions.values())
+    payload += entries.shared_library_entries(resources.shared_libraries)
+    # The directories first: the executable names them.
+    if on_disk is not None:
+        beside.write_on_disk(resources.on_disk, on_disk)
+    root_files = []
+    if data_root is not None:
+        payload += [
+            PayloadEntry(Kind.META, entries.META_DATA_ROOT, data_root.name.encode()),
+            PayloadEntry(
+                Kind.META, entries.META_DATA_ROOT_PACKAGES, "\n".join(root_packages).encode()
+            ),
+        ]
+        root_files = [
+            FileResource(d.file_path, d.data)
+            for d in data
+            if d.package.partition(".")[0] in root_packages
+        ]
+        beside.write_on_disk(root_files, data_root)
+    write_executable(stub, payload, output)
+    return Assembled(output, embedded, on_disk, data_root, tuple(root_packages), len(root_files))

@@ -1,0 +1,27 @@
+"""The build summary: what is embedded, by category, and what is not and why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyingot.resources.libraries import describe_system_libraries
+from pyingot.resources.model import ResourceSet, SkipReason
+
+
+def report(resources: ResourceSet, on_disk: Path | None) -> list[str]:
+    """The build summary: what is embedded, by category, and what is not and why."""
+    lines = [line.strip() for line in resources.summary().render().splitlines()]
+    if on_disk is not None:
+        dists = ", ".join(resources.on_disk_distributions)
+        lines.append(f"on disk, beside the executable: {on_disk.name}/ ({dists})")
+    system = describe_system_libraries(resources.shared_libraries)
+    if system is not None:
+        lines.append(system)
+    by_reason: dict[SkipReason, list[str]] = {}
+    for s in resources.skipped:
+        by_reason.setdefault(s.reason, []).append(s.name)
+    for reason, skipped in by_reason.items():
+        shown = ", ".join(skipped[:8]) + (" ..." if len(skipped) > 8 else "")
+        lines.append(f"not embedded, {reason.value}: {shown}")
+    lines += [f"not embedded: {problem}" for problem in resources.problems]
+    return lines

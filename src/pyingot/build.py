@@ -1,0 +1,83 @@
+"""``pyingot build``: a project directory -> ``dist/<name>``, the pipeline of
+DESIGN.md one stage after another.
+
+config -> distribution -> dependencies -> resources -> stub (cached) -> assemble.
+Each stage is a module or package of its own; this one only calls them in order
+and reports what each did.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyingot import assemble, dependencies, stub
+from pyingot.config import ProjectConfig, load_project
+from pyingot.distribution import resolve
+from pyingot.distribution.model import Distribution
+from pyingot.progress import Progress
+from pyingot.resources import collect, request_for
+from pyingot.resources.model import ResourceSet
+
+STAGES = 6
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    executable: Path
+    config: ProjectConfig
+    distribution: Distribution
+    resources: ResourceSet
+    seconds: float
+    dependencies: dependencies.InstalledDependencies | None = None
+    #: The directory of ``on-disk`` distributions beside the executable, if any.
+    on_disk: Path | None = None
+
+
+def build(
+    project: Path, *, output: Path | None = None, progress: Progress | None = None
+) -> BuildResult:
+    progress = progress or Progress(STAGES)
+    started = time.monotonic()
+
+    progress.stage("reading configuration")
+    config = load_project(project)
+    progress.note(f"{config.name}: entry point {config.entry}, Python {config.python}")
+
+    progress.stage("finding the CPython distribution")
+    dist = resolve.resolve(config.python, progress)
+    progress.note(f"CPython {dist.python_version} ({dist.name})")
+
+    progress.stage("installing dependencies")
+    installed = dependencies.install(
+        config.dependencies,
+        dependencies.Target.of(dist),
+        root=config.root,
+        pyproject=config.pyproject,
+        progress=progress,
+    )
+    if installed is None:
+        progress.note("none")
+    else:
+        progress.note(installed.describe() + (" (cached)" if installed.reused else ""))
+
+    progress.stage("collecting modules and data")
+    resources = collect(request_for(config, dist, installed))
+
+    progress.stage("runtime stub")
+    selected = stub.extensions_to_link(config, dist, resources)
+    stub_path = stub.stub(dist, selected, progress)
+
+    progress.stage("writing the executable")
+    output = output or config.root / "dist" / config.name
+    done = assemble.assemble(config, dist, resources, selected, stub_path, output)
+    if done.data_root is not None:
+        progress.note(
+            f"data beside the executable: {done.data_root.name}/ ({done.data_root_files} "
+            f"files of {', '.join(done.data_root_packages)})"
+        )
+    for line in assemble.report(done.embedded, done.on_disk):
+        progress.note(line)
+    seconds = time.monotonic() - started
+    return BuildResult(output, config, dist, done.embedded, seconds, installed, done.on_disk)
