@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pyingot.distribution import build, pbs
+from pyingot.distribution import build, pbs, verify
 from pyingot.distribution.model import Distribution
 from pyingot.distribution.recipe import CANNOT_BE_STATIC, is_test_module
 from pyingot.distribution.selection import ExtensionSelection
@@ -46,7 +46,7 @@ def test_interpreter_links_only_glibc(dist: Distribution) -> None:
     exe = dist.path(dist.python_exe)
     ldd = subprocess.run(["ldd", str(exe)], capture_output=True, text=True, check=True).stdout
     libs = {line.split()[0] for line in ldd.splitlines() if line.strip()}
-    glibc = {"linux-vdso.so.1", *build.GLIBC_SONAMES, "/lib64/ld-linux-x86-64.so.2"}
+    glibc = {"linux-vdso.so.1", *verify.GLIBC_SONAMES, "/lib64/ld-linux-x86-64.so.2"}
     assert libs <= glibc, ldd
 
 

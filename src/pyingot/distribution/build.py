@@ -20,16 +20,14 @@ The stages, each a function below:
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from pyingot import cache, tools
-from pyingot.distribution import pbs, setupfile, source
+from pyingot.distribution import pbs, setupfile, source, verify
 from pyingot.distribution.model import Distribution, ExtensionModule, Link, link_order
 from pyingot.distribution.recipe import (
     BUNDLED_LICENSE_FILES,
@@ -49,21 +47,6 @@ from pyingot.errors import InternalError, PyingotError
 from pyingot.progress import Progress, run_logged
 
 STAGES = 8
-
-#: Shared objects an interpreter may need at run time: glibc's.
-GLIBC_SONAMES = frozenset(
-    {
-        "libc.so.6",
-        "libm.so.6",
-        "libpthread.so.0",
-        "libdl.so.2",
-        "librt.so.1",
-        "libutil.so.1",
-        "libresolv.so.2",
-        "libanl.so.1",
-        "ld-linux-x86-64.so.2",
-    }
-)
 
 #: configure options shared by every version. ``--prefix=/install`` matches PBS;
 #: the interpreter finds its stdlib relative to itself, so the tree is relocatable.
@@ -436,32 +419,8 @@ class _Builder:
         return self.out / "install" / "bin" / f"python{self.version.major_minor}"
 
     def _verify(self, modules: dict[str, tuple[SetupModule, bool]]) -> dict[str, object]:
-        needed = _needed_sonames(self.exe)
-        foreign = sorted(set(needed) - GLIBC_SONAMES)
-        if foreign:
-            raise InternalError(
-                f"{self.exe} links shared libraries beyond glibc: {', '.join(foreign)}: "
-                f"the recipe did not link a dependency statically (build log: {self.log})"
-            )
-        probe = tools.run(
-            [self.exe, "-I", "-c", _INTROSPECT], env={"PATH": os.environ.get("PATH", "")}
-        )
-        if probe.returncode != 0:
-            raise PyingotError(
-                f"the built interpreter does not start:\n{probe.stderr}", log=self.log
-            )
-        facts: dict[str, object] = json.loads(probe.stdout)
-        builtin = set(facts["builtin_module_names"])  # type: ignore[call-overload]
-        expected = {n for n, (m, _) in modules.items() if m.mode == "static"}
-        missing = sorted(expected - builtin)
-        if missing:
-            raise PyingotError(
-                "modules missing from the built interpreter: " + ", ".join(missing),
-                hint="see the log for why they were not built",
-                log=self.log,
-            )
-        facts["glibc_max"] = _glibc_max_version(self.exe)
-        return facts
+        static = {n for n, (m, _) in modules.items() if m.mode == "static"}
+        return verify.interpreter(self.exe, static, self.log)
 
     # -- collecting -----------------------------------------------------------
 
@@ -643,20 +602,6 @@ def _find_static(lib: str) -> Path | None:
     return None
 
 
-def _needed_sonames(binary: Path) -> list[str]:
-    done = tools.run(["readelf", "-d", binary])
-    return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", done.stdout)
-
-
-def _glibc_max_version(binary: Path) -> str:
-    done = tools.run(["objdump", "-T", binary])
-    versions = {
-        tuple(int(x) for x in m.split("."))
-        for m in re.findall(r"GLIBC_(\d+(?:\.\d+)+)", done.stdout)
-    }
-    return ".".join(map(str, max(versions))) if versions else "unknown"
-
-
 def _debian_owners(paths: list[Path]) -> dict[str, str]:
     if not paths:
         return {}
@@ -677,26 +622,3 @@ def _test_packages(stdlib: Path) -> list[str]:
         if rel.name in ("test", "tests", "idle_test"):
             found.append(".".join(rel.parts))
     return found
-
-
-_INTROSPECT = r"""
-import importlib.machinery as m, importlib.util, json, sys, sysconfig
-print(json.dumps({
-    "builtin_module_names": sorted(sys.builtin_module_names),
-    "cache_tag": sys.implementation.cache_tag,
-    "hexversion": hex(sys.implementation.hexversion),
-    "implementation_version": [str(x) for x in sys.implementation.version],
-    "paths": sysconfig.get_paths(),
-    "paths_abstract": sysconfig.get_paths(expand=False),
-    "config_vars": {k: str(v) for k, v in sorted(sysconfig.get_config_vars().items())},
-    "suffixes": {
-        "bytecode": m.BYTECODE_SUFFIXES,
-        "debug_bytecode": getattr(m, "DEBUG_BYTECODE_SUFFIXES", m.BYTECODE_SUFFIXES),
-        "extension": m.EXTENSION_SUFFIXES,
-        "optimized_bytecode": getattr(m, "OPTIMIZED_BYTECODE_SUFFIXES", m.BYTECODE_SUFFIXES),
-        "source": m.SOURCE_SUFFIXES,
-    },
-    "extension_suffix": m.EXTENSION_SUFFIXES[0],
-    "magic": importlib.util.MAGIC_NUMBER.hex(),
-}))
-"""
