@@ -97,10 +97,7 @@ fn constants_json() -> String {
 }
 
 fn parse_kind(s: &str) -> Result<Kind, String> {
-    Kind::ALL
-        .into_iter()
-        .find(|k| k.name() == s)
-        .ok_or_else(|| format!("unknown kind {s:?}"))
+    Kind::from_name(s).ok_or_else(|| format!("unknown kind {s:?}"))
 }
 
 enum Query {
