@@ -32,7 +32,8 @@ from pyingot.config import DependencySettings, load_project
 from pyingot.dependencies import Target, WheelName, cache_inputs, check_wheel, tag_supported
 from pyingot.distribution.model import Distribution
 from pyingot.errors import PyingotError
-from pyingot.packing import Kind, PayloadEntry, find_payload, read_payload
+from pyingot.payload.packing import Kind, PayloadEntry, find_payload, read_payload
+from pyingot.payload.settings import PythonEntry
 from pyingot.progress import Progress
 from pyingot.resources import CollectRequest, ResourceSet, SkipReason, collect
 from pyingot.resources.libraries import LinkedObject, bundled_libraries
@@ -474,18 +475,20 @@ def test_on_disk_files_replace_the_directory_as_a_whole(
 
 def test_meta_entries_for_extension_libraries_and_on_disk() -> None:
     dist = distribution_stub()
-    plain = entries.meta_entries(name="a", entry="python", dist=dist, selected={})
+    plain = entries.runtime_settings(
+        name="a", entry=PythonEntry(), dist=dist, selected={}
+    ).to_entries()
     assert {e.name for e in plain} == {
         "entry", "extensions", "name", "pyingot_version", "python_version"
     }  # fmt: skip
-    full = entries.meta_entries(
+    full = entries.runtime_settings(
         name="a",
-        entry="python",
+        entry=PythonEntry(),
         dist=dist,
         selected={},
         extension_libraries={"z.ext": ["libb.so.1", "liba.so"], "a.ext": ["liba.so"]},
         on_disk_path="a.packages",
-    )
+    ).to_entries()
     meta = {e.name: e.primary for e in full}
     assert meta["extension_libraries"] == (b'{"a.ext":["liba.so"],"z.ext":["libb.so.1","liba.so"]}')
     assert meta["on_disk_path"] == b"a.packages"

@@ -1,7 +1,7 @@
 """The packed payload format: writer, Python reader, the Rust reader, and the spec.
 
 The spec's tables marked ``<!-- checked: NAME -->`` are parsed here and compared with
-``pyingot.packing`` and with ``payload-dump --constants`` (the Rust reader's names), so
+``pyingot.payload.packing`` and with ``payload-dump --constants`` (the Rust reader's names), so
 that the three cannot drift apart. The cross-language tests write payloads with Python
 and read them with Rust (``payload-dump``, built with cargo once per session).
 """
@@ -24,9 +24,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pyingot import packing
 from pyingot.errors import PyingotError
-from pyingot.packing import ENTRY, HEADER, TRAILER, Flag, Kind, PayloadEntry
+from pyingot.payload import packing
+from pyingot.payload.packing import ENTRY, HEADER, TRAILER, Flag, Kind, PayloadEntry
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "docs" / "packed-format.md"
@@ -102,7 +102,7 @@ def spec_constants() -> dict[str, Any]:
 
 
 def python_constants() -> dict[str, Any]:
-    """``pyingot.packing``'s constants in the shape of ``payload-dump --constants``."""
+    """``pyingot.payload.packing``'s constants in the shape of ``payload-dump --constants``."""
     return {
         "constants": {
             "FORMAT_VERSION": packing.FORMAT_VERSION,

@@ -31,8 +31,8 @@ from pathlib import Path
 
 import pytest
 
-from pyingot import packing
-from pyingot.packing import Kind, PayloadEntry
+from pyingot.payload import packing
+from pyingot.payload.packing import Kind, PayloadEntry
 from tests import traced as trace
 from tests.distributions import distribution
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from pyingot import elf
-from pyingot.packing import Kind, find_payload, read_payload
+from pyingot.payload.packing import Kind, find_payload, read_payload
 from pyingot.resources.libraries import (
     GLIBC,
     BundledLibraries,

@@ -108,9 +108,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         os.execv(result.executable, [str(result.executable), *app_args])
     if args.command == "inspect":
-        from pyingot import inspect_exe
+        from pyingot.payload import inspect
 
-        print(inspect_exe.render(inspect_exe.inspect(args.executable), verbose=args.verbose))
+        print(inspect.render(inspect.inspect(args.executable), verbose=args.verbose))
         return 0
     if args.command == "init":
         from pyingot import config

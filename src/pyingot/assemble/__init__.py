@@ -19,7 +19,6 @@ from pyingot.assemble.report import report
 from pyingot.assemble.write import write_executable
 from pyingot.config import ProjectConfig
 from pyingot.distribution.model import Distribution, ExtensionModule
-from pyingot.packing import Kind, PayloadEntry
 from pyingot.resources.model import FileResource, ResourceSet
 
 __all__ = ["Assembled", "assemble", "report", "write_executable"]
@@ -51,14 +50,17 @@ def assemble(
     on_disk = beside.on_disk_directory(output) if resources.on_disk else None
     root_packages = beside.data_root_packages(config, resources)
     data_root = beside.data_root_directory(output) if root_packages else None
-    payload = entries.meta_entries(
+    settings = entries.runtime_settings(
         name=config.name,
         entry=entries.runtime_entry(config.entry, resources),
         dist=dist,
         selected=selected,
         extension_libraries=resources.extension_libraries,
         on_disk_path=on_disk.name if on_disk else None,
+        data_root=data_root.name if data_root else None,
+        data_root_packages=root_packages,
     )
+    payload = settings.to_entries()
     payload += entries.module_entries(resources.modules.values(), keep_sources=config.keep_sources)
     payload += entries.data_entries(data)
     payload += dist_info.app_metadata_entries(config, resources, data)
@@ -70,12 +72,6 @@ def assemble(
         beside.write_on_disk(resources.on_disk, on_disk)
     root_files = []
     if data_root is not None:
-        payload += [
-            PayloadEntry(Kind.META, entries.META_DATA_ROOT, data_root.name.encode()),
-            PayloadEntry(
-                Kind.META, entries.META_DATA_ROOT_PACKAGES, "\n".join(root_packages).encode()
-            ),
-        ]
         root_files = [
             FileResource(d.file_path, d.data)
             for d in data

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from pyingot import names
 from pyingot.config import ProjectConfig
-from pyingot.packing import Kind, PayloadEntry
+from pyingot.payload.packing import Kind, PayloadEntry
 from pyingot.resources.model import DataResource, ResourceSet
 
 

@@ -1,21 +1,31 @@
 """Resources -> payload entries.
 
-The payload holds META settings the runtime reads (``entry``, the libraries of
-each extension module, the on-disk directory), settings that ``pyingot inspect``
-reads back (the Python version, the linked extension modules and their licenses),
-every module, package data file, distribution metadata file, extension module and
-shared library.
+The payload holds the runtime settings (``payload.settings``: the entry point,
+the libraries of each extension module, the directories beside the executable,
+and for ``pyingot inspect`` the Python version, the linked extension modules and
+their licenses), every module, package data file, distribution metadata file,
+extension module and shared library.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 
 from pyingot import __version__
 from pyingot.config import EntryPoint
 from pyingot.distribution.model import Distribution, ExtensionModule
-from pyingot.packing import Flag, Kind, PayloadEntry
+from pyingot.errors import InternalError
+from pyingot.payload.packing import Flag, Kind, PayloadEntry
+from pyingot.payload.settings import (
+    FunctionEntry,
+    LinkedExtension,
+    LinkedExtensions,
+    ModuleEntry,
+    PythonEntry,
+    RuntimeEntry,
+    RuntimeSettings,
+    ScriptEntry,
+)
 from pyingot.resources.model import (
     DataResource,
     ExtensionResource,
@@ -25,59 +35,34 @@ from pyingot.resources.model import (
     SharedLibraryResource,
 )
 
-#: META names the runtime reads (the Rust side names them again in lib.rs);
-#: docs/packed-format.md describes their values.
-META_ENTRY = "entry"
-#: JSON ``{extension module: [SHARED_LIBRARY names in load order]}``.
-META_EXTENSION_LIBRARIES = "extension_libraries"
-#: The on-disk directory's name, relative to the executable's directory.
-META_ON_DISK_PATH = "on_disk_path"
-#: ``data-on-disk``: the data directory's name, relative to the executable's
-#: directory, and the top-level packages (one per line) whose modules' paths
-#: point into it (read by runtime/stub/src/importer.rs).
-META_DATA_ROOT = "data_root"
-META_DATA_ROOT_PACKAGES = "data_root_packages"
-#: META names only ``pyingot inspect`` reads.
-META_PYTHON_VERSION = "python_version"
-META_PYINGOT_VERSION = "pyingot_version"
-META_EXTENSIONS = "extensions"
-META_NAME = "name"
 
-
-def meta_entries(
+def runtime_settings(
     *,
     name: str,
-    entry: str,
+    entry: RuntimeEntry,
     dist: Distribution,
     selected: Mapping[str, ExtensionModule],
     extension_libraries: Mapping[str, Sequence[str]] | None = None,
     on_disk_path: str | None = None,
-) -> list[PayloadEntry]:
-    """The META entries; the two optional ones only when they have something to say."""
-    extensions = {
-        ext.name: {"licenses": list(ext.licenses or ()), "public_domain": ext.license_public_domain}
-        for ext in sorted(selected.values(), key=lambda e: e.name)
+    data_root: str | None = None,
+    data_root_packages: Sequence[str] = (),
+) -> RuntimeSettings:
+    """The settings the runtime (and ``pyingot inspect``) reads from the payload."""
+    linked = {
+        ext.name: LinkedExtension(tuple(ext.licenses or ()), ext.license_public_domain)
+        for ext in selected.values()
     }
-    values = {
-        META_ENTRY: entry,
-        META_NAME: name,
-        META_PYTHON_VERSION: dist.python_version,
-        META_PYINGOT_VERSION: __version__,
-        META_EXTENSIONS: json.dumps(
-            {"python_license": list(dist.licenses or ()), "modules": extensions},
-            sort_keys=True,
-            separators=(",", ":"),
-        ),
-    }
-    if extension_libraries:
-        values[META_EXTENSION_LIBRARIES] = json.dumps(
-            {k: list(v) for k, v in extension_libraries.items()},
-            sort_keys=True,
-            separators=(",", ":"),
-        )
-    if on_disk_path:
-        values[META_ON_DISK_PATH] = on_disk_path
-    return [PayloadEntry(Kind.META, k, v.encode()) for k, v in sorted(values.items())]
+    return RuntimeSettings(
+        entry=entry,
+        name=name,
+        python_version=dist.python_version,
+        pyingot_version=__version__,
+        extensions=LinkedExtensions(tuple(dist.licenses or ()), linked),
+        extension_libraries={k: tuple(v) for k, v in (extension_libraries or {}).items()},
+        on_disk_path=on_disk_path,
+        data_root=data_root,
+        data_root_packages=tuple(data_root_packages),
+    )
 
 
 def module_entries(modules: Iterable[ModuleResource], *, keep_sources: bool) -> list[PayloadEntry]:
@@ -114,16 +99,19 @@ def metadata_entries(metadata: Iterable[MetadataResource]) -> list[PayloadEntry]
     return [PayloadEntry(Kind.METADATA, m.key, m.data) for m in metadata]
 
 
-def runtime_entry(entry: EntryPoint, resources: ResourceSet) -> str:
-    """The ``entry`` META value the runtime reads (see _pyingot_boot.main)."""
-    if entry.kind == "function":
-        return f"function:{entry.module}:{entry.function}"
-    if entry.kind == "module":
-        return f"module:{entry.module}"
-    if entry.kind == "script":
-        main = resources.modules.get("__main__")
-        return f"script:{main.origin if main else 'main.py'}"
-    return "python"
+def runtime_entry(entry: EntryPoint, resources: ResourceSet) -> RuntimeEntry:
+    """What the runtime runs: the configured entry point, the script as ``__main__``."""
+    match entry.kind, entry.module, entry.function:
+        case "function", str(module), str(function):
+            return FunctionEntry(module, function)
+        case "module", str(module), None:
+            return ModuleEntry(module)
+        case "script", None, None:
+            main = resources.modules.get("__main__")
+            return ScriptEntry(main.origin if main else "main.py")
+        case "python", None, None:
+            return PythonEntry()
+    raise InternalError(f"inconsistent entry point {entry!r}")
 
 
 def data_entries(data: Iterable[DataResource]) -> list[PayloadEntry]:

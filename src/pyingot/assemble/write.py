@@ -12,8 +12,8 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from pyingot import packing
-from pyingot.packing import PayloadEntry
+from pyingot.payload import packing
+from pyingot.payload.packing import PayloadEntry
 
 
 def write_executable(stub: Path, entries: Iterable[PayloadEntry], output: Path) -> Path:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyingot import packing
-from pyingot.assemble import entries
 from pyingot.errors import PyingotError
-from pyingot.packing import Flag, Kind, PayloadEntry
+from pyingot.payload import packing
+from pyingot.payload.packing import Flag, Kind, PayloadEntry
+from pyingot.payload.settings import RuntimeSettings, format_entry
 
 
 @dataclass(frozen=True)
@@ -18,7 +17,7 @@ class Inspection:
     path: Path
     size: int
     payload_size: int
-    meta: dict[str, str]
+    settings: RuntimeSettings
     entries: tuple[PayloadEntry, ...]
 
     def of_kind(self, kind: Kind) -> list[PayloadEntry]:
@@ -33,10 +32,10 @@ def inspect(path: Path) -> Inspection:
     try:
         payload = packing.find_payload(data)
         entries = packing.read_payload(payload)
+        settings = RuntimeSettings.from_entries(entries)
     except PyingotError as e:
         raise PyingotError(f"{path}: {e.message}", hint=e.hint) from e
-    meta = {e.name: e.primary.decode("utf-8", "replace") for e in entries if e.kind == Kind.META}
-    return Inspection(path, len(data), len(payload), meta, tuple(entries))
+    return Inspection(path, len(data), len(payload), settings, tuple(entries))
 
 
 def _size(n: int) -> str:
@@ -48,12 +47,13 @@ def _size(n: int) -> str:
 
 
 def render(ins: Inspection, *, verbose: bool = False) -> str:
+    settings = ins.settings
     lines = [
         f"executable:      {ins.path} ({_size(ins.size)}; payload {_size(ins.payload_size)})",
-        f"name:            {ins.meta.get(entries.META_NAME, '?')}",
-        f"python:          {ins.meta.get(entries.META_PYTHON_VERSION, '?')}",
-        f"entry point:     {ins.meta.get(entries.META_ENTRY, '?')}",
-        f"built by:        pyingot {ins.meta.get(entries.META_PYINGOT_VERSION, '?')}",
+        f"name:            {settings.name}",
+        f"python:          {settings.python_version}",
+        f"entry point:     {format_entry(settings.entry)}",
+        f"built by:        pyingot {settings.pyingot_version}",
     ]
     modules = ins.of_kind(Kind.MODULE)
     code = sum(len(m.primary) for m in modules)
@@ -92,32 +92,30 @@ def render(ins: Inspection, *, verbose: bool = False) -> str:
         if items and verbose:
             lines.append(f"{title}:")
             lines.extend(f"  {e.name:<50} {_size(len(e.primary)):>10}" for e in items)
-    needs = json.loads(ins.meta.get(entries.META_EXTENSION_LIBRARIES, "{}") or "{}")
+    needs = settings.extension_libraries
     extensions = ins.of_kind(Kind.EXTENSION)
     if extensions:
         lines.append("extension modules (loaded from memory):")
         for e in extensions:
-            libs = needs.get(e.name, [])
+            libs = needs.get(e.name, ())
             after = f"  after {len(libs)} libraries" if libs and not verbose else ""
             lines.append(f"  {e.name:<50} {_size(len(e.primary)):>10}{after}")
             if verbose:
                 lines.extend(f"    needs {lib}" for lib in libs)
-    on_disk = ins.meta.get(entries.META_ON_DISK_PATH)
-    if on_disk:
-        lines.append(f"packages on disk: {on_disk}/ (beside the executable)")
-    ext = json.loads(ins.meta.get(entries.META_EXTENSIONS, "{}") or "{}")
-    mods = ext.get("modules", {})
+    if settings.on_disk_path:
+        lines.append(f"packages on disk: {settings.on_disk_path}/ (beside the executable)")
+    mods = settings.extensions.modules
     lines.append(f"built-in extension modules: {len(mods)}")
     licenses: Counter[str] = Counter()
     for name, info in sorted(mods.items()):
-        lics = [str(x) for x in info.get("licenses", [])]
-        if info.get("public_domain"):
+        lics = list(info.licenses)
+        if info.public_domain:
             lics.append("public domain")
         licenses.update(lics)
         if verbose:
             lines.append(f"  {name:<24} {', '.join(lics) or '(CPython)'}")
     lines.append("licenses:")
-    lines.append(f"  CPython: {', '.join(ext.get('python_license', [])) or 'unknown'}")
+    lines.append(f"  CPython: {', '.join(settings.extensions.python_license) or 'unknown'}")
     for lic, n in sorted(licenses.items()):
         lines.append(f"  {lic}: {n} extension module{'s' if n > 1 else ''}")
     return "\n".join(lines)

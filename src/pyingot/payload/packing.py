@@ -1,8 +1,9 @@
 """The packed payload: every resource of an application in one blob, appended to the stub.
 
 The format is specified in ``docs/packed-format.md``; this module is its writer (and,
-for ``pyingot inspect``, a reader), and the Rust crate ``runtime/payload`` is the
-reader inside every executable. Every byte value of the format is named once here;
+for ``pyingot inspect``, a reader), and the Rust crate ``runtime/payload`` is the reader
+inside every executable. The META entries' names and values are ``settings``'s. Every
+byte value of the format is named once here;
 ``tests/test_packing.py`` holds these names, the Rust constants and the spec's tables
 to each other.
 
