@@ -1,13 +1,16 @@
 """The packed payload format: writer, Python reader, the Rust reader, and the spec.
 
 The spec's tables marked ``<!-- checked: NAME -->`` are parsed here and compared with
-``pyingot.payload.packing`` and with ``payload-dump --constants`` (the Rust reader's names), so
-that the three cannot drift apart. The cross-language tests write payloads with Python
-and read them with Rust (``payload-dump``, built with cargo once per session).
+``pyingot.payload.packing`` and with ``payload-dump --constants`` (the Rust reader's
+names), so that the three cannot drift apart; the runtime settings' table (``meta``)
+with ``pyingot.payload.settings`` and with the Rust runtime's ``settings.rs``. The
+cross-language tests write payloads with Python and read them with Rust
+(``payload-dump``, built with cargo once per session).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -18,7 +21,7 @@ import subprocess
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from hypothesis import given, settings
@@ -27,10 +30,21 @@ from hypothesis import strategies as st
 from pyingot.errors import PyingotError
 from pyingot.payload import packing
 from pyingot.payload.packing import ENTRY, HEADER, TRAILER, Flag, Kind, PayloadEntry
+from pyingot.payload.settings import (
+    FunctionEntry,
+    LinkedExtension,
+    LinkedExtensions,
+    RuntimeEntry,
+    RuntimeSettings,
+    format_entry,
+    parse_entry,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "docs" / "packed-format.md"
 RUNTIME = ROOT / "runtime"
+#: The Rust runtime's one reader of the settings (META entries).
+SETTINGS_RS = RUNTIME / "stub" / "src" / "settings.rs"
 STUB = b"\x7fELF" + bytes(range(256)) * 3 + b"odd length"
 
 E = PayloadEntry
@@ -102,7 +116,7 @@ def spec_constants() -> dict[str, Any]:
 
 
 def python_constants() -> dict[str, Any]:
-    """``pyingot.payload.packing``'s constants in the shape of ``payload-dump --constants``."""
+    """``pyingot.packing``'s constants in the shape of ``payload-dump --constants``."""
     return {
         "constants": {
             "FORMAT_VERSION": packing.FORMAT_VERSION,
@@ -159,6 +173,85 @@ EXAMPLE = [
     E(Kind.MODULE, "app", b"CODE", b"print(1)\n", Flag.HAS_SOURCE),
     E(Kind.META, "entry", b"app:main"),
 ]
+
+
+# --- the runtime settings (META entries) ----------------------------------------------------
+
+
+def rust_str_constants(prefix: str) -> dict[str, str]:
+    """``const PREFIX_X: &str = "value";`` in the runtime's ``settings.rs``, by name."""
+    text = SETTINGS_RS.read_text(encoding="utf-8")
+    return dict(re.findall(rf'const ({prefix}\w+): &str = "([^"]*)";', text))
+
+
+def test_spec_meta_names_are_the_python_settings() -> None:
+    names = [r["name"] for r in spec_table("meta")]
+    assert names == [f.name for f in dataclasses.fields(RuntimeSettings)]
+
+
+def test_spec_meta_names_read_by_the_runtime_are_the_rust_settings() -> None:
+    rows = spec_table("meta")
+    assert {r["read by"] for r in rows} <= {"runtime", "inspect", "runtime, inspect"}
+    runtime = {r["name"] for r in rows if "runtime" in r["read by"]}
+    rust = rust_str_constants("META_")
+    assert sorted(rust.values()) == sorted(runtime)
+    # Spelled once: no META name appears as a string anywhere else in the runtime.
+    for path in sorted((RUNTIME / "stub" / "src").rglob("*.rs")):
+        if path != SETTINGS_RS:
+            for name in runtime:
+                assert f'"{name}"' not in path.read_text(encoding="utf-8"), (path, name)
+    for path in sorted((RUNTIME / "python").glob("*.py")):
+        for name in runtime:
+            assert f'"{name}"' not in path.read_text(encoding="utf-8"), (path, name)
+
+
+def test_spec_entry_values_are_both_sides_entries() -> None:
+    rows = spec_table("entry-values")
+    for r in rows:
+        entry = parse_entry(r["example"])
+        assert format_entry(entry) == r["example"]
+        assert r["value"].partition(":")[0] == r["kind"] == r["example"].partition(":")[0]
+    assert {type(parse_entry(r["example"])) for r in rows} == set(get_args(RuntimeEntry))
+    assert sorted(rust_str_constants("ENTRY_").values()) == sorted(r["kind"] for r in rows)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "app:main", "function:app", "function::main", "module:", "script:", "python:x"]
+)
+def test_other_entry_values_are_rejected(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_entry(text)
+
+
+def test_runtime_settings_round_trip() -> None:
+    settings = RuntimeSettings(
+        entry=FunctionEntry("app.cli", "Main.run"),
+        name="app",
+        python_version="3.11.2",
+        pyingot_version="0.1.0",
+        extensions=LinkedExtensions(("Python-2.0",), {"_ssl": LinkedExtension(("Apache-2.0",))}),
+        extension_libraries={"pkg.ext": ("libb.so.1", "liba.so")},
+        on_disk_path="app.packages",
+        data_root="app.data",
+        data_root_packages=("black", "blib2to3"),
+    )
+    entries = settings.to_entries()
+    assert [e.name for e in entries] == sorted(f.name for f in dataclasses.fields(settings))
+    assert {e.name: e.primary for e in entries}["data_root_packages"] == b"black\nblib2to3"
+    payload = packing.write_payload([*entries, E(Kind.MODULE, "app", b"c")])
+    assert RuntimeSettings.from_entries(packing.read_payload(payload)) == settings
+    # Settings with nothing to say are not written, and read back as their defaults.
+    plain = dataclasses.replace(
+        settings, extension_libraries={}, on_disk_path=None, data_root=None, data_root_packages=()
+    )
+    assert RuntimeSettings.from_entries(plain.to_entries()) == plain
+    assert len(plain.to_entries()) == 5
+
+
+def test_a_bad_setting_is_reported_by_name() -> None:
+    entries = [E(Kind.META, "name", b"app"), E(Kind.META, "entry", b"app:main")]
+    with pytest.raises(PyingotError, match=r"^payload is damaged: bad entry setting \("):
+        RuntimeSettings.from_entries(entries)
 
 
 # --- writing and reading back in Python ------------------------------------------------------

@@ -1,9 +1,11 @@
 """Runs the entry point of a pyingot executable and turns its fate into an exit status.
 
 Embedded in every payload; imports only the standard library and the built-in
-``_pyingot`` module (never the build tool). The Rust runtime calls
-``main("kind:target")`` once the interpreter is up, or ``install()`` before
-running like ``python``.
+``_pyingot`` module (never the build tool). The Rust runtime decides what the
+process runs (the ``entry`` setting, runtime/stub/src/settings.rs, or a child
+that multiprocessing started, runtime/stub/src/multiprocessing.rs) and, once
+the interpreter is up, calls ``main(run_X, *args)`` with one of the ``run_``
+functions below, or ``install()`` before running like ``python``.
 
 Exit statuses follow ``python``: ``SystemExit`` passes its code through (a
 non-integer code is printed to stderr and gives 1), an uncaught exception
@@ -11,22 +13,6 @@ prints a traceback (with source lines, read from the payload) and gives 1,
 KeyboardInterrupt gives 130. When stdout is a closed pipe (``app | head``),
 the output is dropped silently and the status is 1, as the ``signal`` module's
 documentation recommends for Python programs.
-
-multiprocessing starts some child processes by running ``sys.executable``
-again; with ``sys.frozen`` set, the command lines are:
-
-* ``spawn``: ``EXE --multiprocessing-fork tracker_fd=N pipe_handle=N``, which
-  the Rust runtime recognises (also in a python-like executable) and hands
-  over as ``main("multiprocessing:spawn")``;
-* the resource tracker and the forkserver: ``EXE <interpreter flags> -c
-  "from multiprocessing.resource_tracker import main;main(N)"`` (and
-  ``...forkserver import main; main(...)``), recognised here, in an app's
-  executable, by the form of the code: one import of ``main`` from one of those
-  two modules and one call of it with literal arguments. The flags reproduce
-  the interpreter's own settings (``subprocess._args_from_interpreter_flags``)
-  and are ignored. A python-like executable runs ``-c`` itself.
-
-Any other command line reaches the app unchanged.
 """
 
 import sys
@@ -46,11 +32,9 @@ def install():
     _installed = True
     sys.path_hooks.insert(0, _path_hook)
     sys.path_importer_cache.clear()
-    on_disk = _pyingot.meta("on_disk_path")
-    if on_disk:
-        # Beside the executable's real path (docs/packed-format.md); behind the
-        # embedded modules, which _pyingot finds first on sys.meta_path.
-        sys.path.append(_pyingot.executable.rpartition("/")[0] + "/" + on_disk)
+    if _pyingot.on_disk_dir:
+        # Behind the embedded modules, which _pyingot finds first on sys.meta_path.
+        sys.path.append(_pyingot.on_disk_dir)
     if sys.version_info < (3, 13):
         # Before 3.13 the default hook prints tracebacks in C, which reads
         # source lines from files only: embedded modules would show none.
@@ -80,11 +64,7 @@ def _path_hook(path):
 
 def _roots():
     """The executable, and the data-on-disk directory whose packages' paths start there."""
-    roots = [_pyingot.executable]
-    data_root = _pyingot.meta("data_root")
-    if data_root:
-        roots.append(_pyingot.executable.rpartition("/")[0] + "/" + data_root)
-    return roots
+    return [root for root in (_pyingot.executable, _pyingot.data_root_dir) if root]
 
 
 class _PackageDirectory:
@@ -108,22 +88,11 @@ class _PackageDirectory:
                 yield prefix + rest, _pyingot.is_package(name)
 
 
-def main(target):
+def main(run, *args):
+    """``run(*args)``, one of the ``run_`` functions below; returns the exit status."""
     install()
-    kind, _, value = target.partition(":")
-    if kind != "multiprocessing" and _is_multiprocessing_command(sys.argv):
-        kind, value = "multiprocessing", sys.argv[-1]
     try:
-        if kind == "multiprocessing":
-            _run_multiprocessing(value)
-        elif kind == "function":
-            _run_function(value)
-        elif kind == "module":
-            _run_module(value)
-        elif kind == "script":
-            _run_script(value)
-        else:
-            raise RuntimeError(f"pyingot: unknown entry point kind {kind!r}")
+        run(*args)
         status = 0
     except SystemExit as e:
         status = _exit_status(e)
@@ -137,23 +106,25 @@ def main(target):
     return _flush(status)
 
 
-def _run_function(value):
+def run_function(module_name, function):
+    """Import ``module_name``, call ``function`` (an attribute path), exit with its result."""
     import importlib
 
-    module_name, _, attrs = value.partition(":")
     obj = importlib.import_module(module_name)
-    for attr in attrs.split("."):
+    for attr in function.split("."):
         obj = getattr(obj, attr)
     sys.exit(obj())
 
 
-def _run_module(name):
+def run_module(name):
+    """Run module ``name`` as ``__main__``, as ``python -m`` does."""
     import runpy
 
     runpy._run_module_as_main(name, alter_argv=False)
 
 
-def _run_script(origin):
+def run_script(origin):
+    """Run the embedded ``__main__``, whose file is ``<executable>/<origin>``."""
     main = sys.modules["__main__"]
     code = _pyingot.get_code("__main__")
     main.__dict__.update(
@@ -162,91 +133,25 @@ def _run_script(origin):
     exec(code, main.__dict__)
 
 
-#: The modules whose ``main`` multiprocessing runs with ``EXE <flags> -c CODE``.
-_MULTIPROCESSING_MAINS = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
-#: Single-letter flags that ``subprocess._args_from_interpreter_flags`` may repeat.
-_REPEATABLE_FLAGS = frozenset("Odvb")
-_FLAGS = frozenset(("-B", "-S", "-q", "-I", "-E", "-s", "-P"))
-
-
-def _is_multiprocessing_command(argv):
-    """Whether ``argv`` is ``EXE <flags> -c CODE`` with CODE one of multiprocessing's
-    ``from multiprocessing.X import main; main(<literals>)`` (see the top)."""
-    if len(argv) < 3 or argv[-2] != "-c" or "multiprocessing" not in argv[-1]:
-        return False
-    flags, i = argv[1:-2], 0
-    while i < len(flags):
-        flag = flags[i]
-        if flag == "-X" and i + 1 < len(flags):
-            i += 2
-            continue
-        repeated = len(flag) > 1 and flag[0] == "-" and len(set(flag[1:])) == 1
-        if not (
-            flag in _FLAGS
-            or (flag.startswith("-W") and len(flag) > 2)
-            or (repeated and flag[1] in _REPEATABLE_FLAGS)
-        ):
-            return False
-        i += 1
-    return _is_main_call(argv[-1])
-
-
-def _is_main_call(code):
-    import _ast  # built in; ast.py itself may not be in the payload
-
-    try:
-        tree = compile(code, "<multiprocessing>", "exec", _ast.PyCF_ONLY_AST)
-    except (SyntaxError, ValueError):
-        return False
-    if len(tree.body) != 2:
-        return False
-    imp, call = tree.body
-    if not (
-        isinstance(imp, _ast.ImportFrom)
-        and imp.module in _MULTIPROCESSING_MAINS
-        and imp.level == 0
-        and [(a.name, a.asname) for a in imp.names] == [("main", None)]
-        and isinstance(call, _ast.Expr)
-        and isinstance(call.value, _ast.Call)
-    ):
-        return False
-    call = call.value
-    return (
-        isinstance(call.func, _ast.Name)
-        and call.func.id == "main"
-        and all(_is_literal(_ast, a) for a in call.args)
-        and all(_is_literal(_ast, k.value) for k in call.keywords)
-    )
-
-
-def _is_literal(_ast, node):
-    if isinstance(node, _ast.Constant):
-        return True
-    if isinstance(node, _ast.List | _ast.Tuple | _ast.Set):
-        return all(_is_literal(_ast, e) for e in node.elts)
-    if isinstance(node, _ast.Dict):
-        return all(k is not None and _is_literal(_ast, k) for k in node.keys) and all(
-            _is_literal(_ast, v) for v in node.values
-        )
-    return False
-
-
 #: Not written as a literal import: the build follows those, and multiprocessing
 #: must not go into every executable (an app that uses it has it).
 _SPAWN = "multiprocessing.spawn"
 
 
-def _run_multiprocessing(value):
-    """Run the multiprocessing child this process is (see the top), not the app."""
+def run_spawn_child():
+    """A child of multiprocessing's spawn start method: multiprocessing reads the
+    arguments, runs the child and exits (SystemExit)."""
     import importlib
 
-    if value == "spawn":
-        # Reads the arguments, runs the child, exits (SystemExit).
-        importlib.import_module(_SPAWN).freeze_support()
-        return
-    # As python -c does: in __main__'s namespace, with sys.argv == ["-c"].
+    importlib.import_module(_SPAWN).freeze_support()
+
+
+def run_command():
+    """multiprocessing's resource tracker or forkserver: the ``-c`` code (the last
+    argument), as ``python -c`` runs it, in ``__main__`` with ``sys.argv == ["-c"]``."""
+    code = sys.argv[-1]
     sys.argv[:] = ["-c"]
-    exec(value, sys.modules["__main__"].__dict__)
+    exec(code, sys.modules["__main__"].__dict__)
 
 
 def _exit_status(e):

@@ -9,8 +9,8 @@
 //! An extension from a manylinux wheel names its bundled libraries in its
 //! `DT_NEEDED` entries and finds them through `RUNPATH $ORIGIN/../pkg.libs`,
 //! which means nothing for `/proc/self/fd/N`. So the libraries it needs are
-//! loaded first, dependencies first, as the build lists them in the META
-//! entry `extension_libraries` (docs/packed-format.md): glibc then satisfies
+//! loaded first, dependencies first, as the build lists them in the setting
+//! `extension_libraries` (docs/packed-format.md, settings.rs): glibc then satisfies
 //! the extension's `DT_NEEDED` by the `DT_SONAME` of objects already loaded,
 //! before it searches any directory.
 //!
@@ -34,9 +34,7 @@ use std::sync::Mutex;
 
 use pyingot_payload::{Kind, Payload};
 
-/// The META entry listing, per extension module, the bundled libraries it
-/// needs (transitively, dependencies first): `{"pkg.mod": ["libfoo.so.1", ...]}`.
-pub const META_EXTENSION_LIBRARIES: &str = "extension_libraries";
+use crate::settings::Settings;
 
 /// What has been loaded, for the life of the process.
 struct Loaded {
@@ -60,7 +58,12 @@ static LOADED: Mutex<Option<Loaded>> = Mutex::new(None);
 /// the path (`/proc/self/fd/N`) of an in-memory copy of `bytes`, the module's
 /// shared object, for CPython's own loader to open. The error says why, in
 /// words that follow "cannot load extension module NAME: ".
-pub fn prepare(payload: &Payload, name: &str, bytes: &[u8]) -> Result<String, String> {
+pub fn prepare(
+    payload: &Payload,
+    settings: &Settings,
+    name: &str,
+    bytes: &[u8],
+) -> Result<String, String> {
     if std::fs::metadata("/proc/self/fd").is_err() {
         return Err(
             "/proc is not mounted, and pyingot loads compiled extension modules \
@@ -76,14 +79,7 @@ pub fn prepare(payload: &Payload, name: &str, bytes: &[u8]) -> Result<String, St
         needs: None,
     });
     if loaded.needs.is_none() {
-        let needs = match payload.meta(META_EXTENSION_LIBRARIES) {
-            Ok(None) => HashMap::new(),
-            Ok(Some(text)) => parse_needs(text).map_err(|e| {
-                format!("payload is damaged: bad {META_EXTENSION_LIBRARIES} setting ({e})")
-            })?,
-            Err(e) => return Err(e.to_string()),
-        };
-        loaded.needs = Some(needs);
+        loaded.needs = Some(settings.extension_libraries()?);
     }
     let wanted: Vec<String> = loaded
         .needs
@@ -203,179 +199,4 @@ fn memfd(name: &str, bytes: &[u8], used: &mut HashSet<c_int>) -> std::io::Result
     };
     used.insert(fd);
     Ok((fd, format!("/proc/self/fd/{fd}")))
-}
-
-/// Parses `extension_libraries`: a JSON object whose values are arrays of
-/// strings, the only JSON the runtime reads (no JSON crate for one shape).
-pub fn parse_needs(text: &str) -> Result<HashMap<String, Vec<String>>, String> {
-    let mut p = Json {
-        s: text.as_bytes(),
-        i: 0,
-    };
-    let mut out = HashMap::new();
-    p.expect(b'{')?;
-    if !p.eat(b'}') {
-        loop {
-            let key = p.string()?;
-            p.expect(b':')?;
-            p.expect(b'[')?;
-            let mut list = Vec::new();
-            if !p.eat(b']') {
-                loop {
-                    list.push(p.string()?);
-                    if p.eat(b']') {
-                        break;
-                    }
-                    p.expect(b',')?;
-                }
-            }
-            out.insert(key, list);
-            if p.eat(b'}') {
-                break;
-            }
-            p.expect(b',')?;
-        }
-    }
-    p.ws();
-    if p.i != p.s.len() {
-        return Err(format!("unexpected text at byte {}", p.i));
-    }
-    Ok(out)
-}
-
-struct Json<'a> {
-    s: &'a [u8],
-    i: usize,
-}
-
-impl Json<'_> {
-    fn ws(&mut self) {
-        while self.i < self.s.len() && matches!(self.s[self.i], b' ' | b'\t' | b'\n' | b'\r') {
-            self.i += 1;
-        }
-    }
-
-    fn eat(&mut self, c: u8) -> bool {
-        self.ws();
-        if self.s.get(self.i) == Some(&c) {
-            self.i += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn expect(&mut self, c: u8) -> Result<(), String> {
-        if self.eat(c) {
-            Ok(())
-        } else {
-            Err(format!("expected '{}' at byte {}", c as char, self.i))
-        }
-    }
-
-    fn hex4(&mut self) -> Result<u32, String> {
-        let digits = self
-            .s
-            .get(self.i..self.i + 4)
-            .and_then(|d| std::str::from_utf8(d).ok())
-            .and_then(|d| u32::from_str_radix(d, 16).ok())
-            .ok_or_else(|| format!("bad \\u escape at byte {}", self.i))?;
-        self.i += 4;
-        Ok(digits)
-    }
-
-    fn string(&mut self) -> Result<String, String> {
-        self.expect(b'"')?;
-        let mut out = Vec::new();
-        loop {
-            let Some(&c) = self.s.get(self.i) else {
-                return Err("unterminated string".into());
-            };
-            self.i += 1;
-            match c {
-                b'"' => break,
-                b'\\' => {
-                    let Some(&e) = self.s.get(self.i) else {
-                        return Err("unterminated string".into());
-                    };
-                    self.i += 1;
-                    let ch = match e {
-                        b'"' => '"',
-                        b'\\' => '\\',
-                        b'/' => '/',
-                        b'b' => '\u{8}',
-                        b'f' => '\u{c}',
-                        b'n' => '\n',
-                        b'r' => '\r',
-                        b't' => '\t',
-                        b'u' => {
-                            let hi = self.hex4()?;
-                            let code = if (0xD800..0xDC00).contains(&hi) {
-                                if self.s.get(self.i..self.i + 2) != Some(b"\\u") {
-                                    return Err(format!("lone surrogate at byte {}", self.i));
-                                }
-                                self.i += 2;
-                                let lo = self.hex4()?;
-                                if !(0xDC00..0xE000).contains(&lo) {
-                                    return Err(format!("lone surrogate at byte {}", self.i));
-                                }
-                                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
-                            } else {
-                                hi
-                            };
-                            char::from_u32(code)
-                                .ok_or_else(|| format!("bad \\u escape at byte {}", self.i))?
-                        }
-                        _ => return Err(format!("bad escape at byte {}", self.i - 1)),
-                    };
-                    let mut buf = [0u8; 4];
-                    out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
-                }
-                0..=0x1f => {
-                    return Err(format!(
-                        "control character in a string at byte {}",
-                        self.i - 1
-                    ))
-                }
-                _ => out.push(c),
-            }
-        }
-        String::from_utf8(out).map_err(|_| "a string that is not UTF-8".into())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_needs;
-
-    #[test]
-    fn parses_the_contract() {
-        let n = parse_needs(
-            " {\"numpy.core._multiarray_umath\": [\"libgfortran-1.so.5\", \"libopenblas.so\"],\n \"a\\u00e9\\ud83d\\ude00\": [] } ",
-        )
-        .unwrap();
-        assert_eq!(
-            n["numpy.core._multiarray_umath"],
-            vec!["libgfortran-1.so.5", "libopenblas.so"]
-        );
-        assert_eq!(n["a\u{e9}\u{1f600}"], Vec::<String>::new());
-        assert!(parse_needs("{}").unwrap().is_empty());
-    }
-
-    #[test]
-    fn rejects_other_shapes() {
-        for bad in [
-            "",
-            "[]",
-            "{\"a\": \"b\"}",
-            "{\"a\": [1]}",
-            "{\"a\": [\"b\",]}",
-            "{\"a\": [\"b\"]} x",
-            "{\"a\": [\"b\"]",
-            "{\"a\\q\": []}",
-            "{\"\\ud800\": []}",
-        ] {
-            assert!(parse_needs(bad).is_err(), "{bad:?}");
-        }
-    }
 }

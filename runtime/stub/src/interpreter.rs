@@ -6,22 +6,39 @@
 //! `sys.meta_path`, and only then does the main phase import `encodings` and
 //! the rest, so that every module comes from the payload.
 
-use std::ffi::{c_char, c_int, CString};
+use std::ffi::{c_char, c_int, CStr, CString};
 use std::ptr::null_mut;
 
 use pyo3_ffi as ffi;
 
+use crate::capi::{py_str, release};
 use crate::importer;
+use crate::multiprocessing::Child;
+use crate::settings::Entry;
 
-/// What the executable runs, from the payload's `entry` setting.
-pub enum Entry {
-    /// Behave like the `python` command (REPL, -c, -m, a script path).
-    Python,
-    /// `kind:target` handed to `_pyingot_boot.main` (function, module, script).
-    App(String),
-    /// A child of multiprocessing's `spawn` start method (see `is_spawn_child`
-    /// in lib.rs): `_pyingot_boot.main("multiprocessing:spawn")`.
-    SpawnChild,
+/// What this process runs.
+pub enum Run<'a> {
+    /// The `entry` setting.
+    Entry(&'a Entry),
+    /// A child that multiprocessing started, whatever the setting.
+    Child(Child),
+}
+
+impl Run<'_> {
+    /// The `_pyingot_boot` function that runs it (through `main`), and its arguments;
+    /// None when CPython runs the command line itself (`python`).
+    fn runner(&self) -> Option<(&'static CStr, Vec<&str>)> {
+        Some(match self {
+            Run::Entry(Entry::Python) => return None,
+            Run::Entry(Entry::Function { module, function }) => {
+                (c"run_function", vec![module, function])
+            }
+            Run::Entry(Entry::Module(module)) => (c"run_module", vec![module]),
+            Run::Entry(Entry::Script(path)) => (c"run_script", vec![path]),
+            Run::Child(Child::Spawn) => (c"run_spawn_child", vec![]),
+            Run::Child(Child::Command) => (c"run_command", vec![]),
+        })
+    }
 }
 
 unsafe fn check(status: ffi::PyStatus) {
@@ -36,12 +53,13 @@ unsafe fn set_string(config: *mut ffi::PyConfig, field: *mut *mut libc::wchar_t,
     check(ffi::PyConfig_SetBytesString(config, field, c.as_ptr()));
 }
 
-pub unsafe fn run(executable: &str, entry: Entry, argc: c_int, argv: *mut *mut c_char) -> c_int {
+pub unsafe fn run(executable: &str, what: Run, argc: c_int, argv: *mut *mut c_char) -> c_int {
     if ffi::PyImport_AppendInittab(c"_pyingot".as_ptr(), Some(importer::init_module)) != 0 {
         eprintln!("pyingot: cannot register the importer module");
         return 1;
     }
-    let python_mode = matches!(entry, Entry::Python);
+    let runner = what.runner();
+    let python_mode = runner.is_none();
 
     let mut pre = std::mem::zeroed::<ffi::PyPreConfig>();
     ffi::PyPreConfig_InitPythonConfig(&mut pre);
@@ -108,24 +126,35 @@ pub unsafe fn run(executable: &str, entry: Entry, argc: c_int, argv: *mut *mut c
         ffi::PyErr_Print();
         return 1;
     }
-    let target = match entry {
-        Entry::Python => {
-            let r = ffi::PyObject_CallMethod(boot, c"install".as_ptr(), null_mut());
-            if r.is_null() {
-                ffi::PyErr_Print();
-                return 1;
-            }
-            ffi::Py_DecRef(r);
-            ffi::Py_DecRef(boot);
-            // Runs -c / -m / a script / the REPL as configured, then finalizes.
-            return ffi::Py_RunMain();
+    let Some((runner, args)) = runner else {
+        let r = ffi::PyObject_CallMethod(boot, c"install".as_ptr(), null_mut());
+        if r.is_null() {
+            ffi::PyErr_Print();
+            return 1;
         }
-        Entry::App(target) => target,
-        Entry::SpawnChild => "multiprocessing:spawn".to_owned(),
+        ffi::Py_DecRef(r);
+        ffi::Py_DecRef(boot);
+        // Runs -c / -m / a script / the REPL as configured, then finalizes.
+        return ffi::Py_RunMain();
     };
-    let arg = CString::new(target).unwrap_or_default();
-    let r = ffi::PyObject_CallMethod(boot, c"main".as_ptr(), c"s".as_ptr(), arg.as_ptr());
+    // _pyingot_boot.main(_pyingot_boot.<runner>, *args)
+    let call = ffi::PyTuple_New(1 + args.len() as ffi::Py_ssize_t);
+    let runner = ffi::PyObject_GetAttrString(boot, runner.as_ptr());
+    let main = ffi::PyObject_GetAttrString(boot, c"main".as_ptr());
     ffi::Py_DecRef(boot);
+    let r = if call.is_null() || runner.is_null() || main.is_null() {
+        release([call, runner, main]);
+        null_mut()
+    } else {
+        // PyTuple_SetItem steals the references.
+        ffi::PyTuple_SetItem(call, 0, runner);
+        for (i, arg) in args.iter().enumerate() {
+            ffi::PyTuple_SetItem(call, 1 + i as ffi::Py_ssize_t, py_str(arg));
+        }
+        let r = ffi::PyObject_Call(main, call, null_mut());
+        release([call, main]);
+        r
+    };
     let rc = if r.is_null() {
         // _pyingot_boot.main handles everything; this is a runtime bug.
         ffi::PyErr_Print();

@@ -1,21 +1,30 @@
 //! The runtime inside every pyingot executable.
 //!
 //! `main` maps the executable, checks the payload appended to it (its trailer,
-//! bounds and CRC-32, see docs/packed-format.md), and starts the interpreter
-//! with the payload as its only module source. A damaged executable stops here
-//! with a message, before any Python code runs.
+//! bounds and CRC-32, see docs/packed-format.md), reads its settings, decides what
+//! this process runs, and starts the interpreter with the payload as its only
+//! module source. A damaged executable stops here with a message, before any
+//! Python code runs.
 
 // `cargo test` exercises the parts that need no interpreter; the rest is unused there.
 #![cfg_attr(test, allow(dead_code, unused_imports))]
 
+mod capi;
 mod exe;
 mod extensions;
 mod importer;
 mod interpreter;
+mod multiprocessing;
+mod settings;
+mod state;
 
-use std::ffi::{c_char, c_int};
+use std::ffi::{c_char, c_int, CStr};
 
-use pyingot_payload::{Kind, Payload};
+use pyingot_payload::Payload;
+
+use interpreter::Run;
+use settings::{Entry, Settings};
+use state::State;
 
 /// The process's entry point, called by the C runtime's `_start`.
 ///
@@ -32,69 +41,40 @@ pub unsafe extern "C" fn main(argc: c_int, argv: *mut *mut c_char) -> c_int {
             return 1;
         }
     };
-    let payload = match Payload::from_executable(exe.bytes) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("{}: cannot start: {e}", exe.path);
-            return 1;
-        }
-    };
-    let entry = match payload.get(Kind::Meta, "entry") {
-        Ok(Some(e)) => match std::str::from_utf8(e.primary) {
-            Ok("python") => interpreter::Entry::Python,
-            Ok(target) => interpreter::Entry::App(target.to_owned()),
-            Err(_) => {
-                eprintln!(
-                    "{}: cannot start: payload is damaged: bad entry setting",
-                    exe.path
-                );
-                return 1;
-            }
-        },
-        Ok(None) => interpreter::Entry::Python,
+    let started = Payload::from_executable(exe.bytes)
+        .map_err(|e| e.to_string())
+        .and_then(|payload| Ok((payload, Settings::read(&payload, &exe.path)?)));
+    let (payload, settings) = match started {
+        Ok(started) => started,
         Err(e) => {
             eprintln!("{}: cannot start: {e}", exe.path);
             return 1;
         }
     };
     // SAFETY: argv holds argc C strings (the C runtime's promise).
-    let entry = if unsafe { is_spawn_child(argc, argv) } {
-        interpreter::Entry::SpawnChild
-    } else {
-        entry
-    };
-    let path = exe.path.clone();
-    importer::install_state(importer::State {
+    let args = unsafe { arguments(argc, argv) };
+    let child = multiprocessing::child(&args, settings.entry == Entry::Python);
+    let state = state::install(State {
         executable: exe.path,
         payload,
+        settings,
     });
+    let run = match child {
+        Some(child) => Run::Child(child),
+        None => Run::Entry(&state.settings.entry),
+    };
     // SAFETY: the C API is used from this thread only, in CPython's documented order.
-    interpreter::run(&path, entry, argc, argv)
+    interpreter::run(&state.executable, run, argc, argv)
 }
 
-/// Whether this process is a child that multiprocessing's `spawn` start method
-/// started. With `sys.frozen` set, as it is here, it runs
-/// `sys.executable --multiprocessing-fork tracker_fd=N pipe_handle=N`
-/// (Lib/multiprocessing/spawn.py, `get_command_line`), whatever the entry
-/// point: such a child runs multiprocessing's code instead (`freeze_support`),
-/// also in a python-like executable, whose command line parser would reject
-/// the option. Only that exact form counts; anything else reaches the app.
-unsafe fn is_spawn_child(argc: c_int, argv: *mut *mut c_char) -> bool {
-    if argc < 3 || argv.is_null() {
-        return false;
+/// The command line's arguments, `argv[0]` first.
+unsafe fn arguments<'a>(argc: c_int, argv: *mut *mut c_char) -> Vec<&'a [u8]> {
+    if argv.is_null() {
+        return Vec::new();
     }
-    let args: Vec<&[u8]> = (0..argc as usize)
+    (0..argc.max(0) as usize)
         .map(|i| *argv.add(i))
         .take_while(|p| !p.is_null())
-        .map(|p| std::ffi::CStr::from_ptr(p).to_bytes())
-        .collect();
-    args.len() >= 3
-        && args[1] == b"--multiprocessing-fork"
-        && args[2..].iter().any(|arg| arg.starts_with(b"pipe_handle="))
-        && args[2..].iter().all(|arg| {
-            let mut kv = arg.splitn(2, |b| *b == b'=');
-            let (key, value) = (kv.next().unwrap_or_default(), kv.next().unwrap_or_default());
-            matches!(key, b"tracker_fd" | b"pipe_handle" | b"parent_pid")
-                && (value == b"None" || (!value.is_empty() && value.iter().all(u8::is_ascii_digit)))
-        })
+        .map(|p| CStr::from_ptr(p).to_bytes())
+        .collect()
 }
