@@ -171,7 +171,7 @@ def test_spec_example_is_what_the_writer_writes() -> None:
 
 EXAMPLE = [
     E(Kind.MODULE, "app", b"CODE", b"print(1)\n", Flag.HAS_SOURCE),
-    E(Kind.META, "entry", b"app:main"),
+    E(Kind.META, "entry", b"module:app"),
 ]
 
 
