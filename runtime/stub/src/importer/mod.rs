@@ -19,7 +19,6 @@
 //! (`mod.cpython-311-x86_64-linux-gnu.so` or `mod.abi3.so`), and `.so` is one of
 //! `importlib.machinery.EXTENSION_SUFFIXES`, so code that looks at the suffix
 //! still sees an extension module.
-
 //!
 //! The parts, by protocol: `finder` (`find_spec`), `loader` (`create_module`,
 //! `exec_module`, `get_code`, `get_source`, `get_data`, ...), `resources` (the

@@ -13,7 +13,9 @@ use pyo3_ffi as ffi;
 use pyo3_ffi::{PyObject, Py_ssize_t};
 
 use super::lookup;
-use crate::capi::{arg_str, attribute, bool_obj, memoryview, none, positional, py_str, raise};
+use crate::capi::{
+    arg_str, attribute, bool_obj, memoryview, none, positional, py_str, raise, release,
+};
 use crate::state;
 
 /// The arguments `(kind, text)` of `get` and `names`: a kind's byte and a str.
@@ -59,9 +61,7 @@ pub unsafe extern "C" fn get(
                 memoryview(e.secondary)
             };
             let t = ffi::PyTuple_Pack(3, flags, primary, secondary);
-            ffi::Py_DecRef(flags);
-            ffi::Py_DecRef(primary);
-            ffi::Py_DecRef(secondary);
+            release([flags, primary, secondary]);
             t
         }
     }
@@ -159,8 +159,7 @@ pub unsafe extern "C" fn iter_modules(
         let name = py_str(&format!("{prefix}{module}"));
         let pkg = bool_obj(is_pkg);
         let pair = ffi::PyTuple_Pack(2, name, pkg);
-        ffi::Py_DecRef(name);
-        ffi::Py_DecRef(pkg);
+        release([name, pkg]);
         ffi::PyList_Append(list, pair);
         ffi::Py_DecRef(pair);
     }
