@@ -14,7 +14,7 @@ import dataclasses
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
 from pyingot.errors import InternalError, PyingotError
 from pyingot.payload.packing import Kind, PayloadEntry
@@ -50,9 +50,6 @@ class ScriptEntry:
 
 
 RuntimeEntry = PythonEntry | FunctionEntry | ModuleEntry | ScriptEntry
-
-#: The kinds of the ``entry`` value ``kind:target`` (``python`` alone has no target).
-ENTRY_KINDS: Final = ("python", "function", "module", "script")
 
 
 def format_entry(entry: RuntimeEntry) -> str:
