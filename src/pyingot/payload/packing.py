@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from pyingot.errors import PyingotError
+from pyingot.errors import InternalError, PyingotError
 
 FORMAT_VERSION: Final = 1
 # The magic's last byte is the format version (as PyOxidizer's b"pyembed\x03"), so a
@@ -147,11 +147,12 @@ class PayloadEntry:
 
 # --- writing -------------------------------------------------------------------------------
 
-_BUG_HINT: Final = "this is a bug in the stage that collected the resources; please report it"
+# Entries come from the resources stage, never straight from the user: one the
+# format cannot hold is that stage's bug, reported as such (exit 70).
 
 
-def _bad(entry: PayloadEntry, problem: str) -> PyingotError:
-    return PyingotError(f"payload entry {entry.describe()} {problem}", hint=_BUG_HINT)
+def _bad(entry: PayloadEntry, problem: str) -> InternalError:
+    return InternalError(f"payload entry {entry.describe()} {problem}")
 
 
 def _check_name(entry: PayloadEntry, kind: Kind) -> bytes:
@@ -159,7 +160,7 @@ def _check_name(entry: PayloadEntry, kind: Kind) -> bytes:
     if not isinstance(name, str):
         raise _bad(entry, f"has a name of type {type(name).__name__}, not str")
     if not name:
-        raise PyingotError(f"a payload entry of kind {kind.name} has an empty name", hint=_BUG_HINT)
+        raise InternalError(f"a payload entry of kind {kind.name} has an empty name")
     try:
         encoded = name.encode("utf-8")
     except UnicodeEncodeError as e:
@@ -188,9 +189,7 @@ def _check(entry: PayloadEntry) -> tuple[Kind, bytes, Flag]:
     try:
         kind = Kind(entry.kind)
     except ValueError as e:
-        raise PyingotError(
-            f"payload entry {entry.name!r} has unknown kind {entry.kind!r}", hint=_BUG_HINT
-        ) from e
+        raise InternalError(f"payload entry {entry.name!r} has unknown kind {entry.kind!r}") from e
     name = _check_name(entry, kind)
     flags = Flag(int(entry.flags))
     # Integer arithmetic: ~ on an IntFlag keeps only the known bits.
