@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -36,6 +37,13 @@ def pyingot(
         env={**os.environ, **(env or {})},
         check=False,
     )
+
+
+def write(root: Path, files: Mapping[str, str]) -> None:
+    """Write ``files`` (relative path -> text, dedented) under ``root``."""
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(textwrap.dedent(text))
 
 
 def copy_project(source: Path, dest: Path) -> Path:

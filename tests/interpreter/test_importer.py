@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import textwrap
 import tomllib
 from dataclasses import dataclass
@@ -25,9 +24,12 @@ from typing import Any
 
 import pytest
 
+from tests import building
+from tests.building import FIXTURES
+
 pytestmark = pytest.mark.slow
 
-FIXTURE = Path(__file__).parent / "fixtures" / "importer_project"
+FIXTURE = FIXTURES / "importer_project"
 SRC = FIXTURE / "src"
 VERSIONS = ["3.11", "3.13"]
 RESULT_MARK = "@@result@@"
@@ -81,21 +83,11 @@ class Exe:
 def exe(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Exe:
     version: str = request.param
     root = tmp_path_factory.mktemp(f"importer-{version}")
-    project = root / "project"
-    shutil.copytree(FIXTURE, project, ignore=shutil.ignore_patterns("dist", "__pycache__"))
-    pyproject = project / "pyproject.toml"
-    text = pyproject.read_text()
-    assert "\n[tool.pyingot]\n" in text
-    pyproject.write_text(
-        text.replace("\n[tool.pyingot]\n", f'\n[tool.pyingot]\npython = "{version}"\n')
-    )
+    project = building.copy_project(FIXTURE, root / "project")
+    assert "\n[tool.pyingot]\n" in (project / "pyproject.toml").read_text()
+    building.pin(project, python=version)
     out = root / "bin" / "fixture-python"
-    done = subprocess.run(
-        [sys.executable, "-m", "pyingot", "build", str(project), "-o", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    done = building.build(project, out)
     if done.returncode != 0:
         pytest.fail(f"pyingot build failed:\n{done.stdout}\n{done.stderr}")
     workdir = root / "cwd"

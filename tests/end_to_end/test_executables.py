@@ -19,12 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from tests import building
 from tests import traced as trace
+from tests.building import ROOT
 from tests.distributions import SOURCES, distribution
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 VERSIONS = sorted(SOURCES)
 GLIBC_FILES = (
     "/lib64/ld-linux-x86-64.so.2",
@@ -43,27 +44,11 @@ def build_project(
 ) -> Path:
     """Copy ``source`` to ``workdir``, pin the Python version, build; return the executable."""
     distribution(version)  # built or cached before the first build needs it
-    project = workdir / "project"
-    if not project.exists():
-        shutil.copytree(source, project, ignore=shutil.ignore_patterns("dist", "__pycache__"))
-    pyproject = project / "pyproject.toml"
-    text = pyproject.read_text()
-    text = re.sub(r'(?m)^python = ".*"\n', "", text).replace(
-        "[tool.pyingot]\n", f'[tool.pyingot]\npython = "{version}"\n', 1
-    )
-    pyproject.write_text(text)
+    project = building.copy_project(source, workdir / "project")
+    building.pin(project, python=version)
     for rel, content in (edit or {}).items():
         (project / rel).write_text(content)
-    exe = workdir / output
-    done = subprocess.run(
-        [sys.executable, "-m", "pyingot", "build", str(project), "-o", str(exe)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == str(exe)
-    return exe
+    return building.build_ok(project, workdir / output)
 
 
 _built: dict[tuple[str, str], Path] = {}
@@ -307,12 +292,7 @@ def test_missing_entry_point_fails_the_build(entry: str, message: str, tmp_path:
     shutil.copytree(ROOT / "tests" / "fixtures" / "behaviour", project)
     text = (project / "pyproject.toml").read_text().replace('"behaviour:main"', f'"{entry}"')
     (project / "pyproject.toml").write_text(text)
-    done = subprocess.run(
-        [sys.executable, "-m", "pyingot", "build", str(project)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = building.build(project, timeout=300)
     assert done.returncode == 1
     assert message in done.stderr
     assert "Traceback" not in done.stderr

@@ -10,19 +10,18 @@ nothing is written under /tmp.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests import building
 from tests import traced as trace
+from tests.building import EXAMPLES
 from tests.distributions import distribution
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 _built: dict[str, Path] = {}
 
 
@@ -34,16 +33,8 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def built(name: str, workdir: Path) -> Path:
     if name not in _built:
-        project = workdir / name
-        shutil.copytree(
-            ROOT / "examples" / name, project, ignore=shutil.ignore_patterns("dist", "__pycache__")
-        )
-        done = subprocess.run(
-            [sys.executable, "-m", "pyingot", "build", "-q", str(project)],
-            capture_output=True,
-            text=True,
-            timeout=1200,
-        )
+        project = building.copy_project(EXAMPLES / name, workdir / name)
+        done = building.build(project, quiet=True, timeout=1200)
         assert done.returncode == 0, done.stderr
         _built[name] = Path(done.stdout.strip())
     return _built[name]

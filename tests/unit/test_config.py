@@ -29,8 +29,7 @@ from pyingot.config.toml import value as _toml
 from pyingot.distribution.selection import ExtensionSelection
 from pyingot.errors import PyingotError
 from pyingot.patterns import module_matches
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.building import ROOT
 
 HELLO = """
 [project]
@@ -852,7 +851,7 @@ def test_init_command_creates_a_file(capsys: pytest.CaptureFixture[str], tmp_pat
 
 
 def test_reference_page_is_up_to_date() -> None:
-    committed = (REPO / "docs" / "configuration.md").read_text()
+    committed = (ROOT / "docs" / "configuration.md").read_text()
     assert committed == reference_markdown(), (
         "docs/configuration.md is stale; regenerate it with: "
         "python -m pyingot.config > docs/configuration.md"
@@ -865,7 +864,7 @@ def test_module_main_prints_the_reference() -> None:
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
     )
     assert done.stdout == reference_markdown()
 

@@ -29,11 +29,12 @@ from pyingot.patterns import path_selected
 from pyingot.resources import CollectRequest, ResourceSet, SkipReason, collect, dynamic
 from pyingot.resources.compile import CompileRequest, Worker
 from pyingot.resources.scan import ModuleFinder, ModuleKind, SearchRoot
+from tests.building import FIXTURES
 from tests.distributions import distribution
 
 HOST = Path(sys.executable)
 HOST_STDLIB = Path(sysconfig.get_paths()["stdlib"])
-FIXTURES = Path(__file__).parent / "fixtures" / "apps"
+APPS = FIXTURES / "apps"
 
 
 def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
@@ -658,7 +659,7 @@ def test_hello_world_is_small(tmp_path: Path, version: str) -> None:
 @pytest.mark.parametrize("version", ["3.11", "3.13"])
 def test_every_module_a_real_program_loads_is_collected(tmp_path: Path, version: str) -> None:
     dist = distribution(version)
-    script = FIXTURES / "stdlib_tour" / "app.py"
+    script = APPS / "stdlib_tour" / "app.py"
     rs = _dist_collect(dist, app_paths=[], entry_script=script, entry_module=None)
     loaded = _loaded_modules(dist, [str(script)], tmp_path)
     assert len(loaded) > 150

@@ -23,7 +23,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import textwrap
 import time
 from dataclasses import dataclass
@@ -33,12 +32,13 @@ import pytest
 
 from pyingot.payload import packing
 from pyingot.payload.packing import Kind, PayloadEntry
+from tests import building
 from tests import traced as trace
+from tests.building import FIXTURES
 from tests.distributions import distribution
 
 pytestmark = pytest.mark.slow
 
-FIXTURES = Path(__file__).parent / "fixtures"
 EXT_PROJECT = FIXTURES / "ext_project"
 MP_PROJECT = FIXTURES / "ext_multiprocessing"
 VERSIONS = ["3.11", "3.13"]
@@ -55,21 +55,9 @@ ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"}
 
 def build(source: Path, root: Path, version: str, entry: str | None = None) -> Path:
     """Copy ``source`` under ``root``, pin the Python version (and the entry point), build."""
-    project = root / "project"
-    shutil.copytree(source, project, ignore=shutil.ignore_patterns("dist", "__pycache__"))
-    pyproject = project / "pyproject.toml"
-    settings = f'python = "{version}"\n' + (f'entry = "{entry}"\n' if entry else "")
-    text = re.sub(r'(?m)^(python|entry) = ".*"\n', "", pyproject.read_text())
-    pyproject.write_text(text.replace("[tool.pyingot]\n", "[tool.pyingot]\n" + settings, 1))
-    out = root / "app"
-    done = subprocess.run(
-        [sys.executable, "-m", "pyingot", "build", str(project), "-o", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return out.resolve()
+    project = building.copy_project(source, root / "project")
+    building.pin(project, python=version, **({"entry": entry} if entry else {}))
+    return building.build_ok(project, root / "app").resolve()
 
 
 def run(exe: Path | str, *args: str, **kw: object) -> subprocess.CompletedProcess[str]:

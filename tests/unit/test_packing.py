@@ -39,8 +39,8 @@ from pyingot.payload.settings import (
     format_entry,
     parse_entry,
 )
+from tests.building import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "docs" / "packed-format.md"
 RUNTIME = ROOT / "runtime"
 #: The Rust runtime's one reader of the settings (META entries).

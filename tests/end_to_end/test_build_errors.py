@@ -13,17 +13,11 @@ import pytest
 
 from pyingot.distribution import build, source
 from pyingot.errors import PyingotError
+from tests import building
 
 
 def pyingot(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYINGOT_CACHE_DIR": str(cache)}
-    return subprocess.run(
-        [sys.executable, "-m", "pyingot", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
+    return building.pyingot(*args, env={"PYINGOT_CACHE_DIR": str(cache)}, timeout=600)
 
 
 def no_entries(cache: Path) -> bool:

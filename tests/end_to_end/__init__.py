@@ -1,0 +1,1 @@
+"""Tier 3: real executables built from fixture projects and examples, then run."""

@@ -1,0 +1,1 @@
+"""Tier 1: unit and byte-level tests (config, policies, the payload format)."""
