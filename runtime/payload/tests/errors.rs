@@ -1,6 +1,6 @@
 //! The exact text of every error, from targeted damage to a valid payload. These
 //! messages are shown to end users and listed in docs/packed-format.md; the Python
-//! reader produces the same ones (tests/test_packing.py compares them).
+//! reader produces the same ones (tests/unit/test_packing.py compares them).
 
 mod common;
 

@@ -1,7 +1,7 @@
 //! The settings the build hands the runtime: the payload's META entries, read once at
 //! start into one record. docs/packed-format.md ("Runtime settings") specifies them; the
 //! build writes them from `src/pyingot/payload/settings.py`. No other file of the
-//! runtime spells a META name or the grammar of a value, and tests/test_packing.py holds
+//! runtime spells a META name or the grammar of a value, and tests/unit/test_packing.py holds
 //! the names below to the spec's table.
 
 mod json;

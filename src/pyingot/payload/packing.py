@@ -4,7 +4,7 @@ The format is specified in ``docs/packed-format.md``; this module is its writer 
 for ``pyingot inspect``, a reader), and the Rust crate ``runtime/payload`` is the reader
 inside every executable. The META entries' names and values are ``settings``'s. Every
 byte value of the format is named once here;
-``tests/test_packing.py`` holds these names, the Rust constants and the spec's tables
+``tests/unit/test_packing.py`` holds these names, the Rust constants and the spec's tables
 to each other.
 
 Layout of an executable::

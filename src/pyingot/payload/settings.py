@@ -5,7 +5,7 @@ reads it. On the build side this module alone spells them: each is a field of
 :class:`RuntimeSettings`, named as its META entry, with the codec of its value. The build
 writes them (:meth:`RuntimeSettings.to_entries`), ``pyingot inspect`` reads them back
 (:meth:`RuntimeSettings.from_entries`). The runtime reads the ones it needs in
-``runtime/stub/src/settings.rs``; ``tests/test_packing.py`` holds both to the spec.
+``runtime/stub/src/settings.rs``; ``tests/unit/test_packing.py`` holds both to the spec.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@
 //! FILE is an executable (found by its trailer, CRC-checked) or, with `--raw`, a bare
 //! payload. A damaged file prints `error: <message>` on stderr and exits with status 1.
 //! Blobs are shown as length and CRC-32, which Python recomputes with `zlib.crc32`; the
-//! cross-language test (tests/test_packing.py) compares this output with the writer's.
+//! cross-language test (tests/unit/test_packing.py) compares this output with the writer's.
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
