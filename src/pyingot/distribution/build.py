@@ -4,10 +4,12 @@ The stages, each a function below:
 
 1. resolve the source and look for a cached build with the same inputs;
 2. unpack it in a staging directory inside the cache;
-3. check that every static archive the extension modules need is installed;
-4. ``configure`` with ``MODULE_BUILDTYPE=static`` (every Setup.stdlib module is
-   built in); on 3.11, whose static build skips setup.py, enable the five
-   modules setup.py used to build;
+3. build (or find cached) the libraries CPython links, from source, with the
+   zig toolchain targeting glibc 2.17 (``toolchain.py``, ``libraries/``);
+4. ``configure`` with that toolchain against those libraries and with
+   ``MODULE_BUILDTYPE=static`` (every Setup.stdlib module is built in); on 3.11,
+   whose static build skips setup.py, enable the five modules setup.py used to
+   build;
 5. ``make``, overriding each module's ``MODULE_<NAME>_LDFLAGS`` with absolute
    paths of static archives, so the interpreter links no shared library beyond
    glibc's while configure still detects everything the usual way;
@@ -27,39 +29,65 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyingot import cache, tools
-from pyingot.distribution import pbs, setupfile, source, verify
+from pyingot.distribution import libraries, pbs, setupfile, source, toolchain, verify
+from pyingot.distribution.libraries import Libraries
 from pyingot.distribution.model import Distribution, ExtensionModule, Link, link_order
 from pyingot.distribution.recipe import (
     BUNDLED_LICENSE_FILES,
+    BUNDLED_LICENSES,
     CANNOT_BE_STATIC,
-    DEBIAN_PACKAGES,
     GLIBC_LIBRARIES,
-    LIBRARY_LICENSES,
     MODULE_SOURCE_LICENSES,
     RECIPE_VERSION,
     SETUP_311_EXTRAS,
     STATIC_DEPENDENCIES,
+    TARGET_GLIBC,
     TARGET_TRIPLE,
     is_test_module,
 )
 from pyingot.distribution.setupfile import SetupModule
+from pyingot.distribution.toolchain import Toolchain
 from pyingot.errors import InternalError, PyingotError
 from pyingot.progress import Progress, run_logged
 
-STAGES = 8
+STAGES = 9
 
 #: configure options shared by every version. ``--prefix=/install`` matches PBS;
 #: the interpreter finds its stdlib relative to itself, so the tree is relocatable.
-#: ``--with-system-expat``: tkinter's fontconfig links Debian's libexpat.a, and a
-#: second, bundled expat in the same link collides on its internal symbols.
+#: Expat and libmpdec are CPython's bundled copies (their symbols prefixed);
+#: line editing is libedit (BSD), so ``readline`` survives a no-copyleft selection.
 CONFIGURE_ARGS = (
     "--prefix=/install",
     "--disable-shared",
     "--without-ensurepip",
-    "--with-system-expat",
+    "--with-openssl-rpath=no",
+    "--with-readline=editline",
+    "--with-dbmliborder=gdbm",
+    "--enable-loadable-sqlite-extensions",
 )
 
-LIB_DIRS = (Path("/usr/lib/x86_64-linux-gnu"), Path("/usr/lib"), Path("/usr/local/lib"))
+#: Functions glibc 2.17 lacks. configure finds them missing on its own (zig's
+#: versioned stubs fail the link test); stating them documents the floor, and
+#: 3.11's crypt test is otherwise optimised away into a false "yes".
+CONFIGURE_CACHE = {
+    "ac_cv_crypt_crypt": "no",
+    **{
+        f"ac_cv_func_{f}": "no"
+        for f in (
+            "getrandom",
+            "getentropy",
+            "memfd_create",
+            "copy_file_range",
+            "close_range",
+            "closefrom",
+            "preadv2",
+            "pwritev2",
+            "sem_clockwait",
+            "explicit_bzero",
+            "posix_spawn_file_actions_addclosefrom_np",
+        )
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -89,11 +117,15 @@ def build(
     progress = progress or Progress(STAGES)
     progress.stage(f"resolving source {spec}")
     src = source.resolve(spec)
+    tc = toolchain.toolchain(TARGET_GLIBC)
+    progress.stage("the libraries CPython links (built once, from source)")
+    libs = libraries.build_all(tc, progress, jobs=options.jobs)
     key = cache.input_hash(
         {
             "source_sha256": src.sha256,
             "recipe": RECIPE_VERSION,
-            "system": _system_fingerprint(),
+            "toolchain": tc.fingerprint,
+            "libraries": libs.key,
         }
     )
     cached = find_cached(key)
@@ -112,19 +144,12 @@ def build(
         cached = find_cached(key)
         if cached is not None:
             return pbs.load_json(cached / "python")
-        b = _Builder(src, key, tmp, log, options, progress)
+        b = _Builder(src, key, tmp, log, options, progress, tc, libs)
         dist_root = b.run()
         final = distributions_dir() / f"cpython-{b.version.full}-{TARGET_TRIPLE}-{key[:12]}"
         cache.commit(dist_root, final)
     progress.note(f"built {final.name} in {progress.elapsed():.0f} s")
     return pbs.load_json(final / "python")
-
-
-def _system_fingerprint() -> dict[str, str]:
-    """The compiler and the Debian packages whose static archives get linked in."""
-    packages = sorted(set(DEBIAN_PACKAGES.values()))
-    done = tools.run(["dpkg-query", "-W", "-f", "${Package}=${Version}\n", *packages])
-    return {"packages": done.stdout, "cc": tools.version(["cc", "--version"])}
 
 
 class _Builder:
@@ -136,7 +161,11 @@ class _Builder:
         log: Path,
         options: BuildOptions,
         progress: Progress,
+        tc: Toolchain,
+        libs: Libraries,
     ) -> None:
+        self.tc = tc
+        self.libs = libs
         self.src = src
         self.key = key
         self.tmp = tmp
@@ -173,28 +202,32 @@ class _Builder:
         return self.out.parent
 
     def _check_tools(self) -> None:
-        for tool, package in (
-            ("cc", "build-essential"),
-            ("make", "build-essential"),
-            ("pkg-config", "pkg-config"),
-            ("nm", "binutils"),
-            ("readelf", "binutils"),
-        ):
+        for tool in ("make", "pkg-config"):
             if shutil.which(tool) is None:
-                raise PyingotError(
-                    f"the build needs '{tool}', which is not installed",
-                    hint=f"apt-get install {package}",
-                )
-        check_static_libraries()
+                raise tools.not_installed(tool, "building CPython")
 
     def _configure(self) -> None:
-        env = dict(os.environ)
+        zig_cache = self.tc.seed_zig_cache(self.tmp / "zig-cache")
+        env = self.tc.env(zig_cache=zig_cache, pkg_config_libdir=[self.libs.pkg_config_dir])
+        # No -O here: configure's link tests must not be optimised away (CPython's
+        # own OPT supplies -O3 when compiling).
+        env["CFLAGS"] = f"-fPIC -ffile-prefix-map={self.tree}=/usr/src/python"
+        env["CPPFLAGS"] = self.libs.cppflags
+        env["LDFLAGS"] = self.libs.ldflags
         env["MODULE_BUILDTYPE"] = "static"
+        env.update(CONFIGURE_CACHE)
         for module in CANNOT_BE_STATIC:
             env[f"py_cv_module_{module}"] = "n/a"
-        run_logged(
-            ["./configure", *CONFIGURE_ARGS], cwd=self.tree, log=self.log, step="configure", env=env
-        )
+        prefix = self.libs.prefix
+        env["LIBEDIT_CFLAGS"] = f"-I{prefix}/include"
+        env["LIBEDIT_LIBS"] = f"-L{prefix}/lib -ledit -lncursesw"
+        env["GDBM_CFLAGS"] = f"-I{prefix}/include"
+        env["GDBM_LIBS"] = f"-L{prefix}/lib -lgdbm"
+        self.env = env
+        args = [*CONFIGURE_ARGS, f"--with-openssl={prefix}"]
+        if self.version.minor >= 13:
+            args.append("--without-system-libmpdec")
+        run_logged(["./configure", *args], cwd=self.tree, log=self.log, step="configure", env=env)
         self._rewrite_setup()
 
     def _setup_files(self) -> list[str]:
@@ -276,6 +309,7 @@ class _Builder:
                 f"PYINGOT_VARS={' '.join(names)}",
             ],
             cwd=self.tree,
+            env=self.env,
         )
         if done.returncode != 0:
             raise PyingotError(
@@ -308,7 +342,8 @@ class _Builder:
             if line.flagless:
                 overrides[var] = " ".join(flags)
                 if extra and extra.cflags:
-                    overrides[f"MODULE_{setupfile.variable_name(name)}_CFLAGS"] = extra.cflags
+                    cflags = extra.cflags.format(prefix=self.libs.prefix)
+                    overrides[f"MODULE_{setupfile.variable_name(name)}_CFLAGS"] = cflags
         return overrides
 
     def _static_links(self, module: str, tokens: list[str]) -> tuple[list[Link], list[str]]:
@@ -346,12 +381,10 @@ class _Builder:
                 )
         links, flags = [], []
         for lib in link_order(order):
-            path = self.static_archives.get(lib) or _find_static(lib)
+            path = self.static_archives.get(lib) or self._recipe_archive(lib)
             if path is None:
-                package = DEBIAN_PACKAGES.get(lib, f"the -dev package providing lib{lib}.a")
-                raise PyingotError(
-                    f"module {module} needs the static library lib{lib}.a, which is not installed",
-                    hint=f"apt-get install {package}",
+                raise InternalError(
+                    f"module {module} needs lib{lib}.a, which no library recipe builds"
                 )
             self.static_archives[lib] = path
             links.append(Link(name=lib, path_static=f"build/lib/lib{lib}.a"))
@@ -360,6 +393,10 @@ class _Builder:
             links.append(Link(name=lib, system=True))
             flags.append(f"-l{lib}")
         return links, flags
+
+    def _recipe_archive(self, lib: str) -> Path | None:
+        path = self.libs.archive(lib)
+        return path if path.is_file() else None
 
     def _make(self, overrides: dict[str, str]) -> None:
         args = [f"{k}={v}" for k, v in sorted(overrides.items())]
@@ -376,6 +413,7 @@ class _Builder:
             ["make", f"-j{self.options.jobs}", *args],
             cwd=self.tree,
             log=self.log,
+            env=self.env,
             step="make",
             heartbeat=compiled,
             progress=self.progress,
@@ -387,6 +425,7 @@ class _Builder:
             ["make", "install", f"DESTDIR={self.out}", *args],
             cwd=self.tree,
             log=self.log,
+            env=self.env,
             step="make install",
         )
         self._install_forgotten_test_packages()
@@ -481,7 +520,7 @@ class _Builder:
             for link in links:
                 if link.system:
                     continue
-                lic = LIBRARY_LICENSES.get(link.name, ())
+                lic = self._archive_licenses(link.name)
                 if lic is None:
                     public_domain = True
                 else:
@@ -536,6 +575,8 @@ class _Builder:
                 "recipe_version": RECIPE_VERSION,
                 "cache_key": self.key,
                 "cannot_be_static": {k: v for k, v in CANNOT_BE_STATIC.items()},
+                "toolchain": {"zig": self.tc.version, "glibc": self.tc.glibc},
+                "libraries": [lib.to_json() for lib in self.libs.libraries],
             },
         }
         return Distribution(
@@ -559,58 +600,30 @@ class _Builder:
             extra=extra,
         )
 
+    def _archive_licenses(self, lib: str) -> tuple[str, ...] | None:
+        """SPDX ids of static archive ``lib``; ``None``: public domain."""
+        if lib in BUNDLED_LICENSES:
+            return BUNDLED_LICENSES[lib]
+        owner = self.libs.owner(lib)
+        if owner is None:
+            raise InternalError(f"lib{lib}.a is linked but no library recipe builds it")
+        return None if owner.license is None else (owner.license,)
+
     def _license_files(self) -> dict[str, str]:
         """Static archive name -> its license text under licenses/."""
         out: dict[str, str] = {}
-        system = {
-            lib: p for lib, p in self.static_archives.items() if not p.is_relative_to(self.tree)
-        }
-        owners = _debian_owners(list(system.values()))
-        for lib, path in sorted(self.static_archives.items()):
-            text_src: Path | None = None
-            if lib in system:
-                package = owners.get(str(path))
-                if package:
-                    candidate = Path("/usr/share/doc") / package / "copyright"
-                    text_src = candidate if candidate.exists() else None
+        for lib in sorted(self.static_archives):
+            owner = self.libs.owner(lib)
+            if owner is not None and owner.license_files:
+                text_src = owner.path / owner.license_files[0]
             elif lib in BUNDLED_LICENSE_FILES:
                 text_src = self.tree / BUNDLED_LICENSE_FILES[lib]
-            if text_src is not None:
-                rel = f"licenses/LICENSE.{lib}.txt"
-                self._copy(text_src.resolve(), rel)
-                out[lib] = rel
+            else:
+                continue
+            rel = f"licenses/LICENSE.{lib}.txt"
+            self._copy(text_src.resolve(), rel)
+            out[lib] = rel
         return out
-
-
-def check_static_libraries() -> None:
-    """Fail before a long build if a static archive the recipe links is missing."""
-    missing = sorted(lib for lib in DEBIAN_PACKAGES if _find_static(lib) is None)
-    if missing:
-        packages = sorted({DEBIAN_PACKAGES[lib] for lib in missing})
-        raise PyingotError(
-            "static libraries missing: " + ", ".join(f"lib{lib}.a" for lib in missing),
-            hint="install the Debian packages that ship them: "
-            f"apt-get install {' '.join(packages)}",
-        )
-
-
-def _find_static(lib: str) -> Path | None:
-    for d in LIB_DIRS:
-        p = d / f"lib{lib}.a"
-        if p.exists():
-            return p
-    return None
-
-
-def _debian_owners(paths: list[Path]) -> dict[str, str]:
-    if not paths:
-        return {}
-    done = tools.run(["dpkg", "-S", *paths])
-    owners = {}
-    for line in done.stdout.splitlines():
-        pkg, _, path = line.partition(": ")
-        owners[path.strip()] = pkg.split(":")[0]
-    return owners
 
 
 def _test_packages(stdlib: Path) -> list[str]:

@@ -1,10 +1,12 @@
 """What it takes to build CPython with every extension module static, as data.
 
-The build (``build.py``) is generic: it configures CPython, asks configure which
+The build (``build.py``) is generic: it builds the libraries CPython links from
+source (``libraries/``) with a toolchain targeting an old glibc
+(``toolchain.py``), configures CPython against them, asks configure which
 extension modules it enabled and with which link flags, and re-links each one
 against static archives. What configure cannot know lives here: which static
-archives a static archive needs after it, which Debian package ships each one,
-the licenses, and the few modules that cannot be static on this platform.
+archives a static archive needs after it, the licenses of what CPython bundles,
+and the modules a portable distribution does not build.
 
 Bump :data:`RECIPE_VERSION` whenever a change here or in ``build.py`` changes what
 a build produces: it is part of every distribution's cache key.
@@ -14,8 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-RECIPE_VERSION = 4
+#: 5: portable (zig, glibc 2.17, every library from source). Distributions of
+#: recipe 4 (host gcc, Debian's static archives) stay readable, never picked.
+RECIPE_VERSION = 5
 
+#: The glibc every distribution of this recipe targets: the lowest any
+#: executable built from it can run on.
+TARGET_GLIBC = "2.17"
 #: CPython minor versions the recipe knows (3.X). 3.12 follows the 3.13 path:
 #: both build their extensions from Modules/Setup.stdlib.
 SUPPORTED_MINORS = (11, 12, 13)
@@ -25,108 +32,31 @@ TARGET_TRIPLE = "x86_64-unknown-linux-gnu"
 #: Libraries that are part of glibc: always linked dynamically, by name.
 GLIBC_LIBRARIES = frozenset({"c", "m", "dl", "pthread", "rt", "util", "resolv", "anl"})
 
-#: A static archive -> the static archives it needs after it on the link line.
-#: Debian's shared libraries record their dependencies; its ``.a`` files do not,
-#: so linking statically needs the closure spelled out (it matches
-#: ``pkg-config --static --libs`` on Debian 12).
+#: A static archive -> the static archives it needs after it on the link line
+#: (static archives record no dependencies; this matches the libraries' own
+#: ``pkg-config --static --libs``).
 STATIC_DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "ssl": ("crypto",),
-    "readline": ("tinfo",),
-    "ncursesw": ("tinfo",),
-    "panelw": ("ncursesw", "tinfo"),
+    "panelw": ("ncursesw",),
+    "edit": ("ncursesw",),
     "gdbm_compat": ("gdbm",),
-    "tk8.6": ("tkstub8.6", "Xft", "fontconfig", "freetype", "X11", "Xss", "Xext", "tcl8.6"),
-    "tcl8.6": ("tclstub8.6", "z"),
-    "Xft": ("Xrender", "fontconfig", "freetype", "X11"),
-    "Xss": ("Xext", "X11"),
-    "Xext": ("X11",),
-    "Xrender": ("X11",),
-    "fontconfig": ("freetype", "expat"),
-    "freetype": ("png16", "brotlidec", "z"),
-    "png16": ("z",),
-    "brotlidec": ("brotlicommon",),
-    "X11": ("xcb",),
-    "xcb": ("Xau", "Xdmcp"),
 }
 
-#: Static archive -> the Debian package that ships it (named in errors).
-DEBIAN_PACKAGES: dict[str, str] = {
-    "ssl": "libssl-dev",
-    "crypto": "libssl-dev",
-    "ffi": "libffi-dev",
-    "sqlite3": "libsqlite3-dev",
-    "z": "zlib1g-dev",
-    "bz2": "libbz2-dev",
-    "lzma": "liblzma-dev",
-    "readline": "libreadline-dev",
-    "ncursesw": "libncurses-dev",
-    "panelw": "libncurses-dev",
-    "tinfo": "libncurses-dev",
-    "gdbm": "libgdbm-dev",
-    "gdbm_compat": "libgdbm-compat-dev",
-    "uuid": "uuid-dev",
-    "crypt": "libcrypt-dev",
-    "tk8.6": "tk8.6-dev",
-    "tkstub8.6": "tk8.6-dev",
-    "tcl8.6": "tcl8.6-dev",
-    "tclstub8.6": "tcl8.6-dev",
-    "X11": "libx11-dev",
-    "xcb": "libxcb1-dev",
-    "Xau": "libxau-dev",
-    "Xdmcp": "libxdmcp-dev",
-    "Xft": "libxft-dev",
-    "Xrender": "libxrender-dev",
-    "Xext": "libxext-dev",
-    "Xss": "libxss-dev",
-    "fontconfig": "libfontconfig-dev",
-    "freetype": "libfreetype-dev",
-    "png16": "libpng-dev",
-    "brotlidec": "libbrotli-dev",
-    "brotlicommon": "libbrotli-dev",
-    "expat": "libexpat1-dev",
+#: Host programs a build runs (make, the libraries' build systems) and the
+#: Debian packages that ship them; no ``-dev`` package: zig is the compiler.
+BUILD_TOOLS: dict[str, str] = {
+    "make": "make",
+    "perl": "perl",
+    "patch": "patch",
+    "tclsh": "tcl",
+    "pkg-config": "pkg-config",
+    "dpkg-source": "dpkg-dev",
 }
 
-#: Debian packages a build needs besides those shipping static archives.
-BUILD_TOOL_PACKAGES = ("build-essential", "pkg-config", "dpkg-dev")
-
-_X_ORG = "MIT"
-
-#: Static archive -> SPDX license ids. ``None``: public domain (no SPDX id exists).
-LIBRARY_LICENSES: dict[str, tuple[str, ...] | None] = {
-    "ssl": ("Apache-2.0",),
-    "crypto": ("Apache-2.0",),
-    "ffi": ("MIT",),
-    "sqlite3": None,
-    "z": ("Zlib",),
-    "bz2": ("bzip2-1.0.6",),
-    "lzma": None,  # xz 5.4's liblzma is in the public domain
-    "readline": ("GPL-3.0-or-later",),
-    "ncursesw": ("X11",),
-    "panelw": ("X11",),
-    "tinfo": ("X11",),
-    "gdbm": ("GPL-3.0-or-later",),
-    "gdbm_compat": ("GPL-3.0-or-later",),
-    "uuid": ("BSD-3-Clause",),
-    "crypt": ("LGPL-2.1-or-later",),
-    "tk8.6": ("TCL",),
-    "tkstub8.6": ("TCL",),
-    "tcl8.6": ("TCL",),
-    "tclstub8.6": ("TCL",),
-    "X11": (_X_ORG,),
-    "xcb": (_X_ORG,),
-    "Xau": (_X_ORG,),
-    "Xdmcp": (_X_ORG,),
-    "Xft": ("HPND",),
-    "Xrender": ("HPND",),
-    "Xext": (_X_ORG,),
-    "Xss": (_X_ORG,),
-    "fontconfig": ("HPND-sell-variant",),
-    "freetype": ("FTL",),
-    "png16": ("Libpng",),
-    "brotlidec": ("MIT",),
-    "brotlicommon": ("MIT",),
-    "expat": ("MIT",),
-    # Libraries bundled in CPython's own source tree (see build.py for the prefix).
+#: The libraries bundled in CPython's own tree (build.py prefixes their
+#: archives with ``cpython_``) -> SPDX license ids. The others' licenses come
+#: from their recipes (``libraries/recipes.py``).
+BUNDLED_LICENSES: dict[str, tuple[str, ...]] = {
     "cpython_mpdec": ("BSD-2-Clause",),
     "cpython_Hacl_Hash_SHA2": ("MIT",),
 }
@@ -164,14 +94,16 @@ class ExtraModule:
 #: 3.11 builds these with setup.py, which a static build bypasses, so their
 #: Setup.stdlib lines ship commented out. The flags are the ones setup.py uses.
 SETUP_311_EXTRAS: dict[str, ExtraModule] = {
-    "readline": ExtraModule("", "-lreadline"),
-    "_curses": ExtraModule("-DHAVE_NCURSESW=1 -I/usr/include/ncursesw", "-lncursesw"),
+    # libedit (BSD) in readline's place: configure --with-readline=editline.
+    "readline": ExtraModule("-I{prefix}/include", "-ledit -lncursesw"),
+    "_curses": ExtraModule("-DHAVE_NCURSESW=1 -I{prefix}/include/ncursesw", "-lncursesw"),
     "_curses_panel": ExtraModule(
-        "-DHAVE_NCURSESW=1 -I/usr/include/ncursesw", "-lpanelw -lncursesw"
+        "-DHAVE_NCURSESW=1 -I{prefix}/include/ncursesw", "-lpanelw -lncursesw"
     ),
-    "_dbm": ExtraModule("-DUSE_GDBM_COMPAT", "-lgdbm_compat"),
+    "_dbm": ExtraModule("-DUSE_GDBM_COMPAT -I{prefix}/include", "-lgdbm_compat"),
     "_ctypes": ExtraModule(
-        "-DHAVE_FFI_PREP_CIF_VAR=1 -DHAVE_FFI_PREP_CLOSURE_LOC=1 -DHAVE_FFI_CLOSURE_ALLOC=1",
+        "-DHAVE_FFI_PREP_CIF_VAR=1 -DHAVE_FFI_PREP_CLOSURE_LOC=1 -DHAVE_FFI_CLOSURE_ALLOC=1 "
+        "-I{prefix}/include",
         "-lffi -ldl",
     ),
 }
@@ -180,9 +112,15 @@ SETUP_311_EXTRAS: dict[str, ExtraModule] = {
 #: disabled at configure time so no stray shared module lands in the install.
 CANNOT_BE_STATIC: dict[str, str] = {
     "nis": (
-        "needs libtirpc, whose static archive refers to Kerberos GSS-API "
-        "(libgssapi_krb5), which Debian ships only as a shared library; "
+        "needs libtirpc, whose static archive refers to Kerberos GSS-API; "
         "nis is deprecated (PEP 594) and gone in 3.13"
+    ),
+    "_tkinter": (
+        "portable distributions do not build Tcl/Tk and the X11 client libraries "
+        "it needs (docs/distributions.md)"
+    ),
+    "_crypt": (
+        "the portable toolchain has no libcrypt; crypt is deprecated (PEP 594) and gone in 3.13"
     ),
 }
 
@@ -198,4 +136,4 @@ def is_test_module(name: str) -> bool:
 
 def debian_build_packages() -> list[str]:
     """Every Debian package a distribution build needs (scripts/setup-system installs them)."""
-    return sorted({*BUILD_TOOL_PACKAGES, *DEBIAN_PACKAGES.values()})
+    return sorted(set(BUILD_TOOLS.values()))

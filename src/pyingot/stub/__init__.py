@@ -30,10 +30,10 @@ __all__ = [
 ]
 
 #: Bump when how the stub is linked changes (flags, inputs).
-STUB_RECIPE = 1
+STUB_RECIPE = 2
 
 #: Libraries Rust's standard library needs, linked dynamically (all glibc's);
-#: libgcc is linked statically (``-static-libgcc``): it is not part of glibc.
+#: its unwinder is linked statically (see ``linking.linker_for``).
 RUST_SYSTEM_LIBS = ("-lutil", "-lrt", "-lpthread", "-ldl", "-lm", "-lc")
 
 
@@ -77,7 +77,7 @@ def stub(dist: Distribution, selected: Mapping[str, ExtensionModule], progress: 
             selected,
             main_inputs=[runtime],
             output=tmp / "stub",
-            extra_args=["-static-libgcc", "-s", "-Wl,--gc-sections", *RUST_SYSTEM_LIBS],
+            extra_args=["-s", "-Wl,--gc-sections", *RUST_SYSTEM_LIBS],
         )
         cache.commit(tmp, final)
     return out

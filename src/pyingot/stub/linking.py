@@ -7,9 +7,11 @@ libraries:
 
 * ``--export-dynamic`` so that extension ``.so`` files loaded later find the
   C API in the executable;
-* ``--exclude-libs,ALL`` so that the symbols of the static dependency libraries
-  (OpenSSL, SQLite...) are *not* exported: an extension bringing its own copy
-  of such a library then binds to its own, not to ours;
+* the symbols of the static dependency libraries (OpenSSL, SQLite...) are *not*
+  exported, so that an extension bringing its own copy of such a library binds
+  to its own, not to ours: a portable distribution's archives have them hidden
+  already (``libraries/hide.py``; zig's linker has no ``--exclude-libs``), for
+  others the host linker is given ``--exclude-libs,ALL``;
 * dependency archives in dependency order (each after every archive using it),
   glibc's libraries last, by name.
 
@@ -25,7 +27,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyingot import tools
+from pyingot import cache, tools
+from pyingot.distribution import toolchain
 from pyingot.distribution.model import Distribution, ExtensionModule, link_order
 from pyingot.errors import PyingotError
 
@@ -99,6 +102,29 @@ def link_inputs(dist: Distribution, selected: Mapping[str, ExtensionModule]) -> 
     return LinkInputs(tuple(objects), tuple(archives), tuple(dict.fromkeys(system)))
 
 
+@dataclass(frozen=True)
+class Linker:
+    """The compiler driver that links against a distribution, and how."""
+
+    cc: str
+    env: Mapping[str, str] | None
+    #: Flags this linker needs: what keeps dependency symbols unexported, and
+    #: the unwinder Rust's standard library calls.
+    flags: tuple[str, ...]
+
+
+def linker_for(dist: Distribution) -> Linker:
+    """zig for a distribution pyingot built with it (the same glibc floor);
+    the host's ``cc`` for others (older recipes, python-build-standalone)."""
+    own = dist.extra.get("pyingot")
+    built_with = own.get("toolchain") if isinstance(own, dict) else None
+    if isinstance(built_with, dict) and isinstance(built_with.get("glibc"), str):
+        tc = toolchain.toolchain(built_with["glibc"])
+        zig_cache = cache.ensure_dir(cache.cache_root() / "zig-cache" / tc.fingerprint[:16])
+        return Linker(str(tc.tool("cc")), tc.env(zig_cache=zig_cache), ("-lunwind",))
+    return Linker("cc", None, ("-Wl,--exclude-libs,ALL", "-static-libgcc"))
+
+
 def link(
     dist: Distribution,
     selected: Mapping[str, ExtensionModule],
@@ -106,9 +132,10 @@ def link(
     main_inputs: Sequence[Path | str],
     output: Path,
     extra_args: Sequence[str] = (),
-    cc: str = "cc",
 ) -> None:
     """Link ``main_inputs`` (objects or archives with ``main``) into ``output``."""
+    linker = linker_for(dist)
+    cc = linker.cc
     inputs = link_inputs(dist, selected)
     include = dist.path(dist.include)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -128,6 +155,7 @@ def link(
                 str(config_o),
             ],
             what="compiling the inittab",
+            env=linker.env,
         )
         partial = Path(tmp) / output.name
         tools.check(
@@ -143,9 +171,10 @@ def link(
                 "-Wl,--end-group",
                 *(f"-l{lib}" for lib in inputs.system_libraries),
                 "-Wl,--export-dynamic",
-                "-Wl,--exclude-libs,ALL",
+                *linker.flags,
                 *extra_args,
             ],
             what=f"linking {output.name}",
+            env=linker.env,
         )
         os.replace(partial, output)
