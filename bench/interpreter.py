@@ -124,7 +124,8 @@ def interpreter(side: str, spec: str) -> Interpreter:
         [str(path), "-I", "-S", "-c", PROBE], capture_output=True, text=True, env=ENV
     )
     if probe.returncode != 0:
-        raise BenchError(f"--{side} {spec}: {path} does not run: {probe.stderr.strip()}")
+        why = probe.stderr.strip() or "(no output)"
+        raise BenchError(f"--{side} {spec}: {path} fails (status {probe.returncode}): {why}")
     return Interpreter(side, spec, path, dist_name, json.loads(probe.stdout))
 
 
