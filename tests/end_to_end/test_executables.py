@@ -48,6 +48,7 @@ def build_project(
     building.pin(project, python=version)
     for rel, content in (edit or {}).items():
         (project / rel).write_text(content)
+    building.pin(project)  # HOST_FLOOR_OVERRIDE again, if an edit replaced pyproject.toml
     return building.build_ok(project, workdir / output)
 
 
