@@ -460,3 +460,12 @@ def test_a_floor_above_the_setting_names_the_object_the_symbol_and_the_fix() -> 
     )
     check_floor(floor, V("2.35"), Path("pyproject.toml"))
     assert GlibcFloor(()).version is None and GlibcFloor(()).describe() is None
+    # A long list is cut; a version no symbol names is still named.
+    many = [FloorObject("extension", f"extension module m{i}", V("2.28"), ()) for i in range(9)]
+    with pytest.raises(PyingotError) as e:
+        check_floor(GlibcFloor(tuple(many)), V("2.17"), Path("pyproject.toml"))
+    assert e.value.message.endswith("extension module m0 needs GLIBC_2.28")
+    assert e.value.hint is not None and e.value.hint.endswith(
+        "also above 2.17: extension module m1, extension module m2, extension module m3, "
+        "extension module m4, extension module m5, and 3 more"
+    )

@@ -3,7 +3,8 @@
 numpy's wheel needs ``libstdc++.so.6``, ``libgcc_s.so.1`` and ``libz.so.1``, which the
 manylinux policy lets it assume. The build finds them as the build machine's ``ld.so``
 would, with what they need in turn, and embeds them like bundled libraries, so that
-the executable needs glibc only.
+the executable needs glibc only; unless a library's own glibc floor is above the
+build's, when the manylinux policy's list lets the target provide it.
 
 Unit tests resolve real libraries of this machine (and small ones built with ``cc``
 where the case needs a library no system has); the slow test builds

@@ -102,6 +102,8 @@ def check_floor(floor: GlibcFloor, setting: GlibcVersion, pyproject: Path) -> No
             f"distribution built for glibc {setting}"
         )
     others = [o.what for o in above[1:]]
+    if len(others) > 6:
+        others[5:] = [f"and {len(others) - 5} more"]
     also = f"\nalso above {setting}: " + ", ".join(others) if others else ""
     raise PyingotError(
         f'{pyproject}: [tool.pyingot] glibc = "{setting}": the executable would need glibc '
@@ -112,4 +114,6 @@ def check_floor(floor: GlibcFloor, setting: GlibcVersion, pyproject: Path) -> No
 
 
 def _needs(obj: FloorObject) -> str:
-    return f"{obj.what} needs {obj.version.symbol_version} for {obj.symbols[0]}"
+    # A version no symbol names (only without section headers) is still a need.
+    symbol = f" for {obj.symbols[0]}" if obj.symbols else ""
+    return f"{obj.what} needs {obj.version.symbol_version}{symbol}"

@@ -430,7 +430,7 @@ def _above_floor(path: Path, floor: GlibcVersion) -> tuple[GlibcVersion, str] | 
     highest = elf.highest_glibc(elf.glibc_of(elf.read_version_needs(path)))
     if highest is None or highest[0] <= floor:
         return None
-    return highest[0], highest[1][0] if highest[1] else "?"
+    return highest[0], highest[1][0] if highest[1] else "no symbol named"
 
 
 @functools.cache
