@@ -141,8 +141,9 @@ class VersionNeed:
     file: str
     #: ``GLIBC_2.34``.
     version: str
-    #: The object's undefined symbols bound to that version, sorted (``objdump -T``
-    #: shows them as ``(GLIBC_2.34) pthread_create``).
+    #: The object's symbols bound to that version, sorted (``objdump -T`` shows them
+    #: as ``(GLIBC_2.34) pthread_create``): undefined ones, and in an executable the
+    #: library's data it copies in (``stdout``).
     symbols: tuple[str, ...]
 
 
@@ -177,9 +178,9 @@ def version_needs(data: Buffer, *, name: str) -> tuple[VersionNeed, ...]:
     order of its ``.gnu.version_r``, each with the symbols bound to it.
 
     Read from the dynamic segment as the loader reads it (``DT_VERNEED``,
-    ``DT_VERSYM``, ``DT_SYMTAB`` with ``DT_GNU_HASH`` or ``DT_HASH`` for the number
-    of symbols), so section headers are not needed; an object without
-    ``DT_VERNEED`` needs no version.
+    ``DT_VERSYM``, ``DT_SYMTAB``), so section headers are not needed: they only
+    give the number of symbols, which :func:`_symbol_count` finds without them too.
+    An object without ``DT_VERNEED`` needs no version.
     """
     with memoryview(data) as base, base.cast("B") as view:
         return _version_needs(_Image(view, name, executable=True))
