@@ -52,7 +52,7 @@ def build(
     progress.stage("installing dependencies")
     installed = dependencies.install(
         config.dependencies,
-        dependencies.Target.of(dist),
+        dependencies.Target.of(dist, config.glibc),
         root=config.root,
         pyproject=config.pyproject,
         progress=progress,
@@ -77,7 +77,7 @@ def build(
             f"data beside the executable: {done.data_root.name}/ ({done.data_root_files} "
             f"files of {', '.join(done.data_root_packages)})"
         )
-    for line in assemble.report(done.embedded, done.on_disk):
+    for line in assemble.report(done.embedded, done.on_disk, done.floor):
         progress.note(line)
     seconds = time.monotonic() - started
     return BuildResult(output, config, dist, done.embedded, seconds, installed, done.on_disk)

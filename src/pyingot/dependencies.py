@@ -7,6 +7,12 @@ tags, environment markers and source builds are those of the target, and a sourc
 distribution compiles against the distribution's own headers. The target
 interpreter needs no pip of its own.
 
+Wheels for a newer glibc than the build's floor (``[tool.pyingot] glibc``) are not
+candidates: pip imports a ``_manylinux`` module, written for the run, from
+``PYTHONPATH`` and asks it which ``manylinux_2_N`` tags the machine supports (PEP
+600), in the process running under the target interpreter too. So pip falls back
+to an older release with such a wheel, or to the source distribution.
+
 The result is a ``pip install --target`` directory in the user cache, keyed by a
 hash of everything that decides what pip installs (:func:`cache_inputs`), so that
 a rebuild after an edit does not run pip. The resources stage then reads it like
@@ -21,6 +27,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +37,7 @@ from pyingot import cache
 from pyingot.config import DEPENDENCIES, DependencySettings
 from pyingot.distribution.model import Distribution
 from pyingot.errors import PyingotError
+from pyingot.glibc import GlibcVersion
 from pyingot.progress import Progress, run_logged
 from pyingot.resources.scan import InstalledDistribution, installed_distributions
 
@@ -62,15 +70,19 @@ class Target:
     machine: str
     #: ``x86_64-unknown-linux-gnu``.
     triple: str
+    #: The highest glibc a ``manylinux`` wheel may need (``[tool.pyingot] glibc``);
+    #: ``None``: no floor of the build's, the build machine's glibc decides as for pip.
+    glibc: GlibcVersion | None = None
 
     @classmethod
-    def of(cls, dist: Distribution) -> Target:
+    def of(cls, dist: Distribution, glibc: GlibcVersion | None = None) -> Target:
         return cls(
             interpreter=dist.path(dist.python_exe),
             version=dist.python_version,
             abi=dist.python_tag,
             machine=dist.target_triple.partition("-")[0],
             triple=dist.target_triple,
+            glibc=glibc,
         )
 
     @property
@@ -115,14 +127,27 @@ class WheelName:
 
 
 def tag_supported(tag: str, target: Target) -> bool:
-    """Whether pip running under ``target`` would install a wheel tagged ``tag``.
+    """Whether pip running under ``target`` would install a wheel tagged ``tag``:
+    :func:`tag_matches`, and a ``manylinux`` tag's glibc not above the target's."""
+    return tag_matches(tag, target) and not _above_floor(tag, target)
+
+
+def _above_floor(tag: str, target: Target) -> GlibcVersion | None:
+    """The glibc a ``manylinux`` tag needs, when it is above the target's floor."""
+    needs = GlibcVersion.of_platform_tag(tag.rpartition("-")[2])
+    if needs is None or target.glibc is None or needs <= target.glibc:
+        return None
+    return needs
+
+
+def tag_matches(tag: str, target: Target) -> bool:
+    """Whether ``tag`` is for the target's Python, ABI and machine, glibc aside.
 
     The rules of ``packaging.tags.sys_tags`` for CPython on Linux: ``cp3X-cp3X``
     for the interpreter's own ABI, ``cp3Y-abi3`` for Y ≤ X (not free-threaded),
     ``cp3X-none``, ``py3`` and ``py3Y-none`` for Y ≤ X; a platform that is ``any``
     (not for the two ABI-specific forms) or a ``linux_`` / ``manylinux`` tag of the
-    target's machine. The glibc version of a ``manylinux_2_N`` tag is not checked:
-    that is the machine's running the executable, which the build cannot know.
+    target's machine.
     """
     parts = tag.split("-")
     if len(parts) != 3:
@@ -159,14 +184,40 @@ def check_wheel(path: Path, target: Target, *, where: str) -> WheelName:
             "(<name>-<version>-<python tag>-<abi tag>-<platform tag>.whl)",
             hint="name the wheel as the tool that built it did",
         )
-    if not any(tag_supported(t, target) for t in name.tags()):
-        raise _wrong_tags(
+    _check_tags(
+        (
             f"{where}: {path.name} is for another Python or platform",
-            f"{name.distribution} {name.version}",
-            name.tags(),
-            target,
-        )
+            f"{where}: {path.name} needs a newer glibc than the build's floor",
+        ),
+        (name.distribution, name.version),
+        name.tags(),
+        target,
+    )
     return name
+
+
+def _check_tags(
+    what: tuple[str, str], package: tuple[str, str], tags: Sequence[str], target: Target
+) -> None:
+    """A wheel none of whose ``tags`` ``target`` supports stops the build, with
+    ``what[0]``; one that would do but for its glibc, with ``what[1]`` and the
+    setting to change."""
+    if any(tag_supported(t, target) for t in tags):
+        return
+    name, version = package
+    newer = [
+        (needs, t) for t in tags if tag_matches(t, target) and (needs := _above_floor(t, target))
+    ]
+    if newer and target.glibc is not None:
+        needs, tag = min(newer)
+        raise PyingotError(
+            f"{what[1]}: {name} {version} is tagged {tag}, "
+            f'for glibc {needs} and later, and [tool.pyingot] glibc is "{target.glibc}"',
+            hint=f'raise [tool.pyingot] glibc to "{needs}" (the executable then needs glibc '
+            f"{needs} or later where it runs), or use a release of {name} "
+            f"with a wheel for {target.glibc.manylinux} or older, or its source distribution",
+        )
+    raise _wrong_tags(what[0], f"{name} {version}", tags, target)
 
 
 def _wrong_tags(what: str, package: str, tags: Sequence[str], target: Target) -> PyingotError:
@@ -238,6 +289,7 @@ def cache_inputs(
         "requirement_files": files,
         "wheels": [[w.name, cache.file_sha256(w)] for w in settings.wheels],
         "python": {"version": target.version, "abi": target.abi, "triple": target.triple},
+        "glibc": None if target.glibc is None else str(target.glibc),
         "pip": pip,
         "environment": {k: v for k, v in sorted(environ.items()) if k.startswith("PIP_")},
     }
@@ -303,7 +355,11 @@ def install(
     log = logs / f"dependencies-{key[:12]}.log"
     log.write_text("")
     started = time.monotonic()
-    with cache.entry_lock(final), cache.staging_dir(final) as tmp:
+    with (
+        cache.entry_lock(final),
+        cache.staging_dir(final) as tmp,
+        tempfile.TemporaryDirectory(prefix="pyingot-pip-") as hook,
+    ):
         if (final / MANIFEST).is_file():
             return _installed(final, settings, pyproject, reused=True)
         site = tmp / SITE
@@ -325,7 +381,7 @@ def install(
         if settings.requirements_file is not None:
             cmd += ["-r", str(settings.requirements_file)]
         cmd += [*settings.requirements, *(str(w) for w in settings.wheels)]
-        env = {**os.environ, "PIP_ROOT_USER_ACTION": "ignore", "PIP_NO_INPUT": "1"}
+        env = pip_environment(target, Path(hook))
         try:
             run_logged(
                 cmd, cwd=root, log=log, step="installing the dependencies (pip install)", env=env
@@ -333,7 +389,7 @@ def install(
         except PyingotError as e:
             raise _pip_failed(e, log, target) from None
         dists = installed_distributions(site)
-        _check_installed_tags(dists, target)
+        check_installed_tags(dists, target)
         manifest = {
             "inputs": cache_inputs(settings, target, pip=pip, environ=os.environ),
             "distributions": [{"name": d.name, "version": d.version} for d in dists],
@@ -343,6 +399,30 @@ def install(
     installed = _installed(final, settings, pyproject, reused=False)
     progress.note(f"installed in {time.monotonic() - started:.1f} s")
     return installed
+
+
+def pip_environment(target: Target, hook: Path) -> dict[str, str]:
+    """The environment pip runs in: this one, with the ``_manylinux`` module for the
+    target's glibc (:func:`manylinux_hook`) written into ``hook`` and put first on
+    ``PYTHONPATH``, which the target interpreter pip re-executes under inherits."""
+    env = {**os.environ, "PIP_ROOT_USER_ACTION": "ignore", "PIP_NO_INPUT": "1"}
+    if target.glibc is not None:
+        manylinux_hook(hook, target.glibc)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(hook), env.get("PYTHONPATH")]))
+    return env
+
+
+def manylinux_hook(directory: Path, glibc: GlibcVersion) -> Path:
+    """``directory/_manylinux.py``: PEP 600's hook, by which a machine declares the
+    ``manylinux_2_N`` tags it supports: those up to ``glibc``. (pip still refuses
+    tags above the glibc it runs with; the hook can only lower that.)"""
+    path = directory / "_manylinux.py"
+    path.write_text(
+        f'"""Written by pyingot for pip: wheels for glibc {glibc} and older (PEP 600)."""\n\n\n'
+        "def manylinux_compatible(tag_major, tag_minor, tag_arch):\n"
+        f"    return (tag_major, tag_minor) <= {glibc.parts[:2]!r}\n"
+    )
+    return path
 
 
 def _installed(
@@ -372,13 +452,14 @@ def check_on_disk(
             )
 
 
-def _check_installed_tags(dists: Sequence[InstalledDistribution], target: Target) -> None:
+def check_installed_tags(dists: Sequence[InstalledDistribution], target: Target) -> None:
     """pip only installs wheels it supports; this holds the result to the same rules."""
     for d in dists:
-        if d.tags and not any(tag_supported(t, target) for t in d.tags):
-            raise _wrong_tags(
-                "a dependency was installed from a wheel for another Python or platform",
-                d.describe(),
+        if d.tags:
+            what = "a dependency was installed from a wheel for"
+            _check_tags(
+                (f"{what} another Python or platform", f"{what} a newer glibc than the floor"),
+                (d.name, d.version),
                 d.tags,
                 target,
             )

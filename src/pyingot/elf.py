@@ -9,6 +9,11 @@ them the build embeds the libraries an extension needs, in the order the runtime
 must load them. The ``PyInit_*`` functions an object exports tell an extension
 module from a plain library where the file name cannot.
 
+It also reads the symbol versions an object needs (``.gnu.version_r``, and
+``.gnu.version`` to name the symbols bound to each): the highest ``GLIBC_2.N``
+among them is the oldest glibc the object runs with, which the build holds to
+``[tool.pyingot] glibc``.
+
 Only 64-bit little-endian objects are read (x86-64 and AArch64 Linux, the
 platforms a static CPython distribution targets); anything else fails with a
 message that says what the file is.
@@ -18,14 +23,21 @@ from __future__ import annotations
 
 import mmap
 import struct
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from pyingot.errors import PyingotError
+from pyingot.glibc import GlibcVersion
+
+T = TypeVar("T")
+Buffer = bytes | bytearray | memoryview | mmap.mmap
 
 MAGIC = b"\x7fELF"
 _ELFCLASS64 = 2
 _ELFDATA2LSB = 1
+_ET_EXEC = 2
 ET_DYN = 3
 
 #: ``e_machine`` values, named as ``readelf -h`` and the platform tags name them.
@@ -47,11 +59,28 @@ _SHT_DYNSYM = 11
 
 _DT_NULL = 0
 _DT_NEEDED = 1
+_DT_PLTRELSZ = 2
+_DT_HASH = 4
 _DT_STRTAB = 5
+_DT_SYMTAB = 6
+_DT_RELA = 7
+_DT_RELASZ = 8
 _DT_STRSZ = 10
+_DT_SYMENT = 11
 _DT_SONAME = 14
 _DT_RPATH = 15
+_DT_REL = 17
+_DT_RELSZ = 18
+_DT_PLTREL = 20
+_DT_JMPREL = 23
 _DT_RUNPATH = 29
+_DT_GNU_HASH = 0x6FFFFEF5
+_DT_VERSYM = 0x6FFFFFF0
+_DT_VERNEED = 0x6FFFFFFE
+_DT_VERNEEDNUM = 0x6FFFFFFF
+
+#: A DT_VERSYM entry's index; the top bit marks a hidden version.
+_VERSYM_INDEX = 0x7FFF
 
 _STB_GLOBAL = 1
 _STB_WEAK = 2
@@ -64,6 +93,10 @@ _PHDR = struct.Struct("<IIQQQQQQ")  # p_type, p_flags, p_offset, p_vaddr, p_padd
 _SHDR = struct.Struct("<IIQQQQIIQQ")  # sh_name, sh_type, sh_flags, sh_addr, sh_offset, sh_size, ...
 _DYN = struct.Struct("<qQ")
 _SYM = struct.Struct("<IBBHQQ")
+_RELA = struct.Struct("<QQq")  # r_offset, r_info, r_addend
+_REL = struct.Struct("<QQ")
+_VERNEED = struct.Struct("<HHIII")  # vn_version, vn_cnt, vn_file, vn_aux, vn_next
+_VERNAUX = struct.Struct("<IHHII")  # vna_hash, vna_flags, vna_other, vna_name, vna_next
 
 
 class ElfError(PyingotError):
@@ -100,138 +133,213 @@ class DynamicInfo:
         return tuple(out)
 
 
+@dataclass(frozen=True)
+class VersionNeed:
+    """One symbol version an object needs from a library (an entry of ``.gnu.version_r``)."""
+
+    #: The library, by soname: ``libc.so.6``.
+    file: str
+    #: ``GLIBC_2.34``.
+    version: str
+    #: The object's symbols bound to that version, sorted (``objdump -T`` shows them
+    #: as ``(GLIBC_2.34) pthread_create``): undefined ones, and in an executable the
+    #: library's data it copies in (``stdout``).
+    symbols: tuple[str, ...]
+
+
 def read_file(path: Path) -> DynamicInfo:
     """:func:`parse` for a file, mapped rather than read: only the pages parsed are loaded."""
+    return _mapped(path, parse)
+
+
+def parse(data: Buffer, *, name: str) -> DynamicInfo:
+    """The dynamic section of the ELF shared object ``data``; ``name`` is for messages."""
+    # Released on the way out, so that a mapped file can be closed after.
+    with memoryview(data) as base, base.cast("B") as view:
+        image = _Image(view, name, executable=False)
+        sonames = image.strings_of(_DT_SONAME)
+        return DynamicInfo(
+            machine=image.machine,
+            soname=sonames[0] if sonames else None,
+            needed=tuple(image.strings_of(_DT_NEEDED)),
+            rpath=tuple(p for s in image.strings_of(_DT_RPATH) for p in s.split(":")),
+            runpath=tuple(p for s in image.strings_of(_DT_RUNPATH) for p in s.split(":")),
+            py_init=_py_init(image),
+        )
+
+
+def read_version_needs(path: Path) -> tuple[VersionNeed, ...]:
+    """:func:`version_needs` for a file, mapped rather than read."""
+    return _mapped(path, version_needs)
+
+
+def version_needs(data: Buffer, *, name: str) -> tuple[VersionNeed, ...]:
+    """The symbol versions the shared object or executable ``data`` needs, in the
+    order of its ``.gnu.version_r``, each with the symbols bound to it.
+
+    Read from the dynamic segment as the loader reads it (``DT_VERNEED``,
+    ``DT_VERSYM``, ``DT_SYMTAB``), so section headers are not needed: they only
+    give the number of symbols, which :func:`_symbol_count` finds without them too.
+    An object without ``DT_VERNEED`` needs no version.
+    """
+    with memoryview(data) as base, base.cast("B") as view:
+        return _version_needs(_Image(view, name, executable=True))
+
+
+def glibc_needs(data: Buffer, *, name: str) -> dict[str, tuple[str, ...]]:
+    """The glibc versions ``data`` needs (``GLIBC_2.34``, from any of glibc's libraries),
+    each with the symbols that need it, sorted; ``GLIBC_PRIVATE`` is left out."""
+    return glibc_of(version_needs(data, name=name))
+
+
+def glibc_of(needs: Iterable[VersionNeed]) -> dict[str, tuple[str, ...]]:
+    """:func:`glibc_needs` of needs already read."""
+    out: dict[str, set[str]] = {}
+    for need in needs:
+        if GlibcVersion.of_symbol_version(need.version) is not None:
+            out.setdefault(need.version, set()).update(need.symbols)
+    return {version: tuple(sorted(symbols)) for version, symbols in sorted(out.items())}
+
+
+def highest_glibc(
+    needs: Mapping[str, Sequence[str]],
+) -> tuple[GlibcVersion, tuple[str, ...]] | None:
+    """The highest of :func:`glibc_needs` and the symbols that need it; ``None`` when
+    nothing needs a glibc version."""
+    versions = [(v, name) for name in needs if (v := GlibcVersion.of_symbol_version(name))]
+    if not versions:
+        return None
+    version, name = max(versions)
+    return version, tuple(needs[name])
+
+
+def _mapped(path: Path, read: Callable[..., T]) -> T:
     try:
         with path.open("rb") as f:
             size = f.seek(0, 2)
             if size == 0:
                 raise ElfError(f"{path}: not an ELF file (it is empty)")
             with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                return parse(data, name=str(path))
+                return read(data, name=str(path))
     except OSError as e:
         raise PyingotError(f"cannot read {path} ({e.strerror or e})") from e
 
 
-def parse(data: bytes | bytearray | memoryview | mmap.mmap, *, name: str) -> DynamicInfo:
-    """The dynamic section of the ELF shared object ``data``; ``name`` is for messages."""
-    # Released on the way out, so that a mapped file can be closed after.
-    with memoryview(data) as base, base.cast("B") as view:
-        return _parse(view, name)
+class _Image:
+    """What the loader reads of one ELF object: its header, loaded segments, dynamic
+    tags and dynamic string table."""
 
+    def __init__(self, view: memoryview, name: str, *, executable: bool) -> None:
+        self.view = view
+        self.name = name
+        if len(view) < 16 or bytes(view[:4]) != MAGIC:
+            raise ElfError(f"{name}: not an ELF file")
+        if view[4] != _ELFCLASS64 or view[5] != _ELFDATA2LSB:
+            bits = {1: "32-bit", 2: "64-bit"}.get(view[4], f"class {view[4]}")
+            order = {1: "little-endian", 2: "big-endian"}.get(view[5], f"data encoding {view[5]}")
+            raise ElfError(
+                f"{name}: a {bits} {order} ELF file; only 64-bit little-endian objects are "
+                "supported",
+                hint="it was built for another platform: use the package built for this one",
+            )
+        if len(view) < 16 + _EHDR.size:
+            raise self.bad("truncated ELF header")
+        (
+            e_type,
+            e_machine,
+            _,
+            _,
+            e_phoff,
+            self.e_shoff,
+            _,
+            _,
+            e_phentsize,
+            e_phnum,
+            self.e_shentsize,
+            self.e_shnum,
+        ) = _EHDR.unpack_from(view, 16)[:12]
+        self.machine = MACHINES.get(e_machine, f"machine {e_machine}")
+        if e_type != ET_DYN and not (executable and e_type == _ET_EXEC):
+            kind = {1: "a relocatable object (.o)", 2: "an executable", 4: "a core dump"}.get(
+                e_type, f"ELF type {e_type}"
+            )
+            wanted = "a shared object or an executable" if executable else "a shared object"
+            raise self.bad(f"{kind}, not {wanted}")
+        if e_phentsize < _PHDR.size or e_phoff + e_phnum * e_phentsize > len(view):
+            raise self.bad("program headers out of bounds")
+        headers = [_PHDR.unpack_from(view, e_phoff + i * e_phentsize) for i in range(e_phnum)]
+        #: (file offset, address, size) of each PT_LOAD segment.
+        self.loads: list[tuple[int, int, int]] = [
+            (h[2], h[3], h[5]) for h in headers if h[0] == _PT_LOAD
+        ]
+        self.tags: list[tuple[int, int]] = []
+        dynamic = [(h[2], h[5]) for h in headers if h[0] == _PT_DYNAMIC]
+        if dynamic:
+            offset, size = dynamic[0]
+            if offset + size > len(view):
+                raise self.bad("dynamic section out of bounds")
+            for pos in range(offset, offset + size - _DYN.size + 1, _DYN.size):
+                tag, value = _DYN.unpack_from(view, pos)
+                if tag == _DT_NULL:
+                    break
+                self.tags.append((tag, value))
+        self.strings = b""
+        strtab = self.tag(_DT_STRTAB)
+        if strtab is not None:
+            start = self.file_offset(strtab)
+            strsz = self.tag(_DT_STRSZ) or 0
+            if start + strsz > len(view):
+                raise self.bad("dynamic string table out of bounds")
+            self.strings = bytes(view[start : start + strsz])
 
-def _parse(view: memoryview, name: str) -> DynamicInfo:
-
-    def bad(problem: str) -> ElfError:
+    def bad(self, problem: str) -> ElfError:
         return ElfError(
-            f"{name}: {problem}",
+            f"{self.name}: {problem}",
             hint="the file is damaged or is not a shared library; reinstall the package "
             "that ships it",
         )
 
-    if len(view) < 16 or bytes(view[:4]) != MAGIC:
-        raise ElfError(f"{name}: not an ELF file")
-    if view[4] != _ELFCLASS64 or view[5] != _ELFDATA2LSB:
-        bits = {1: "32-bit", 2: "64-bit"}.get(view[4], f"class {view[4]}")
-        order = {1: "little-endian", 2: "big-endian"}.get(view[5], f"data encoding {view[5]}")
-        raise ElfError(
-            f"{name}: a {bits} {order} ELF file; only 64-bit little-endian objects are supported",
-            hint="it was built for another platform: use the package built for this one",
-        )
-    if len(view) < 16 + _EHDR.size:
-        raise bad("truncated ELF header")
-    (
-        e_type,
-        e_machine,
-        _,
-        _,
-        e_phoff,
-        e_shoff,
-        _,
-        _,
-        e_phentsize,
-        e_phnum,
-        e_shentsize,
-        e_shnum,
-    ) = _EHDR.unpack_from(view, 16)[:12]
-    machine = MACHINES.get(e_machine, f"machine {e_machine}")
-    if e_type != ET_DYN:
-        kind = {1: "a relocatable object (.o)", 2: "an executable", 4: "a core dump"}.get(
-            e_type, f"ELF type {e_type}"
-        )
-        raise bad(f"{kind}, not a shared object")
+    def tag(self, tag: int) -> int | None:
+        """The value of the first dynamic entry ``tag``, if any."""
+        return next((v for t, v in self.tags if t == tag), None)
 
-    def load_segments() -> list[tuple[int, int, int]]:
-        if e_phentsize < _PHDR.size or e_phoff + e_phnum * e_phentsize > len(view):
-            raise bad("program headers out of bounds")
-        out = []
-        for i in range(e_phnum):
-            p_type, _, p_offset, p_vaddr, _, p_filesz, _, _ = _PHDR.unpack_from(
-                view, e_phoff + i * e_phentsize
-            )
-            out.append((p_type, p_offset, p_vaddr, p_filesz))
-        return [(o, v, s) for t, o, v, s in out if t == _PT_LOAD] + [
-            (o, -1, s) for t, o, _, s in out if t == _PT_DYNAMIC
-        ]
-
-    segments = load_segments()
-    loads = [(o, v, s) for o, v, s in segments if v >= 0]
-    dynamic = [(o, s) for o, v, s in segments if v < 0]
-
-    def file_offset(vaddr: int) -> int:
-        for offset, start, size in loads:
+    def file_offset(self, vaddr: int) -> int:
+        for offset, start, size in self.loads:
             if start <= vaddr < start + size:
                 return offset + vaddr - start
-        raise bad(f"address 0x{vaddr:x} is in no loaded segment")
+        raise self.bad(f"address 0x{vaddr:x} is in no loaded segment")
 
-    tags: list[tuple[int, int]] = []
-    if dynamic:
-        offset, size = dynamic[0]
-        if offset + size > len(view):
-            raise bad("dynamic section out of bounds")
-        for pos in range(offset, offset + size - _DYN.size + 1, _DYN.size):
-            tag, value = _DYN.unpack_from(view, pos)
-            if tag == _DT_NULL:
-                break
-            tags.append((tag, value))
-    strtab = next((v for t, v in tags if t == _DT_STRTAB), None)
-    strsz = next((v for t, v in tags if t == _DT_STRSZ), 0)
-    strings = b""
-    if strtab is not None:
-        start = file_offset(strtab)
-        if start + strsz > len(view):
-            raise bad("dynamic string table out of bounds")
-        strings = bytes(view[start : start + strsz])
+    def string(self, index: int) -> str:
+        end = self.strings.find(b"\0", index)
+        if index >= len(self.strings) or end < 0:
+            raise self.bad(f"string {index} is outside the dynamic string table")
+        return self.strings[index:end].decode("utf-8", "surrogateescape")
 
-    def string(index: int) -> str:
-        end = strings.find(b"\0", index)
-        if index >= len(strings) or end < 0:
-            raise bad(f"string {index} is outside the dynamic string table")
-        return strings[index:end].decode("utf-8", "surrogateescape")
+    def strings_of(self, tag: int) -> list[str]:
+        return [self.string(v) for t, v in self.tags if t == tag]
 
-    def strings_of(tag: int) -> list[str]:
-        return [string(v) for t, v in tags if t == tag]
+    def sections(self) -> list[tuple[int, ...]] | None:
+        """The section headers; ``None`` without them (they are optional for loading,
+        and a cut table is no answer)."""
+        e_shoff, e_shentsize, e_shnum = self.e_shoff, self.e_shentsize, self.e_shnum
+        if not e_shoff or not e_shnum or e_shentsize < _SHDR.size:
+            return None
+        if e_shoff + e_shnum * e_shentsize > len(self.view):
+            return None
+        return [_SHDR.unpack_from(self.view, e_shoff + i * e_shentsize) for i in range(e_shnum)]
 
-    sonames = strings_of(_DT_SONAME)
-    return DynamicInfo(
-        machine=machine,
-        soname=sonames[0] if sonames else None,
-        needed=tuple(strings_of(_DT_NEEDED)),
-        rpath=tuple(p for s in strings_of(_DT_RPATH) for p in s.split(":")),
-        runpath=tuple(p for s in strings_of(_DT_RUNPATH) for p in s.split(":")),
-        py_init=_py_init(view, e_shoff, e_shentsize, e_shnum),
-    )
+    def words(self, offset: int, count: int, what: str) -> tuple[int, ...]:
+        """``count`` 32-bit words at ``offset``, checked to be inside the file."""
+        if offset < 0 or offset + 4 * count > len(self.view):
+            raise self.bad(f"{what} out of bounds")
+        return struct.unpack_from(f"<{count}I", self.view, offset)
 
 
-def _py_init(
-    view: memoryview, e_shoff: int, e_shentsize: int, e_shnum: int
-) -> frozenset[str] | None:
+def _py_init(image: _Image) -> frozenset[str] | None:
     """The defined ``PyInit_*`` symbols of the ``.dynsym`` section, found by section headers."""
-    if not e_shoff or not e_shnum or e_shentsize < _SHDR.size:
+    view, sections = image.view, image.sections()
+    if sections is None:
         return None
-    if e_shoff + e_shnum * e_shentsize > len(view):
-        return None  # section headers are optional for loading; a cut table is no answer
-    sections = [_SHDR.unpack_from(view, e_shoff + i * e_shentsize) for i in range(e_shnum)]
     found: set[str] = set()
     for _, sh_type, _, _, sh_offset, sh_size, sh_link, _, _, sh_entsize in sections:
         if sh_type != _SHT_DYNSYM or sh_link >= len(sections):
@@ -250,3 +358,106 @@ def _py_init(
                 found.add(names[st_name : end if end >= 0 else None].decode("ascii", "replace"))
         return frozenset(found)
     return None
+
+
+def _version_needs(image: _Image) -> tuple[VersionNeed, ...]:
+    """``DT_VERNEED``'s entries, and the symbols whose ``DT_VERSYM`` index names each."""
+    verneed, count = image.tag(_DT_VERNEED), image.tag(_DT_VERNEEDNUM) or 0
+    if verneed is None:
+        return ()
+    #: vna_other (the index DT_VERSYM holds) -> (file, version name), in file order.
+    by_index: dict[int, tuple[str, str]] = {}
+    pos = image.file_offset(verneed)
+    for _ in range(count):
+        if pos + _VERNEED.size > len(image.view):
+            raise image.bad("version needs out of bounds")
+        _, vn_cnt, vn_file, vn_aux, vn_next = _VERNEED.unpack_from(image.view, pos)
+        file = image.string(vn_file)
+        aux = pos + vn_aux
+        for _ in range(vn_cnt):
+            if aux + _VERNAUX.size > len(image.view):
+                raise image.bad("version needs out of bounds")
+            _, _, vna_other, vna_name, vna_next = _VERNAUX.unpack_from(image.view, aux)
+            by_index[vna_other] = (file, image.string(vna_name))
+            if not vna_next:
+                break
+            aux += vna_next
+        if not vn_next:
+            break
+        pos += vn_next
+    symbols: dict[int, list[str]] = {index: [] for index in by_index}
+    versym, symtab = image.tag(_DT_VERSYM), image.tag(_DT_SYMTAB)
+    if versym is not None and symtab is not None:
+        count = _symbol_count(image)
+        at = image.file_offset(versym)
+        if at + 2 * count > len(image.view):
+            raise image.bad("symbol versions out of bounds")
+        versions = struct.unpack_from(f"<{count}H", image.view, at)
+        table = image.file_offset(symtab)
+        entsize = image.tag(_DT_SYMENT) or _SYM.size
+        if table + count * entsize > len(image.view):
+            raise image.bad("dynamic symbol table out of bounds")
+        for i, index in enumerate(versions):
+            names = symbols.get(index & _VERSYM_INDEX)
+            if names is not None:
+                names.append(image.string(_SYM.unpack_from(image.view, table + i * entsize)[0]))
+    return tuple(
+        VersionNeed(file, version, tuple(sorted(set(symbols[index]))))
+        for index, (file, version) in by_index.items()
+    )
+
+
+def _symbol_count(image: _Image) -> int:
+    """How many entries ``DT_SYMTAB`` has: the size of the ``.dynsym`` section, as
+    ``objdump`` reads it. The dynamic segment does not say it, so without section
+    headers it is the most that the loader's hash table or relocations use: every
+    symbol the loader binds has a relocation (an executable exporting nothing has an
+    empty hash table)."""
+    for _, sh_type, _, _, _, sh_size, _, _, _, sh_entsize in image.sections() or ():
+        if sh_type == _SHT_DYNSYM:
+            return int(sh_size // (sh_entsize or _SYM.size))
+    return max(_hashed_count(image), _relocated_count(image))
+
+
+def _relocated_count(image: _Image) -> int:
+    """One more than the highest symbol index of the relocation tables."""
+    plt = _RELA.size if image.tag(_DT_PLTREL) != _DT_REL else _REL.size
+    tables = (
+        (_DT_RELA, _DT_RELASZ, _RELA.size),
+        (_DT_REL, _DT_RELSZ, _REL.size),
+        (_DT_JMPREL, _DT_PLTRELSZ, plt),
+    )
+    top = 0
+    for address, size, entsize in tables:
+        at, length = image.tag(address), image.tag(size) or 0
+        if at is None:
+            continue
+        start = image.file_offset(at)
+        if start + length > len(image.view):
+            raise image.bad("relocations out of bounds")
+        for pos in range(start, start + length - entsize + 1, entsize):
+            r_info = struct.unpack_from("<Q", image.view, pos + 8)[0]
+            top = max(top, (r_info >> 32) + 1)  # ELF64_R_SYM
+    return top
+
+
+def _hashed_count(image: _Image) -> int:
+    """How many symbols the loader's hash table covers."""
+    sysv = image.tag(_DT_HASH)
+    if sysv is not None:
+        return image.words(image.file_offset(sysv), 2, "symbol hash table")[1]  # nchain
+    gnu = image.tag(_DT_GNU_HASH)
+    if gnu is None:
+        return 0
+    # Symbols below symoffset are not hashed (the undefined ones among them); each
+    # bucket starts a chain of hashed symbols whose last has bit 0 set.
+    start = image.file_offset(gnu)
+    nbuckets, symoffset, bloom_size, _ = image.words(start, 4, "GNU hash table")
+    buckets_at = start + 16 + 8 * bloom_size
+    last = max(image.words(buckets_at, nbuckets, "GNU hash table"), default=0)
+    if last < symoffset:
+        return symoffset
+    chain_at = buckets_at + 4 * nbuckets
+    while not image.words(chain_at + 4 * (last - symoffset), 1, "GNU hash chain")[0] & 1:
+        last += 1
+    return last + 1

@@ -34,6 +34,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def built(name: str, workdir: Path) -> Path:
     if name not in _built:
         project = building.copy_project(EXAMPLES / name, workdir / name)
+        building.pin(project)
         done = building.build(project, quiet=True, timeout=1200)
         assert done.returncode == 0, done.stderr
         _built[name] = Path(done.stdout.strip())

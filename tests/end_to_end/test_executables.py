@@ -48,6 +48,7 @@ def build_project(
     building.pin(project, python=version)
     for rel, content in (edit or {}).items():
         (project / rel).write_text(content)
+    building.pin(project)  # HOST_FLOOR_OVERRIDE again, if an edit replaced pyproject.toml
     return building.build_ok(project, workdir / output)
 
 
@@ -372,6 +373,64 @@ def test_inspect_reads_back_what_is_inside(workdir: Path) -> None:
     assert re.search(r"^  CPython: Python-2\.0$", out, re.M)
 
 
+def glibc_needs_by_objdump(exe: Path) -> dict[str, set[str]]:
+    """GLIBC_2.N -> the symbols needing it, as ``objdump -T`` reads the executable."""
+    out = subprocess.run(["objdump", "-T", str(exe)], capture_output=True, text=True).stdout
+    found: dict[str, set[str]] = {}
+    for version, symbol in re.findall(r"\((GLIBC_\d+(?:\.\d+)+)\)\s+(\S+)$", out, re.M):
+        found.setdefault(version, set()).add(symbol)
+    return found
+
+
+def highest(versions: dict[str, set[str]]) -> str:
+    return max(versions, key=lambda v: tuple(int(p) for p in v[len("GLIBC_") :].split(".")))
+
+
+@pytest.mark.skipif(shutil.which("objdump") is None, reason="needs binutils")
+@pytest.mark.parametrize("version", VERSIONS)
+def test_inspect_prints_the_glibc_floor(version: str, workdir: Path) -> None:
+    exe = built("hello", version, workdir)
+    done = subprocess.run(
+        [sys.executable, "-m", "pyingot", "inspect", str(exe)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    m = re.search(r"^glibc floor:     (\S+)$", done.stdout, re.M)
+    assert m is not None, done.stdout
+    # The highest version objdump finds in the executable (the stub is all of hello).
+    assert f"GLIBC_{m[1]}" == highest(glibc_needs_by_objdump(exe))
+
+
+@pytest.mark.skipif(shutil.which("objdump") is None, reason="needs binutils")
+def test_hello_above_the_glibc_floor_is_not_built_and_the_stub_is_named(
+    tmp_path: Path, workdir: Path
+) -> None:
+    # Today's distributions need GLIBC_2.35: 2.17 is below them. Once the portable
+    # one (2.17) lands, 2.2 is below any x86-64 object (they need GLIBC_2.2.5).
+    setting = "2.17" if building.HOST_FLOOR_OVERRIDE else "2.2"
+    project = building.copy_project(ROOT / "examples" / "hello", tmp_path / "hello")
+    building.pin(project, python="3.11", glibc=setting)
+    output = tmp_path / "out" / "hello"
+    done = building.build(project, output, timeout=600)
+    assert done.returncode == 1, done.stderr
+    m = re.search(
+        rf"^error: {re.escape(str(project / 'pyproject.toml'))}: \[tool\.pyingot\] glibc = "
+        rf'"{re.escape(setting)}": the executable would need glibc ([\d.]+): the runtime stub '
+        r"\(CPython 3\.11\.\d+\) needs GLIBC_([\d.]+) for (\S+)$",
+        done.stderr,
+        re.M,
+    )
+    assert m is not None, done.stderr
+    assert m[1] == m[2]
+    assert f'raise [tool.pyingot] glibc to "{m[1]}"' in done.stderr
+    assert "Traceback" not in done.stderr
+    # Nothing written; and objdump agrees on the symbol and its version.
+    assert not output.parent.exists() and not (project / "dist").exists()
+    needs = glibc_needs_by_objdump(built("hello", "3.11", workdir))
+    assert highest(needs) == f"GLIBC_{m[1]}" and m[3] in needs[f"GLIBC_{m[1]}"]
+
+
 def test_inspect_of_a_file_that_is_not_an_executable(tmp_path: Path) -> None:
     f = tmp_path / "plain"
     f.write_bytes(b"\x7fELF" + b"\0" * 100)
@@ -387,6 +446,7 @@ def test_run_builds_then_runs_with_arguments(tmp_path: Path) -> None:
     shutil.copytree(
         ROOT / "examples" / "hello", project, ignore=shutil.ignore_patterns("dist", "__pycache__")
     )
+    building.pin(project)
     done = subprocess.run(
         [sys.executable, "-m", "pyingot", "run", str(project), "--", "runner"],
         capture_output=True,

@@ -28,6 +28,7 @@ from pyingot.config import (
 from pyingot.config.toml import value as _toml
 from pyingot.distribution.selection import ExtensionSelection
 from pyingot.errors import PyingotError
+from pyingot.glibc import GlibcVersion
 from pyingot.patterns import module_matches
 from tests.building import ROOT
 
@@ -107,6 +108,7 @@ def test_documented_defaults_are_the_loaded_defaults() -> None:
     cfg = load(HELLO)
     loaded = {
         (TOOL, "python"): str(cfg.python),
+        (TOOL, "glibc"): str(cfg.glibc),
         (TOOL, "optimize"): cfg.optimize,
         (TOOL, "keep-sources"): cfg.keep_sources,
         (f"{TOOL}.extensions", "policy"): cfg.extensions.policy,
@@ -422,8 +424,31 @@ def test_unknown_keys(toml: str, message: str) -> None:
 
 def test_unknown_key_hint_lists_the_keys() -> None:
     assert error(tool("zzz = 1\n")).hint == (
-        "the keys of [tool.pyingot] are: name, entry, python, sources, optimize, "
+        "the keys of [tool.pyingot] are: name, entry, python, glibc, sources, optimize, "
         "keep-sources, stdlib, extensions, modules, data, dependencies"
+    )
+
+
+# --------------------------------------------------------------------------- glibc
+
+
+def test_glibc_floor_defaults_to_2_17_and_reads_2_n() -> None:
+    assert load(HELLO).glibc == GlibcVersion((2, 17))
+    assert load(tool('glibc = "2.28"\n')).glibc == GlibcVersion((2, 28))
+    assert str(load(tool('glibc = "2.5"\n')).glibc) == "2.5"
+
+
+@pytest.mark.parametrize("value", ['"2.17.1"', '"3.0"', '"2.x"', '"2"', '"2.017"', '" 2.17"'])
+def test_glibc_floor_must_be_2_n(value: str) -> None:
+    assert error(tool(f"glibc = {value}\n")).message == (
+        f'pyproject.toml: [tool.pyingot] glibc = {value}: not a glibc version: use "2.N", '
+        'e.g. "2.17"'
+    )
+
+
+def test_glibc_floor_must_be_a_string() -> None:
+    assert error(tool("glibc = 2.17\n")).message == (
+        "pyproject.toml: [tool.pyingot] glibc = 2.17: must be a string"
     )
 
 

@@ -28,6 +28,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyingot.errors import InternalError, PyingotError
+from pyingot.glibc import GlibcVersion
 from pyingot.payload import packing
 from pyingot.payload.packing import ENTRY, HEADER, TRAILER, Flag, Kind, PayloadEntry
 from pyingot.payload.settings import (
@@ -229,6 +230,7 @@ def test_runtime_settings_round_trip() -> None:
         name="app",
         python_version="3.11.2",
         pyingot_version="0.1.0",
+        glibc_floor=GlibcVersion.parse("2.2.5"),
         extensions=LinkedExtensions(("Python-2.0",), {"_ssl": LinkedExtension(("Apache-2.0",))}),
         extension_libraries={"pkg.ext": ("libb.so.1", "liba.so")},
         on_disk_path="app.packages",
@@ -242,7 +244,12 @@ def test_runtime_settings_round_trip() -> None:
     assert RuntimeSettings.from_entries(packing.read_payload(payload)) == settings
     # Settings with nothing to say are not written, and read back as their defaults.
     plain = dataclasses.replace(
-        settings, extension_libraries={}, on_disk_path=None, data_root=None, data_root_packages=()
+        settings,
+        glibc_floor=None,
+        extension_libraries={},
+        on_disk_path=None,
+        data_root=None,
+        data_root_packages=(),
     )
     assert RuntimeSettings.from_entries(plain.to_entries()) == plain
     assert len(plain.to_entries()) == 5

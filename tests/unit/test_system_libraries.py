@@ -3,7 +3,8 @@
 numpy's wheel needs ``libstdc++.so.6``, ``libgcc_s.so.1`` and ``libz.so.1``, which the
 manylinux policy lets it assume. The build finds them as the build machine's ``ld.so``
 would, with what they need in turn, and embeds them like bundled libraries, so that
-the executable needs glibc only.
+the executable needs glibc only; unless a library's own glibc floor is above the
+build's, when the manylinux policy's list lets the target provide it.
 
 Unit tests resolve real libraries of this machine (and small ones built with ``cc``
 where the case needs a library no system has); the slow test builds
@@ -19,12 +20,16 @@ from pathlib import Path
 import pytest
 
 from pyingot import elf
+from pyingot.errors import PyingotError
+from pyingot.glibc import GlibcVersion
 from pyingot.resources.libraries import (
     GLIBC,
+    MANYLINUX_SYSTEM,
     BundledLibraries,
     LinkedObject,
     SystemLibraries,
     bundled_libraries,
+    describe_left_to_system,
     describe_system_libraries,
     ldconfig_cache,
     parse_ldconfig,
@@ -51,11 +56,20 @@ def extension(path: Path, *needed: str, module: str = "pkg._ext") -> LinkedObjec
 
 
 def collect(
-    *extensions: LinkedObject, site: Path, system: SystemLibraries | None = None
+    *extensions: LinkedObject,
+    site: Path,
+    system: SystemLibraries | None = None,
+    floor: GlibcVersion | None = None,
 ) -> BundledLibraries:
     site.mkdir(parents=True, exist_ok=True)
     return bundled_libraries(
-        list(extensions), roots=[site], machine=MACHINE, relative={}, owner={}, system=system
+        list(extensions),
+        roots=[site],
+        machine=MACHINE,
+        relative={},
+        owner={},
+        system=system,
+        floor=floor,
     )
 
 
@@ -237,3 +251,81 @@ def test_the_build_summary_names_the_package_and_the_license() -> None:
         "shared libraries from the build machine: libstdc++.so.6 (Debian package libstdc++6 "
         f"12.2.0-14, license {GCC_RUNTIME})"
     )
+
+
+# --------------------------------------------------------------------- the glibc floor
+
+FLOOR = GlibcVersion((2, 17))
+
+
+def floor_of(path: Path) -> GlibcVersion:
+    highest = elf.highest_glibc(elf.glibc_of(elf.read_version_needs(path)))
+    assert highest is not None
+    return highest[0]
+
+
+@needs_libstdcxx
+def test_above_the_floor_the_gcc_runtime_is_left_to_the_target(tmp_path: Path) -> None:
+    """Debian 12's libstdc++ needs GLIBC_2.36 and libgcc_s 2.35: embedding them would
+    raise the floor, so the target's are used, as manylinux intends; zlib needs 2.14."""
+    system = SystemLibraries(MACHINE)
+    stdcxx, gcc_s, zlib = (system.find(n) for n in ("libstdc++.so.6", "libgcc_s.so.1", "libz.so.1"))
+    assert stdcxx is not None and gcc_s is not None and zlib is not None
+    if floor_of(stdcxx) <= FLOOR or floor_of(gcc_s) <= FLOOR or floor_of(zlib) > FLOOR:
+        pytest.skip("this machine's GCC runtime is within glibc 2.17, or its zlib is not")
+    assert {"libstdc++.so.6", "libgcc_s.so.1", "libz.so.1"} <= MANYLINUX_SYSTEM
+    ext = extension(tmp_path / "pkg" / "_ext.so", "libstdc++.so.6", "libgcc_s.so.1", "libz.so.1")
+    result = collect(ext, site=tmp_path / "site", floor=FLOOR)
+    assert result.left_to_system == ("libstdc++.so.6", "libgcc_s.so.1")
+    assert dict(result.load_order) == {"pkg._ext": ("libz.so.1",)}
+    assert [lib.name for lib in result.libraries] == ["libz.so.1"]
+    assert result.problems == ()
+    assert describe_left_to_system(result.left_to_system) == (
+        "left to the target system (manylinux): libstdc++.so.6, libgcc_s.so.1"
+    )
+    assert describe_left_to_system(()) is None
+    # With the build machine's own floor, or none, they are embedded as before.
+    for floor in (floor_of(stdcxx), None):
+        same = collect(ext, site=tmp_path / "site", floor=floor)
+        assert same.left_to_system == ()
+        assert sorted(lib.name for lib in same.libraries) == [
+            "libgcc_s.so.1",
+            "libstdc++.so.6",
+            "libz.so.1",
+        ]
+
+
+@needs_cc
+def test_a_library_above_the_floor_that_wheels_may_not_expect_stops_the_build(
+    tmp_path: Path,
+) -> None:
+    sys_lib = cc_shared(
+        tmp_path / "sys" / "libsys.so.1",
+        "#include <pthread.h>\n"
+        "int s(pthread_t *t, void *(*f)(void *)) { return pthread_create(t, 0, f, 0); }\n",
+        soname="libsys.so.1",
+    )
+    needs = elf.highest_glibc(elf.glibc_of(elf.read_version_needs(sys_lib)))
+    assert needs is not None
+    if needs[0] <= FLOOR:
+        pytest.skip("this machine's glibc gives pthread_create a version within 2.17")
+    system = SystemLibraries(MACHINE, cache=(), directories=[tmp_path / "sys"])
+    exts = [
+        extension(tmp_path / "pkg" / "a.so", "libsys.so.1", module="pkg.a"),
+        extension(tmp_path / "pkg" / "b.so", "libsys.so.1", module="pkg.b"),
+    ]
+    with pytest.raises(PyingotError) as e:
+        collect(*exts, site=tmp_path / "site", system=system, floor=FLOOR)
+    assert e.value.message == (
+        "libsys.so.1 (needed by pkg.a, pkg.b) is bundled by no installed wheel, and the "
+        f"build machine's ({sys_lib}) needs {needs[0].symbol_version} ({needs[1][0]}), "
+        "above the glibc floor 2.17"
+    )
+    assert e.value.hint == (
+        "the manylinux policy does not let a wheel expect it from the system: use wheels "
+        f"that bundle it (built for manylinux_2_17 or older), or raise [tool.pyingot] glibc "
+        f'to "{needs[0]}"'
+    )
+    # Within the floor it is embedded.
+    fits = collect(*exts, site=tmp_path / "site", system=system, floor=needs[0])
+    assert [lib.name for lib in fits.libraries] == ["libsys.so.1"]

@@ -1,10 +1,11 @@
 """The last stage: resources + cached stub -> ``dist/<name>`` (and what goes beside it).
 
 :func:`assemble` chooses the data files the ``[tool.pyingot.data]`` patterns
-select, turns every resource into payload entries (:mod:`.entries`, the
-application's own ``.dist-info`` from :mod:`.dist_info`), writes the
-directories that belong beside the executable (:mod:`.beside`), then the
-executable itself (:mod:`.write`), atomically.
+select, computes the executable's glibc floor and holds it to the setting
+(:mod:`.floor`; nothing is written when it is above), turns every resource into
+payload entries (:mod:`.entries`, the application's own ``.dist-info`` from
+:mod:`.dist_info`), writes the directories that belong beside the executable
+(:mod:`.beside`), then the executable itself (:mod:`.write`), atomically.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyingot.assemble import beside, dist_info, entries
+from pyingot.assemble.floor import GlibcFloor, check_floor, glibc_floor
 from pyingot.assemble.report import report
 from pyingot.assemble.write import write_executable
 from pyingot.config import ProjectConfig
@@ -29,6 +31,8 @@ class Assembled:
     executable: Path
     #: What is inside: the collected resources with only the selected data.
     embedded: ResourceSet
+    #: The glibc it needs, and what needs it.
+    floor: GlibcFloor
     #: The directory of ``on-disk`` distributions beside the executable, if any.
     on_disk: Path | None = None
     #: The ``data-on-disk`` directory, its top-level packages and file count.
@@ -47,6 +51,8 @@ def assemble(
 ) -> Assembled:
     data = tuple(d for d in resources.data if config.data.selects(d.file_path))
     embedded = dataclasses.replace(resources, data=data)
+    floor = glibc_floor(stub, resources, python_version=dist.python_version)
+    check_floor(floor, config.glibc, config.pyproject)
     on_disk = beside.on_disk_directory(output) if resources.on_disk else None
     root_packages = beside.data_root_packages(config, resources)
     data_root = beside.data_root_directory(output) if root_packages else None
@@ -59,6 +65,7 @@ def assemble(
         on_disk_path=on_disk.name if on_disk else None,
         data_root=data_root.name if data_root else None,
         data_root_packages=root_packages,
+        glibc_floor=floor.version,
     )
     payload = settings.to_entries()
     payload += entries.module_entries(resources.modules.values(), keep_sources=config.keep_sources)
@@ -79,4 +86,6 @@ def assemble(
         ]
         beside.write_on_disk(root_files, data_root)
     write_executable(stub, payload, output)
-    return Assembled(output, embedded, on_disk, data_root, tuple(root_packages), len(root_files))
+    return Assembled(
+        output, embedded, floor, on_disk, data_root, tuple(root_packages), len(root_files)
+    )

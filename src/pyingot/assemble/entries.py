@@ -2,8 +2,8 @@
 
 The payload holds the runtime settings (``payload.settings``: the entry point,
 the libraries of each extension module, the directories beside the executable,
-and for ``pyingot inspect`` the Python version, the linked extension modules and
-their licenses), every module, package data file, distribution metadata file,
+and for ``pyingot inspect`` the Python version, the glibc floor, the linked
+extension modules and their licenses), every module, package data file, distribution metadata file,
 extension module and shared library.
 """
 
@@ -15,6 +15,7 @@ from pyingot import __version__
 from pyingot.config import EntryPoint
 from pyingot.distribution.model import Distribution, ExtensionModule
 from pyingot.errors import InternalError
+from pyingot.glibc import GlibcVersion
 from pyingot.payload.packing import Flag, Kind, PayloadEntry
 from pyingot.payload.settings import (
     FunctionEntry,
@@ -46,6 +47,7 @@ def runtime_settings(
     on_disk_path: str | None = None,
     data_root: str | None = None,
     data_root_packages: Sequence[str] = (),
+    glibc_floor: GlibcVersion | None = None,
 ) -> RuntimeSettings:
     """The settings the runtime (and ``pyingot inspect``) reads from the payload."""
     linked = {
@@ -57,6 +59,7 @@ def runtime_settings(
         name=name,
         python_version=dist.python_version,
         pyingot_version=__version__,
+        glibc_floor=glibc_floor,
         extensions=LinkedExtensions(tuple(dist.licenses or ()), linked),
         extension_libraries={k: tuple(v) for k, v in (extension_libraries or {}).items()},
         on_disk_path=on_disk_path,

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pyingot.resources.libraries import describe_system_libraries
+from pyingot.assemble.floor import GlibcFloor
+from pyingot.resources.libraries import describe_left_to_system, describe_system_libraries
 from pyingot.resources.model import ResourceSet, SkipReason
 
 
-def report(resources: ResourceSet, on_disk: Path | None) -> list[str]:
-    """The build summary: what is embedded, by category, and what is not and why."""
+def report(
+    resources: ResourceSet, on_disk: Path | None, floor: GlibcFloor | None = None
+) -> list[str]:
+    """The build summary: what is embedded, by category, and what is not and why;
+    the glibc the executable needs."""
     lines = [line.strip() for line in resources.summary().render().splitlines()]
     if on_disk is not None:
         dists = ", ".join(resources.on_disk_distributions)
@@ -17,6 +21,9 @@ def report(resources: ResourceSet, on_disk: Path | None) -> list[str]:
     system = describe_system_libraries(resources.shared_libraries)
     if system is not None:
         lines.append(system)
+    left = describe_left_to_system(resources.left_to_system)
+    if left is not None:
+        lines.append(left)
     by_reason: dict[SkipReason, list[str]] = {}
     for s in resources.skipped:
         by_reason.setdefault(s.reason, []).append(s.name)
@@ -24,4 +31,6 @@ def report(resources: ResourceSet, on_disk: Path | None) -> list[str]:
         shown = ", ".join(skipped[:8]) + (" ..." if len(skipped) > 8 else "")
         lines.append(f"not embedded, {reason.value}: {shown}")
     lines += [f"not embedded: {problem}" for problem in resources.problems]
+    if floor is not None and (needs := floor.describe()) is not None:
+        lines.append(needs)
     return lines

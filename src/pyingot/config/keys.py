@@ -150,6 +150,33 @@ must exist when the configuration is read.""",
     ),
     Key(
         TOOL,
+        "glibc",
+        "string",
+        'The oldest glibc the executable runs with, "2.N": the floor the build holds it to.',
+        doc="""\
+An executable runs on a Linux machine whose glibc is at least the highest symbol
+version (`GLIBC_2.N`) that something inside it needs: the stub (CPython and the
+runtime), every extension module and every shared library. The build computes that
+floor from all of them and fails when it is above this setting, naming the object
+and a symbol that raise it; `pyingot inspect` prints an executable's floor.
+
+The setting also chooses wheels: pip installs a `manylinux_2_N` wheel only when
+2.N is not above it (PEP 600's `_manylinux` hook), so a package without such a
+wheel comes from an older release or its source distribution, and a local wheel
+tagged for a newer glibc stops the build. A library that manylinux wheels may
+expect from the system (`libstdc++.so.6`, `libgcc_s.so.1`, `libz.so.1`, ...) is
+embedded from the build machine when its own floor fits, else left to the machine
+that runs the executable ([executables.md](executables.md)).
+
+Raising it accepts newer wheels and objects built on newer systems, and drops the
+Linux releases with an older glibc: 2.17 is RHEL and CentOS 7, 2.28 RHEL 8 and
+Debian 10, 2.31 Debian 11 and Ubuntu 20.04, 2.34 RHEL 9, 2.35 Ubuntu 22.04,
+2.36 Debian 12.""",
+        default="2.17",
+        example="2.28",
+    ),
+    Key(
+        TOOL,
         "sources",
         "array of strings",
         "Directories holding the application's modules, searched in order like sys.path.",

@@ -35,6 +35,7 @@ from pyingot.distribution import source as cpython_source
 from pyingot.distribution.recipe import SUPPORTED_MINORS
 from pyingot.distribution.selection import ExtensionSelection
 from pyingot.errors import PyingotError
+from pyingot.glibc import GlibcVersion
 
 T = TypeVar("T")
 
@@ -134,6 +135,7 @@ def read_config(data: Mapping[str, object], file: Path, root: Path) -> ProjectCo
         data=data_patterns,
         dependencies=_dependencies(deps, project, root),
         metadata=project.metadata(),
+        glibc=_glibc(tool),
     )
 
 
@@ -383,6 +385,13 @@ def _python(tool: Table, root: Path) -> PythonSpec:
         "no such file or directory",
         hint=f"a relative path is relative to the project directory; or use a version: {supported}",
     )
+
+
+def _glibc(tool: Table) -> GlibcVersion:
+    try:
+        return GlibcVersion.of_setting(given(tool.string("glibc")))
+    except ValueError:
+        raise tool.error("glibc", 'not a glibc version: use "2.N", e.g. "2.17"') from None
 
 
 def _sources(tool: Table, root: Path) -> tuple[Path, ...]:

@@ -16,6 +16,7 @@ from pyingot.config import toml
 from pyingot.config.keys import DATA, DEPENDENCIES, MODULES, default
 from pyingot.distribution.selection import ExtensionSelection
 from pyingot.errors import PyingotError
+from pyingot.glibc import GlibcVersion
 
 #: Reserved ``entry`` value for an executable that behaves like ``python``.
 PYTHON_LIKE = "python"
@@ -205,6 +206,8 @@ class ProjectConfig:
     link_extensions: Literal["reachable", "all"]
     modules: ModulePatterns
     data: DataPatterns
+    #: The highest glibc floor the executable may have (``[tool.pyingot] glibc``).
+    glibc: GlibcVersion
     dependencies: DependencySettings = DependencySettings()
     #: None without a ``[project]`` name and version: then no ``.dist-info`` is written.
     metadata: ProjectMetadata | None = None

@@ -54,6 +54,7 @@ def render(ins: Inspection, *, verbose: bool = False) -> str:
         f"python:          {settings.python_version}",
         f"entry point:     {format_entry(settings.entry)}",
         f"built by:        pyingot {settings.pyingot_version}",
+        f"glibc floor:     {settings.glibc_floor or 'not recorded'}",
     ]
     modules = ins.of_kind(Kind.MODULE)
     code = sum(len(m.primary) for m in modules)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyingot.errors import InternalError, PyingotError
+from pyingot.glibc import GlibcVersion
 from pyingot.payload.packing import Kind, PayloadEntry
 
 # --- the `entry` setting: what the executable runs ---------------------------------------
@@ -160,6 +161,10 @@ def _same(text: str) -> str:
     return text
 
 
+def _format_version(version: GlibcVersion | None) -> str | None:
+    return None if version is None else str(version)
+
+
 @dataclass(frozen=True, kw_only=True)
 class RuntimeSettings:
     """Every META entry of a payload: each field is one, under its own name.
@@ -175,6 +180,10 @@ class RuntimeSettings:
     python_version: str = field(metadata=_codec(_same, _same))
     #: The pyingot version that built the executable.
     pyingot_version: str = field(metadata=_codec(_same, _same))
+    #: The highest glibc version anything in the executable needs (``2.17``).
+    glibc_floor: GlibcVersion | None = field(
+        metadata=_codec(_format_version, GlibcVersion.parse), default=None
+    )
     #: The built-in extension modules linked into the stub, and the licenses.
     extensions: LinkedExtensions = field(metadata=_codec(_format_extensions, _parse_extensions))
     #: Per extension module, the bundled libraries it needs, in load order.

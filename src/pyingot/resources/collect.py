@@ -98,7 +98,7 @@ def collect(request: CollectRequest) -> ResourceSet:
         extensions = {n: e for n, e in extensions.items() if kept(n, e.distribution)}
         package_data = tuple(d for d in package_data if d.package in modules)
 
-    bundled = _shared_libraries(extensions, walk, dists, dep_roots, request.machine)
+    bundled = _shared_libraries(extensions, walk, dists, dep_roots, request)
     embedded = {m.distribution for m in modules.values()} | {
         e.distribution for e in extensions.values()
     }
@@ -121,6 +121,7 @@ def collect(request: CollectRequest) -> ResourceSet:
         on_disk=tuple(f for d in on_disk for f in data.distribution_files(d)),
         on_disk_distributions=tuple(sorted(apart)),
         problems=bundled.problems,
+        left_to_system=bundled.left_to_system,
     )
     check_entry_function(request, result)
     return result
@@ -179,10 +180,11 @@ def _shared_libraries(
     walk: Reachability,
     dists: Sequence[InstalledDistribution],
     dep_roots: Sequence[SearchRoot],
-    machine: str,
+    request: CollectRequest,
 ) -> libraries.BundledLibraries:
     """The libraries the embedded extension modules need, each checked to be
-    built for ``machine``."""
+    built for the request's machine and, from the build machine, to fit its glibc."""
+    machine = request.machine
     relative = {d.root / f: f for d in dists for f in d.files}
     owner = {d.root / f: d.describe() for d in dists for f in d.files}
     linked = []
@@ -201,7 +203,12 @@ def _shared_libraries(
         libraries.check_machine(info, path, machine, relative, owner)
         linked.append(libraries.LinkedObject(ext.name, path, info))
     return libraries.bundled_libraries(
-        linked, roots=[r.path for r in dep_roots], machine=machine, relative=relative, owner=owner
+        linked,
+        roots=[r.path for r in dep_roots],
+        machine=machine,
+        relative=relative,
+        owner=owner,
+        floor=request.glibc,
     )
 
 

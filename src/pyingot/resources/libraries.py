@@ -17,6 +17,13 @@ default directories), with what they need in turn, and loaded from memory like
 the bundled ones. The build names each one, with its system package and license:
 the user ships them. A library found nowhere is reported: the executable would
 need it installed where it runs.
+
+A library from the build machine is embedded only when its own glibc floor (the
+highest ``GLIBC_2.N`` it needs) is within the build's (``[tool.pyingot] glibc``):
+otherwise it would raise the executable's. Then a library of the manylinux
+policy's list (:data:`MANYLINUX_SYSTEM`) is left to the machine that runs the
+executable, as the policy intends: every manylinux system has one, and one new
+enough for a wheel whose tag fits the floor. Any other fails the build, named.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from pathlib import Path
 
 from pyingot import elf, tools
 from pyingot.errors import PyingotError
+from pyingot.glibc import GlibcVersion
 from pyingot.resources.model import SharedLibraryResource
 from pyingot.resources.scan import SHARED_OBJECT
 
@@ -62,6 +70,39 @@ GLIBC = frozenset(
         "librt.so.1",
         "libthread_db.so.1",
         "libutil.so.1",
+    }
+)
+
+#: The libraries a manylinux wheel may expect the system to provide, as auditwheel's
+#: policy (``lib_whitelist``, the same for every ``manylinux_2_N``) lists them:
+#: PEP 599's list, with ``libz.so.1``, ``libexpat.so.1``, ``libanl.so.1`` and
+#: ``libatomic.so.1`` added since. When the build machine's copy needs a newer glibc
+#: than the floor, one of these is left to the target system rather than embedded.
+MANYLINUX_SYSTEM = frozenset(
+    {
+        "libc.so.6",
+        "libm.so.6",
+        "libdl.so.2",
+        "librt.so.1",
+        "libpthread.so.0",
+        "libresolv.so.2",
+        "libutil.so.1",
+        "libnsl.so.1",
+        "libanl.so.1",
+        "libgcc_s.so.1",
+        "libstdc++.so.6",
+        "libatomic.so.1",
+        "libz.so.1",
+        "libexpat.so.1",
+        "libX11.so.6",
+        "libXext.so.6",
+        "libXrender.so.1",
+        "libICE.so.6",
+        "libSM.so.6",
+        "libGL.so.1",
+        "libgobject-2.0.so.0",
+        "libgthread-2.0.so.0",
+        "libglib-2.0.so.0",
     }
 )
 
@@ -108,6 +149,9 @@ class BundledLibraries:
     #: Extension module -> library names in load order (only those that need some).
     load_order: Mapping[str, tuple[str, ...]]
     problems: tuple[str, ...]
+    #: Libraries of :data:`MANYLINUX_SYSTEM` whose build machine's copy is above the
+    #: glibc floor: not embedded, the target system's are loaded (names, as found).
+    left_to_system: tuple[str, ...] = ()
 
 
 class _Index:
@@ -241,6 +285,7 @@ def bundled_libraries(
     relative: Mapping[Path, str],
     owner: Mapping[Path, str],
     system: SystemLibraries | None = None,
+    floor: GlibcVersion | None = None,
 ) -> BundledLibraries:
     """The libraries ``extensions`` need, found under ``roots`` (the dependency roots)
     or, when no wheel bundles them, on the build machine (``system``, by default
@@ -248,7 +293,10 @@ def bundled_libraries(
 
     ``relative`` gives a library's path relative to its root (for messages and
     :attr:`SharedLibraryResource.origin`), ``owner`` the distribution that installed
-    it. A library for another machine than ``machine`` fails the build.
+    it. A library for another machine than ``machine`` fails the build. With a glibc
+    ``floor``, a library from the build machine that needs a newer glibc is left to
+    the target system if the manylinux policy allows, else it fails the build;
+    without one, every library found is embedded.
     """
     index = _Index(roots)
     system = system if system is not None else SystemLibraries(machine)
@@ -256,6 +304,9 @@ def bundled_libraries(
     #: Per object: the libraries its DT_NEEDED entries resolve to, and those found nowhere.
     edges: dict[Path, tuple[list[Path], list[str]]] = {}
     missing: dict[str, set[str]] = {}
+    left: dict[str, None] = {}
+    #: Libraries from the build machine above the floor that cannot be left to the target.
+    refused: dict[str, tuple[Path, GlibcVersion, str]] = {}
 
     def info_of(path: Path) -> elf.DynamicInfo:
         if path not in infos:
@@ -280,7 +331,16 @@ def bundled_libraries(
                 if needed in GLIBC:
                     continue
                 lib = resolve(needed, obj, info)
-                if lib is None:
+                above = None
+                if lib is not None and floor is not None and from_system(lib):
+                    above = _above_floor(lib, floor)
+                if above is not None and needed in MANYLINUX_SYSTEM:
+                    left[needed] = None
+                elif above is not None:
+                    assert lib is not None
+                    refused.setdefault(needed, (lib, *above))
+                    lost.append(needed)
+                elif lib is None:
                     lost.append(needed)
                 elif lib not in found:
                     found.append(lib)
@@ -342,6 +402,17 @@ def bundled_libraries(
             names.append(lib.name)
         if names:
             load_order[ext.module] = tuple(names)
+    for needed, (path, version, symbol) in refused.items():
+        assert floor is not None
+        users = ", ".join(sorted(missing[needed]))
+        raise PyingotError(
+            f"{needed} (needed by {users}) is bundled by no installed wheel, and the build "
+            f"machine's ({path}) needs {version.symbol_version} ({symbol}), above the glibc "
+            f"floor {floor}",
+            hint="the manylinux policy does not let a wheel expect it from the system: "
+            f"use wheels that bundle it (built for {floor.manylinux} or older), "
+            f'or raise [tool.pyingot] glibc to "{version}"',
+        )
     for needed, modules in sorted(missing.items()):
         users = ", ".join(sorted(modules))
         problems.append(
@@ -351,7 +422,15 @@ def bundled_libraries(
     libraries = tuple(
         dataclasses.replace(lib, data=_read(path_of[name])) for name, lib in sorted(by_name.items())
     )
-    return BundledLibraries(libraries, load_order, tuple(problems))
+    return BundledLibraries(libraries, load_order, tuple(problems), tuple(left))
+
+
+def _above_floor(path: Path, floor: GlibcVersion) -> tuple[GlibcVersion, str] | None:
+    """The highest glibc ``path`` needs and a symbol needing it, when above ``floor``."""
+    highest = elf.highest_glibc(elf.glibc_of(elf.read_version_needs(path)))
+    if highest is None or highest[0] <= floor:
+        return None
+    return highest[0], highest[1][0] if highest[1] else "no symbol named"
 
 
 @functools.cache
@@ -394,6 +473,11 @@ def _os_name() -> str:
     match = re.search(r"^NAME=\"?([^\"\n]*)", text, re.MULTILINE)
     name = match[1] if match else ""
     return name.removesuffix(" GNU/Linux").removesuffix(" Linux").strip()
+
+
+def describe_left_to_system(names: Sequence[str]) -> str | None:
+    """The build summary's line naming the libraries left to the target, or ``None``."""
+    return f"left to the target system (manylinux): {', '.join(names)}" if names else None
 
 
 def describe_system_libraries(libraries: Iterable[SharedLibraryResource]) -> str | None:

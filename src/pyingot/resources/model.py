@@ -276,6 +276,9 @@ class ResourceSet:
     #: What could not be embedded as it should, and why: one sentence each
     #: (a library an extension needs that no wheel bundles, ...).
     problems: tuple[str, ...] = ()
+    #: Libraries extension modules need that the target system provides, as the
+    #: manylinux policy allows, because the build machine's are above the glibc floor.
+    left_to_system: tuple[str, ...] = ()
 
     def summary(self) -> ResourceSummary:
         app = [m for m in self.modules.values() if not m.is_stdlib and not m.is_dependency]

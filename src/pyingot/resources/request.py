@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pyingot import dependencies, stub
 from pyingot.errors import InternalError
+from pyingot.glibc import GlibcVersion
 from pyingot.resources.policy import StdlibMode
 
 if TYPE_CHECKING:
@@ -64,7 +65,8 @@ class CollectRequest:
     not embedded but returned as :attr:`ResourceSet.on_disk`, to be installed
     beside the executable; every module of theirs counts as reached, so that what
     they import is embedded. ``machine`` (``x86_64``) is what every shared object
-    must be built for.
+    must be built for; a library from the build machine is embedded only when its
+    glibc floor is within ``glibc`` (:mod:`pyingot.resources.libraries`).
 
     The settings in it were validated where they were read: the paths exist, the
     ``on_disk`` names are installed.
@@ -94,6 +96,9 @@ class CollectRequest:
     dependency_paths: Sequence[Path] = ()
     on_disk: Sequence[str] = ()
     machine: str = field(default_factory=platform.machine)
+    #: The build's glibc floor; ``None``: libraries from the build machine are
+    #: embedded whatever glibc they need.
+    glibc: GlibcVersion | None = None
 
     def __post_init__(self) -> None:
         # Contradictions only code can make: the settings' loader never does.
@@ -141,4 +146,5 @@ def request_for(
         dependency_paths=(installed.site,) if installed else (),
         on_disk=config.dependencies.on_disk,
         machine=dependencies.Target.of(dist).machine,
+        glibc=config.glibc,
     )
