@@ -28,6 +28,11 @@ INSTALL_HINTS: Mapping[str, str] = {
     "pkg-config": "install pkg-config (Debian: apt-get install pkg-config)",
     "objdump": "install binutils (Debian: apt-get install binutils)",
     "readelf": "install binutils (Debian: apt-get install binutils)",
+    "make": "install GNU make (Debian: apt-get install make)",
+    "patch": "install GNU patch (Debian: apt-get install patch)",
+    "perl": "install perl with its core modules (Debian: apt-get install perl; "
+    "Fedora: dnf install perl-core)",
+    "tclsh": "install Tcl's shell, tclsh 8.4 or later (Debian: apt-get install tcl)",
 }
 
 
