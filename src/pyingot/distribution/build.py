@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyingot import cache, tools
-from pyingot.distribution import libraries, pbs, setupfile, source, toolchain, verify
-from pyingot.distribution.libraries import Libraries
+from pyingot.distribution import pbs, setupfile, source, toolchain, verify
+from pyingot.distribution.libraries.prefix import Libraries, build_all
 from pyingot.distribution.model import Distribution, ExtensionModule, Link, link_order
 from pyingot.distribution.recipe import (
     BUNDLED_LICENSE_FILES,
@@ -119,7 +119,7 @@ def build(
     src = source.resolve(spec)
     tc = toolchain.toolchain(TARGET_GLIBC)
     progress.stage("the libraries CPython links (built once, from source)")
-    libs = libraries.build_all(tc, progress, jobs=options.jobs)
+    libs = build_all(tc, progress, jobs=options.jobs)
     key = cache.input_hash(
         {
             "source_sha256": src.sha256,
