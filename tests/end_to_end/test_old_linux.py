@@ -65,30 +65,32 @@ def test_a_program_runs_alone_in_the_root_with_proc(debian11: Path, tmp_path: Pa
     assert str(debian11) not in Path("/proc/self/mountinfo").read_text()
 
 
+#: The examples that must run on Debian 11, and the arguments they run with.
+EXAMPLES = {
+    "hello": ("pyingot",),
+    "stdlib_tour": (),
+    "requests_certs": (),
+    "numpy_calc": (),
+}
+
+
 @pytest.fixture(scope="module")
-def hello(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple[int, str, str]]:
-    """The hello example built here, and what it prints here.
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    distribution(VERSION)  # built or cached before the first build needs it
+    return tmp_path_factory.mktemp("old-linux")
 
-    Built in a fixture so that a failure to build or to run here is an error,
-    never taken for the expected failure below."""
-    distribution(VERSION)  # built or cached before the build needs it
-    work = tmp_path_factory.mktemp("old-linux")
-    project = building.copy_project(ROOT / "examples" / "hello", work / "project")
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_example_runs_alone_on_debian_11(debian11: Path, workdir: Path, example: str) -> None:
+    """Built here, copied alone into a Debian 11 root (glibc 2.31, no Python):
+    it prints there exactly what it prints here."""
+    project = building.copy_project(ROOT / "examples" / example, workdir / example)
     building.pin(project, python=VERSION)
-    exe = building.build_ok(project, work / "hello")
+    exe = building.build_ok(project, workdir / f"{example}-exe")
+    args = EXAMPLES[example]
     here = subprocess.run(
-        [exe, "pyingot"], capture_output=True, text=True, timeout=120, env=roots.ENV, check=False
+        [exe, *args], capture_output=True, text=True, timeout=300, env=roots.ENV, check=False
     )
-    assert here.returncode == 0 and here.stdout.startswith(f"Hello, pyingot! (Python {VERSION}.")
-    return exe, outcome(here)
-
-
-# Today's distributions and stubs are linked against this machine's glibc (2.36)
-# and need GLIBC_2.35: in Debian 11 the loader refuses them ("version
-# `GLIBC_2.35' not found"). The portable distribution lowers the floor to 2.17.
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="needs the portable distribution (issue 9)"
-)
-def test_hello_runs_on_debian_11(debian11: Path, hello: tuple[Path, tuple[int, str, str]]) -> None:
-    exe, here = hello
-    assert outcome(roots.run_in_root(debian11, exe, "pyingot")) == here
+    assert here.returncode == 0, here.stderr
+    there = roots.run_in_root(debian11, exe, *args, timeout=300)
+    assert outcome(there) == outcome(here)

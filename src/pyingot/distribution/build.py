@@ -62,7 +62,7 @@ CONFIGURE_ARGS = (
     "--without-ensurepip",
     "--with-openssl-rpath=no",
     "--with-readline=editline",
-    "--with-dbmliborder=gdbm",
+    "--with-dbmliborder=ndbm",
     "--enable-loadable-sqlite-extensions",
 )
 

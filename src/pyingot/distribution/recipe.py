@@ -95,12 +95,15 @@ class ExtraModule:
 #: Setup.stdlib lines ship commented out. The flags are the ones setup.py uses.
 SETUP_311_EXTRAS: dict[str, ExtraModule] = {
     # libedit (BSD) in readline's place: configure --with-readline=editline.
-    "readline": ExtraModule("-I{prefix}/include", "-ledit -lncursesw"),
+    # libedit declares GNU readline's rl_*_t function types, which 3.11's
+    # readline.c uses only when it sees the macro GNU readline defines with them.
+    "readline": ExtraModule("-D_RL_FUNCTION_TYPEDEF -I{prefix}/include", "-ledit -lncursesw"),
     "_curses": ExtraModule("-DHAVE_NCURSESW=1 -I{prefix}/include/ncursesw", "-lncursesw"),
     "_curses_panel": ExtraModule(
         "-DHAVE_NCURSESW=1 -I{prefix}/include/ncursesw", "-lpanelw -lncursesw"
     ),
-    "_dbm": ExtraModule("-DUSE_GDBM_COMPAT -I{prefix}/include", "-lgdbm_compat"),
+    # gdbm's compat library behind <ndbm.h>, which gdbm installs as such.
+    "_dbm": ExtraModule("-DUSE_NDBM -I{prefix}/include", "-lgdbm_compat"),
     "_ctypes": ExtraModule(
         "-DHAVE_FFI_PREP_CIF_VAR=1 -DHAVE_FFI_PREP_CLOSURE_LOC=1 -DHAVE_FFI_CLOSURE_ALLOC=1 "
         "-I{prefix}/include",
