@@ -131,6 +131,24 @@ def test_a_program_links_them_all_and_needs_glibc_2_17(
         assert symbol not in dynamic, symbol
 
 
+def test_gdbm_compat_links_alone_as_cpython_configure_tries_it(
+    libraries: Libraries, zig_toolchain: Toolchain, tmp_path: Path
+) -> None:
+    """CPython's configure looks for gdbm-ndbm.h and links dbm_open with -lgdbm_compat
+    alone; Debian's shared library satisfies that, so must the static one."""
+    (tmp_path / "ndbm.c").write_text(
+        "#include <gdbm-ndbm.h>\n#include <fcntl.h>\n#include <stdio.h>\n"
+        'int main(void) { DBM *db = dbm_open("db", O_RDWR | O_CREAT, 0600);\n'
+        '  datum k = {"k", 1}, v = {"v", 1};\n'
+        "  dbm_store(db, k, v, DBM_REPLACE);\n"
+        '  printf("%.*s\\n", dbm_fetch(db, k).dsize, dbm_fetch(db, k).dptr);\n'
+        "  dbm_close(db); return 0; }\n"
+    )
+    flags = (libraries.cppflags, libraries.ldflags, "-lgdbm_compat")
+    run_with(zig_toolchain, "cc", "-O2", "ndbm.c", "-o", "ndbm", *flags, cwd=tmp_path)
+    assert run_with(zig_toolchain, "./ndbm", cwd=tmp_path).stdout == "v\n"
+
+
 def _at(base: str, recipe: Recipe) -> Recipe:
     """``recipe`` with its upstream URLs moved to the server at ``base`` (same paths)."""
     files = tuple(

@@ -242,6 +242,8 @@ class _Builder:
         for link, target in recipe.lib_links:
             (lib / link).symlink_to(target)
         self._check_outputs(entry)
+        for target, sources in recipe.bundles:
+            self._bundle(lib / f"lib{target}.a", [lib / f"lib{s}.a" for s in sources])
         digests = {}
         for archive in sorted(lib.glob("lib*.a")):
             if archive.is_symlink():
@@ -271,6 +273,22 @@ class _Builder:
         )
         (entry / "BUILD.json").write_text(json.dumps(built.to_json(), indent=2) + "\n")
         return entry
+
+    def _bundle(self, target: Path, sources: list[Path]) -> None:
+        """Append the members of ``sources`` to the archive ``target``."""
+        env = self.toolchain.env(zig_cache=self.tmp / "zig-cache")
+        for source in sources:
+            work = self.tmp / "bundle" / source.stem
+            work.mkdir(parents=True)
+            ar = str(self.toolchain.tool("ar"))
+            members = tools.check([ar, "t", source], what=f"listing {source.name}", env=env)
+            names = members.stdout.split()
+            if len(names) != len(set(names)):
+                raise InternalError(f"{source.name} has two members of the same name")
+            tools.check([ar, "x", source], what=f"unpacking {source.name}", cwd=work, env=env)
+            tools.check(
+                [ar, "qs", target, *names], what=f"adding to {target.name}", cwd=work, env=env
+            )
 
     def _check_no_build_paths(self, archive: Path) -> None:
         """An archive naming the staging directory or the toolchain's location would

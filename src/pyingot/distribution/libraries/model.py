@@ -142,6 +142,10 @@ class Recipe:
     write_pkg_config: tuple[PkgConfig, ...] = ()
     #: ``(link, target)`` symbolic links made in ``lib/`` after installing.
     lib_links: tuple[tuple[str, str], ...] = ()
+    #: ``(archive, (archive, ...))``: archives that also carry the members of
+    #: others, as a shared library would need them (``gdbm_compat`` -> ``gdbm``), so
+    #: that configure's ``-l<archive>`` link tests pass without the others.
+    bundles: tuple[tuple[str, tuple[str, ...]], ...] = ()
     #: ``(flag, replacement)``: ``Libs`` flags of the installed ``.pc`` files renamed.
     pc_renames: tuple[tuple[str, str], ...] = ()
     #: Programs of the build machine the steps run, beyond make and a shell.

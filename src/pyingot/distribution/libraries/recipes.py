@@ -486,6 +486,11 @@ GDBM = Recipe(
         _MAKE,
         _INSTALL,
     ),
+    # As Debian installs it: CPython's configure takes gdbm-ndbm.h as the sign of
+    # gdbm's ndbm interface, and links dbm_open with -lgdbm_compat alone, which a
+    # static libgdbm_compat passes only if it carries libgdbm too.
+    copies=(Copy("compat/ndbm.h", "include/gdbm-ndbm.h"),),
+    bundles=(("gdbm_compat", ("gdbm",)),),
     archives=("gdbm", "gdbm_compat"),
     pkg_config=(),
     license_files=("COPYING",),
