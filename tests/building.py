@@ -53,20 +53,9 @@ def copy_project(source: Path, dest: Path) -> Path:
     return dest
 
 
-#: While the CPython distributions are built against the build machine's glibc
-#: (Debian 12: the stubs need GLIBC_2.35 or 2.36), every real build is above the
-#: default floor, 2.17. Set, :func:`pin` writes ``glibc = "<this>"`` too (unless the
-#: caller pins ``glibc`` itself), so that the tests that build real executables
-#: keep building; ``None`` once the distributions are portable (glibc 2.17).
-HOST_FLOOR_OVERRIDE: str | None = "2.36"
-
-
 def pin(project: Path, **settings: str) -> None:
     """Set ``[tool.pyingot]`` keys (``python="3.13"``, ``entry=...``), replacing
-    their earlier values and adding the table if there is none; with
-    :data:`HOST_FLOOR_OVERRIDE`, ``glibc`` too."""
-    if HOST_FLOOR_OVERRIDE is not None:
-        settings = {"glibc": HOST_FLOOR_OVERRIDE, **settings}
+    their earlier values and adding the table if there is none."""
     pyproject = project / "pyproject.toml"
     text = pyproject.read_text()
     if not settings:

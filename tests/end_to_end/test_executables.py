@@ -45,10 +45,10 @@ def build_project(
     """Copy ``source`` to ``workdir``, pin the Python version, build; return the executable."""
     distribution(version)  # built or cached before the first build needs it
     project = building.copy_project(source, workdir / "project")
-    building.pin(project, python=version)
     for rel, content in (edit or {}).items():
         (project / rel).write_text(content)
-    building.pin(project)  # HOST_FLOOR_OVERRIDE again, if an edit replaced pyproject.toml
+    # After the edits, which may replace pyproject.toml.
+    building.pin(project, python=version)
     return building.build_ok(project, workdir / output)
 
 
@@ -406,9 +406,8 @@ def test_inspect_prints_the_glibc_floor(version: str, workdir: Path) -> None:
 def test_hello_above_the_glibc_floor_is_not_built_and_the_stub_is_named(
     tmp_path: Path, workdir: Path
 ) -> None:
-    # Today's distributions need GLIBC_2.35: 2.17 is below them. Once the portable
-    # one (2.17) lands, 2.2 is below any x86-64 object (they need GLIBC_2.2.5).
-    setting = "2.17" if building.HOST_FLOOR_OVERRIDE else "2.2"
+    # 2.2 is below any x86-64 object (they need GLIBC_2.2.5 at least).
+    setting = "2.2"
     project = building.copy_project(ROOT / "examples" / "hello", tmp_path / "hello")
     building.pin(project, python="3.11", glibc=setting)
     output = tmp_path / "out" / "hello"

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from pyingot import cache, tools
 from pyingot.distribution import pbs, setupfile, source, toolchain, verify
+from pyingot.distribution.libraries import hide
 from pyingot.distribution.libraries.prefix import Libraries, build_all
 from pyingot.distribution.model import Distribution, ExtensionModule, Link, link_order
 from pyingot.distribution.recipe import (
@@ -62,7 +63,7 @@ CONFIGURE_ARGS = (
     "--without-ensurepip",
     "--with-openssl-rpath=no",
     "--with-readline=editline",
-    "--with-dbmliborder=ndbm",
+    "--with-dbmliborder=gdbm",
     "--enable-loadable-sqlite-extensions",
 )
 
@@ -212,7 +213,9 @@ class _Builder:
         # No -O here: configure's link tests must not be optimised away (CPython's
         # own OPT supplies -O3 when compiling).
         env["CFLAGS"] = f"-fPIC -ffile-prefix-map={self.tree}=/usr/src/python"
-        env["CPPFLAGS"] = self.libs.cppflags
+        # 3.11's configure appends the host's -I/usr/include/ncursesw when not
+        # cross-compiling: ours must come first.
+        env["CPPFLAGS"] = f"-I{self.libs.include_dir}/ncursesw {self.libs.cppflags}"
         env["LDFLAGS"] = self.libs.ldflags
         env["MODULE_BUILDTYPE"] = "static"
         env.update(CONFIGURE_CACHE)
@@ -487,7 +490,11 @@ class _Builder:
             if tok.startswith("-l")
         ]
         for lib, path in sorted(self.static_archives.items()):
-            self._copy(path, f"build/lib/lib{lib}.a")
+            copied = self._copy(path, f"build/lib/lib{lib}.a")
+            if lib.startswith("cpython_"):
+                # CPython's bundled libraries (libmpdec, HACL*) are hidden like
+                # the recipe's libraries: executables export only Python's API.
+                hide.hide_archive(self.out / copied)
         licenses_dir = self.out / "licenses"
         licenses_dir.mkdir(parents=True, exist_ok=True)
         shutil.copy2(self.tree / "LICENSE", licenses_dir / "LICENSE.cpython.txt")

@@ -58,6 +58,7 @@ BUILD_TOOLS: dict[str, str] = {
 #: from their recipes (``libraries/recipes.py``).
 BUNDLED_LICENSES: dict[str, tuple[str, ...]] = {
     "cpython_mpdec": ("BSD-2-Clause",),
+    "cpython_expat": ("MIT",),
     "cpython_Hacl_Hash_SHA2": ("MIT",),
 }
 
@@ -72,6 +73,7 @@ MODULE_SOURCE_LICENSES: dict[str, tuple[str, ...]] = {
 
 #: The license files, in CPython's source tree, of the libraries it bundles.
 BUNDLED_LICENSE_FILES: dict[str, str] = {
+    "cpython_expat": "Modules/expat/COPYING",
     "cpython_Hacl_Hash_SHA2": "Modules/_hacl/Hacl_Hash_SHA2.c",
 }
 
@@ -102,8 +104,7 @@ SETUP_311_EXTRAS: dict[str, ExtraModule] = {
     "_curses_panel": ExtraModule(
         "-DHAVE_NCURSESW=1 -I{prefix}/include/ncursesw", "-lpanelw -lncursesw"
     ),
-    # gdbm's compat library behind <ndbm.h>, which gdbm installs as such.
-    "_dbm": ExtraModule("-DUSE_NDBM -I{prefix}/include", "-lgdbm_compat"),
+    "_dbm": ExtraModule("-DUSE_GDBM_COMPAT -I{prefix}/include", "-lgdbm_compat"),
     "_ctypes": ExtraModule(
         "-DHAVE_FFI_PREP_CIF_VAR=1 -DHAVE_FFI_PREP_CLOSURE_LOC=1 -DHAVE_FFI_CLOSURE_ALLOC=1 "
         "-I{prefix}/include",

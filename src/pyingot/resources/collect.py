@@ -120,7 +120,14 @@ def collect(request: CollectRequest) -> ResourceSet:
         metadata=data.metadata(dists, embedded),
         on_disk=tuple(f for d in on_disk for f in data.distribution_files(d)),
         on_disk_distributions=tuple(sorted(apart)),
-        problems=bundled.problems,
+        problems=(
+            *(
+                f"{s.name}: not in this distribution: {request.unavailable[s.name]}"
+                for s in skipped
+                if s.reason is SkipReason.NOT_FOUND and s.name in request.unavailable
+            ),
+            *bundled.problems,
+        ),
         left_to_system=bundled.left_to_system,
     )
     check_entry_function(request, result)

@@ -99,6 +99,9 @@ class CollectRequest:
     #: The build's glibc floor; ``None``: libraries from the build machine are
     #: embedded whatever glibc they need.
     glibc: GlibcVersion | None = None
+    #: Standard modules this distribution does not build (``_tkinter`` in a
+    #: portable one) -> why; reaching one is reported with the reason.
+    unavailable: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         # Contradictions only code can make: the settings' loader never does.
@@ -147,4 +150,11 @@ def request_for(
         on_disk=config.dependencies.on_disk,
         machine=dependencies.Target.of(dist).machine,
         glibc=config.glibc,
+        unavailable=MappingProxyType(_unavailable(dist)),
     )
+
+
+def _unavailable(dist: Distribution) -> dict[str, str]:
+    own = dist.extra.get("pyingot")
+    reasons = own.get("cannot_be_static") if isinstance(own, dict) else None
+    return {str(k): str(v) for k, v in reasons.items()} if isinstance(reasons, dict) else {}
