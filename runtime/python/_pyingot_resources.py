@@ -42,10 +42,7 @@ def _as_file(path):
     key = path._key()
     fd = _in_memory_files.get(key)
     if fd is None:
-        fd = os.memfd_create(path.name, os.MFD_CLOEXEC)
-        view = memoryview(path.read_bytes())
-        while view:
-            view = view[os.write(fd, view) :]
+        fd = _pyingot.memfd(_pyingot.DATA, key)
         _in_memory_files[key] = fd
     return contextlib.nullcontext(pathlib.Path(f"/proc/self/fd/{fd}"))
 

@@ -37,6 +37,7 @@ use pyingot_payload::{Kind, Payload};
 use crate::settings::Settings;
 
 /// What has been loaded, for the life of the process.
+#[derive(Default)]
 struct Loaded {
     /// Descriptor numbers whose `/proc/self/fd/N` name was given to the dynamic loader.
     used_fds: HashSet<c_int>,
@@ -72,12 +73,7 @@ pub fn prepare(
         );
     }
     let mut guard = LOADED.lock().unwrap_or_else(|e| e.into_inner());
-    let loaded = guard.get_or_insert_with(|| Loaded {
-        used_fds: HashSet::new(),
-        extensions: HashMap::new(),
-        libraries: HashSet::new(),
-        needs: None,
-    });
+    let loaded = guard.get_or_insert_with(Loaded::default);
     if loaded.needs.is_none() {
         loaded.needs = Some(settings.extension_libraries()?);
     }
@@ -144,6 +140,14 @@ fn dlopen_local(path: &str) -> Result<(), String> {
 /// An anonymous in-memory file holding `bytes`, sealed against change; returns
 /// its descriptor and `/proc/self/fd/N` name. `name` only shows in
 /// `/proc/PID/maps` (`/memfd:NAME (deleted)`), for whoever debugs the process.
+/// A sealed in-memory file holding `bytes`, named `name`, for the process's life
+/// (a data file handed out by path); its number is never reused for another.
+pub fn in_memory_file(name: &str, bytes: &[u8]) -> std::io::Result<c_int> {
+    let mut guard = LOADED.lock().unwrap_or_else(|e| e.into_inner());
+    let loaded = guard.get_or_insert_with(Loaded::default);
+    memfd(name, bytes, &mut loaded.used_fds).map(|(fd, _)| fd)
+}
+
 fn memfd(name: &str, bytes: &[u8], used: &mut HashSet<c_int>) -> std::io::Result<(c_int, String)> {
     // The kernel accepts names of up to 249 bytes.
     let mut shown: String = name.chars().filter(|c| *c != '\0').collect();

@@ -45,7 +45,7 @@ use finder::{find_spec, invalidate_caches};
 use loader::{
     create_module, exec_module, get_code, get_data, get_filename, get_source, is_package,
 };
-use resources::{find_distributions, get, get_resource_reader, iter_modules, names};
+use resources::{find_distributions, get, get_resource_reader, iter_modules, memfd, names};
 
 /// The entry of `kind` named `name`; a damaged entry's message as the error.
 fn lookup(kind: Kind, name: &str) -> Result<Option<Entry<'static>>, String> {
@@ -89,7 +89,7 @@ macro_rules! one_arg {
     };
 }
 
-static mut METHODS: [ffi::PyMethodDef; 15] = [
+static mut METHODS: [ffi::PyMethodDef; 16] = [
     fastcall!(
         c"find_spec",
         find_spec,
@@ -144,6 +144,11 @@ static mut METHODS: [ffi::PyMethodDef; 15] = [
         c"get(kind, name) -> (flags, primary, secondary) | None"
     ),
     fastcall!(c"names", names, c"names(kind, prefix) -> list[str]"),
+    fastcall!(
+        c"memfd",
+        memfd,
+        c"memfd(kind, name) -> descriptor of a sealed in-memory copy"
+    ),
     ffi::PyMethodDef::zeroed(),
 ];
 

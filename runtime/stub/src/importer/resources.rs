@@ -16,7 +16,7 @@ use super::lookup;
 use crate::capi::{
     arg_str, attribute, bool_obj, memoryview, none, positional, py_str, raise, release,
 };
-use crate::state;
+use crate::{extensions, state};
 
 /// The arguments `(kind, text)` of `get` and `names`: a kind's byte and a str.
 unsafe fn kind_and_str<'a>(
@@ -64,6 +64,32 @@ pub unsafe extern "C" fn get(
             release([flags, primary, secondary]);
             t
         }
+    }
+}
+
+/// `memfd(kind, name)` -> the descriptor of a sealed, named in-memory file holding the
+/// entry's bytes (`importlib.resources.as_file` hands out its `/proc/self/fd` path).
+/// The system call, not `os.memfd_create`: glibc 2.17 has no wrapper, so a portable
+/// interpreter has no `os.memfd_create`.
+pub unsafe extern "C" fn memfd(
+    _m: *mut PyObject,
+    args: *const *mut PyObject,
+    nargs: Py_ssize_t,
+    _kw: *mut PyObject,
+) -> *mut PyObject {
+    let Ok((kind, name)) = kind_and_str(args, nargs, "memfd", "name") else {
+        return null_mut();
+    };
+    match lookup(kind, name) {
+        Err(e) => raise(ffi::PyExc_OSError, &e),
+        Ok(None) => raise(
+            ffi::PyExc_FileNotFoundError,
+            &format!("no {kind:?} entry {name}"),
+        ),
+        Ok(Some(e)) => match extensions::in_memory_file(name, e.primary) {
+            Ok(fd) => ffi::PyLong_FromLong(fd as c_long),
+            Err(err) => raise(ffi::PyExc_OSError, &format!("{name}: {err}")),
+        },
     }
 }
 
