@@ -2,7 +2,10 @@
 
 The tier-3 rule, checked by several test files: no Python code (.py, .pyc) or
 shared object (.so) is opened from disk, glibc's libraries and the in-memory
-files at /proc/self/fd/N aside, and nothing is written under /tmp.
+files at /proc/self/fd/N aside, and nothing is written under /tmp. The C++
+runtime a manylinux wheel may need (libstdc++, libgcc_s) is the other exception:
+no copy of it fits glibc 2.17, so pyingot leaves it to the target system, as
+manylinux does (docs/executables.md, "glibc floor").
 """
 
 from __future__ import annotations
@@ -14,6 +17,10 @@ from pathlib import Path
 GLIBC_SO = re.compile(
     r'"/(usr/)?lib(64)?/(x86_64-linux-gnu/)?'
     r'(libc|libm|libpthread|libdl|librt|libutil|libresolv|libanl)\.so\.[0-9]+"'
+)
+#: The C++ runtime manylinux wheels expect from the system (see above).
+MANYLINUX_CXX_SO = re.compile(
+    r'"/(usr/)?lib(64)?/(x86_64-linux-gnu/)?(libstdc\+\+|libgcc_s)\.so\.[0-9]+"'
 )
 _OPEN = re.compile(r"\b(open|openat|creat)\(")
 _CODE = re.compile(r'"[^"]*\.(py|pyc|so)(\.[0-9.]+)?"')
@@ -41,6 +48,7 @@ def code_from_disk(lines: list[str], *, own: Path | None = None) -> list[str]:
         and "ENOENT" not in ln
         and _CODE.search(ln)
         and not GLIBC_SO.search(ln)
+        and not MANYLINUX_CXX_SO.search(ln)
         and "/proc/self/fd/" not in ln
     ]
 

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from pyingot import cache
 from pyingot.config import DEPENDENCIES, DependencySettings
+from pyingot.distribution import toolchain
 from pyingot.distribution.model import Distribution
 from pyingot.errors import PyingotError
 from pyingot.glibc import GlibcVersion
@@ -73,6 +74,10 @@ class Target:
     #: The highest glibc a ``manylinux`` wheel may need (``[tool.pyingot] glibc``);
     #: ``None``: no floor of the build's, the build machine's glibc decides as for pip.
     glibc: GlibcVersion | None = None
+    #: The C compiler that built the distribution (its portable toolchain's
+    #: ``cc``), for sdists whose build systems do not ask sysconfig (meson);
+    #: ``None``: the build machine's.
+    cc: Path | None = None
 
     @classmethod
     def of(cls, dist: Distribution, glibc: GlibcVersion | None = None) -> Target:
@@ -83,6 +88,7 @@ class Target:
             machine=dist.target_triple.partition("-")[0],
             triple=dist.target_triple,
             glibc=glibc,
+            cc=_toolchain_cc(dist),
         )
 
     @property
@@ -290,6 +296,8 @@ def cache_inputs(
         "wheels": [[w.name, cache.file_sha256(w)] for w in settings.wheels],
         "python": {"version": target.version, "abi": target.abi, "triple": target.triple},
         "glibc": None if target.glibc is None else str(target.glibc),
+        # What compiles sdists: the portable toolchain, or the build machine's.
+        "cc": str(target.cc) if target.cc else "host",
         "pip": pip,
         "environment": {k: v for k, v in sorted(environ.items()) if k.startswith("PIP_")},
     }
@@ -401,11 +409,21 @@ def install(
     return installed
 
 
+def _toolchain_cc(dist: Distribution) -> Path | None:
+    own = dist.extra.get("pyingot")
+    built_with = own.get("toolchain") if isinstance(own, dict) else None
+    if not isinstance(built_with, dict) or not isinstance(built_with.get("glibc"), str):
+        return None
+    return toolchain.toolchain(built_with["glibc"]).tool("cc")
+
+
 def pip_environment(target: Target, hook: Path) -> dict[str, str]:
     """The environment pip runs in: this one, with the ``_manylinux`` module for the
     target's glibc (:func:`manylinux_hook`) written into ``hook`` and put first on
     ``PYTHONPATH``, which the target interpreter pip re-executes under inherits."""
     env = {**os.environ, "PIP_ROOT_USER_ACTION": "ignore", "PIP_NO_INPUT": "1"}
+    if target.cc is not None:
+        env["CC"] = str(target.cc)
     if target.glibc is not None:
         manylinux_hook(hook, target.glibc)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(hook), env.get("PYTHONPATH")]))

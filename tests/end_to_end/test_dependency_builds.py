@@ -38,11 +38,12 @@ needs_cc = pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C comp
 def build(project: Path, version: str, **env: str) -> subprocess.CompletedProcess[str]:
     """``pyingot build`` of ``project`` for ``version``, written to project/dist/app.
 
-    ``python=...`` sets ``[tool.pyingot] python`` to something else than the version;
-    the other keywords are environment variables.
+    ``python=...`` sets ``[tool.pyingot] python`` to something else than the version,
+    ``glibc=...`` the floor; the other keywords are environment variables.
     """
     distribution(version)  # built or cached before the build needs it
-    building.pin(project, python=env.pop("python", version))
+    floor = {"glibc": env.pop("glibc")} if "glibc" in env else {}
+    building.pin(project, python=env.pop("python", version), **floor)
     return building.build(project, project / "dist/app", env=env)
 
 
@@ -107,7 +108,9 @@ def test_numpy_and_its_bundled_libraries(tmp_path: Path) -> None:
             "src/np_app.py": "import numpy\n\ndef main():\n    print(numpy.ones(3).sum())\n",
         },
     )
-    done = build(project, "3.11")
+    # numpy 2.4.6 has wheels for glibc 2.28 and later only, and the build
+    # machine's C++ runtime (embedded below) needs glibc 2.36: a floor both fit.
+    done = build(project, "3.11", glibc="2.36")
     assert done.returncode == 0, done.stderr
     entries = payload(project / "dist/app")
     libraries = {
