@@ -471,3 +471,31 @@ def test_only_reachable_extensions_are_linked(workdir: Path) -> None:
     hello, tour = linked(built("hello", "3.11", workdir)), linked(built("tour", "3.11", workdir))
     assert {"posix", "_io"} <= hello and not {"_tkinter", "_ssl", "_sqlite3"} & hello
     assert {"_ssl", "_sqlite3", "_asyncio", "_decimal"} <= tour and "_tkinter" not in tour
+
+
+def test_an_application_reaching_tkinter_is_told_it_is_not_built(tmp_path: Path) -> None:
+    # Portable distributions leave Tcl/Tk out (docs/distributions.md); the build
+    # says so instead of listing _tkinter among the modules merely not found.
+    distribution("3.11")
+    project = tmp_path / "gui"
+    building.write(
+        project,
+        {
+            "pyproject.toml": """\
+                [project]
+                name = "gui"
+                version = "1.0"
+
+                [tool.pyingot]
+                entry = "gui:main"
+                """,
+            "gui.py": "import tkinter\n\ndef main():\n    print(tkinter.TkVersion)\n",
+        },
+    )
+    building.pin(project, python="3.11")
+    done = building.build(project, tmp_path / "gui-exe")
+    assert done.returncode == 0, done.stderr
+    assert (
+        "not embedded: _tkinter: not in this distribution: portable distributions do not "
+        "build Tcl/Tk" in done.stderr
+    ), done.stderr
