@@ -153,15 +153,17 @@ def test_python_json_holds_up_under_the_reader(dist: Distribution) -> None:
 
 
 def test_licenses_and_selections(dist: Distribution) -> None:
-    assert dist.extension("readline").licenses == ("GPL-3.0-or-later", "X11")
+    # readline is libedit's (BSD) on ncurses since the portable recipe (issue 9).
+    assert dist.extension("readline").licenses == ("BSD-3-Clause", "X11")
     assert dist.extension("_gdbm").copyleft and dist.extension("_dbm").copyleft
     assert dist.extension("_ssl").licenses == ("Apache-2.0",)
     assert dist.extension("_sqlite3").license_public_domain
     everything = ExtensionSelection().resolve(dist)
-    assert {"readline", "_ssl", "_tkinter"} <= set(everything)
+    assert {"readline", "_ssl"} <= set(everything)
+    assert "_tkinter" not in dist.extensions  # portable distributions build no Tcl/Tk
     free = ExtensionSelection("no-copyleft").resolve(dist)
     assert not [e.name for e in free.values() if e.copyleft]
-    assert {"readline", "_gdbm", "_dbm"}.isdisjoint(free)
+    assert {"_gdbm", "_dbm"}.isdisjoint(free) and "readline" in free
     minimal = ExtensionSelection("minimal").resolve(dist)
     assert {"posix", "_io", "_codecs"} <= set(minimal) and "_ssl" not in minimal
     assert all(e.required for e in minimal.values())
@@ -182,10 +184,26 @@ REGRESSION_TESTS = [
 ]
 
 
+#: Cases whose expectations predate the OpenSSL the distributions link (3.5), by
+#: CPython version; later releases of that version fixed the tests, not the code.
+OUTDATED_CASES = {
+    "3.11": (
+        # OpenSSL 3.4 reports a truncated cadata as ASN1 NOT_ENOUGH_DATA, not as
+        # "no start line"/PEM errors, and TLS 1.3 alerts for a rejected client
+        # certificate arrive as a reset or "[SYS] unknown error".
+        "test_load_verify_cadata",
+        "test_connect_cadata",
+        "test_pha_required_nocert",
+        "test_wrong_cert_tls13",
+    ),
+}
+
+
 def test_cpython_regression_tests_pass(dist: Distribution, tmp_path: Path) -> None:
     # No -u: resources such as the network stay off, so test_ssl runs its offline parts.
+    ignored = [f"--ignore={case}" for case in OUTDATED_CASES.get(dist.major_minor, ())]
     done = subprocess.run(
-        [str(dist.path(dist.python_exe)), "-m", "test", "-j2", *REGRESSION_TESTS],
+        [str(dist.path(dist.python_exe)), "-m", "test", "-j2", *ignored, *REGRESSION_TESTS],
         capture_output=True,
         text=True,
         timeout=1800,
@@ -228,8 +246,8 @@ def test_cli_list_and_show(dist: Distribution) -> None:
     assert f"python version:  {dist.python_version}" in shown
     assert "target triple:   x86_64-unknown-linux-gnu" in shown
     assert re.search(
-        r"^  \*  readline\s+built-in\s+licenses: GPL-3.0-or-later, X11; "
-        r"links: readline, tinfo$",
+        r"^  \*  readline\s+built-in\s+licenses: BSD-3-Clause, X11; "
+        r"links: edit, ncursesw$",
         shown,
         re.M,
     ), shown
@@ -240,4 +258,5 @@ def test_cli_list_and_show(dist: Distribution) -> None:
         text=True,
         check=True,
     ).stdout
-    assert re.search(r"^ {5}readline\s+built-in", no_gpl, re.M), no_gpl
+    assert re.search(r"^  \*  readline\s+built-in", no_gpl, re.M), no_gpl
+    assert re.search(r"^ {5}_gdbm\s+built-in", no_gpl, re.M), no_gpl

@@ -49,6 +49,12 @@ GLIBC_FILES = (
     "/lib64/ld-linux-x86-64.so.2",
     "/lib/x86_64-linux-gnu/libc.so.6",
     "/lib/x86_64-linux-gnu/libm.so.6",
+    # Before glibc 2.34 these were libraries of their own; an executable linked
+    # for glibc 2.17 names them, and a newer glibc ships them as empty stubs.
+    "/lib/x86_64-linux-gnu/libpthread.so.0",
+    "/lib/x86_64-linux-gnu/libdl.so.2",
+    "/lib/x86_64-linux-gnu/librt.so.1",
+    "/lib/x86_64-linux-gnu/libutil.so.1",
 )
 ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"}
 
