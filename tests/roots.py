@@ -24,6 +24,19 @@ from pyingot import cache, tools
 MIRROR = "http://deb.debian.org/debian"
 VARIANT = "minbase"
 #: The environment a run in a root gets unless the caller gives one.
+#: What an empty root needs to run an executable: glibc's own files.
+GLIBC_FILES = (
+    "/lib64/ld-linux-x86-64.so.2",
+    "/lib/x86_64-linux-gnu/libc.so.6",
+    "/lib/x86_64-linux-gnu/libm.so.6",
+    # Before glibc 2.34 these were libraries of their own; an executable linked
+    # for glibc 2.17 names them, and a newer glibc ships them as empty stubs.
+    "/lib/x86_64-linux-gnu/libpthread.so.0",
+    "/lib/x86_64-linux-gnu/libdl.so.2",
+    "/lib/x86_64-linux-gnu/librt.so.1",
+    "/lib/x86_64-linux-gnu/libutil.so.1",
+)
+
 ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
 
 

@@ -23,21 +23,11 @@ from tests import building
 from tests import traced as trace
 from tests.building import ROOT
 from tests.distributions import SOURCES, distribution
+from tests.roots import GLIBC_FILES
 
 pytestmark = pytest.mark.slow
 
 VERSIONS = sorted(SOURCES)
-GLIBC_FILES = (
-    "/lib64/ld-linux-x86-64.so.2",
-    "/lib/x86_64-linux-gnu/libc.so.6",
-    "/lib/x86_64-linux-gnu/libm.so.6",
-    # Before glibc 2.34 these were libraries of their own; an executable linked
-    # for glibc 2.17 names them, and a newer glibc ships them as empty stubs.
-    "/lib/x86_64-linux-gnu/libpthread.so.0",
-    "/lib/x86_64-linux-gnu/libdl.so.2",
-    "/lib/x86_64-linux-gnu/librt.so.1",
-    "/lib/x86_64-linux-gnu/libutil.so.1",
-)
 
 
 def build_project(

@@ -27,12 +27,6 @@ MACHINE = "x86_64"
 GCC_RUNTIME = "GPL-3.0-or-later WITH GCC-exception-3.1"
 ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"}
 
-needs_cc = pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler")
-needs_libstdcxx = pytest.mark.skipif(
-    SystemLibraries(MACHINE).find("libstdc++.so.6") is None,
-    reason="needs libstdc++.so.6 on this machine",
-)
-
 
 # --------------------------------------------------------------------- end to end
 

@@ -36,6 +36,7 @@ from tests import building
 from tests import traced as trace
 from tests.building import FIXTURES
 from tests.distributions import distribution
+from tests.roots import GLIBC_FILES
 
 pytestmark = pytest.mark.slow
 
@@ -45,17 +46,6 @@ VERSIONS = ["3.11", "3.13"]
 #: The META entry the runtime reads (runtime/stub/src/extensions.rs).
 META_EXTENSION_LIBRARIES = "extension_libraries"
 LIBRARIES = {"extpkg._fixture": ["libfixturedep.so.1", "libfixture.so.1"]}
-GLIBC_FILES = (
-    "/lib64/ld-linux-x86-64.so.2",
-    "/lib/x86_64-linux-gnu/libc.so.6",
-    "/lib/x86_64-linux-gnu/libm.so.6",
-    # Before glibc 2.34 these were libraries of their own; an executable linked
-    # for glibc 2.17 names them, and a newer glibc ships them as empty stubs.
-    "/lib/x86_64-linux-gnu/libpthread.so.0",
-    "/lib/x86_64-linux-gnu/libdl.so.2",
-    "/lib/x86_64-linux-gnu/librt.so.1",
-    "/lib/x86_64-linux-gnu/libutil.so.1",
-)
 ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"}
 
 
