@@ -88,7 +88,7 @@ class Target:
             machine=dist.target_triple.partition("-")[0],
             triple=dist.target_triple,
             glibc=glibc,
-            cc=_toolchain_cc(dist),
+            cc=tc.tool("cc") if (tc := toolchain.of_distribution(dist)) else None,
         )
 
     @property
@@ -407,14 +407,6 @@ def install(
     installed = _installed(final, settings, pyproject, reused=False)
     progress.note(f"installed in {time.monotonic() - started:.1f} s")
     return installed
-
-
-def _toolchain_cc(dist: Distribution) -> Path | None:
-    own = dist.extra.get("pyingot")
-    built_with = own.get("toolchain") if isinstance(own, dict) else None
-    if not isinstance(built_with, dict) or not isinstance(built_with.get("glibc"), str):
-        return None
-    return toolchain.toolchain(built_with["glibc"]).tool("cc")
 
 
 def pip_environment(target: Target, hook: Path) -> dict[str, str]:

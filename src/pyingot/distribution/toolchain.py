@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyingot import cache, tools
+from pyingot.distribution.model import Distribution
 from pyingot.errors import PyingotError
 
 ZIG_VERSION = "0.17.1"
@@ -358,3 +359,14 @@ def _write_entry(tc: Toolchain, texts: dict[str, str], tmp: Path, root: Path) ->
         )
         + "\n"
     )
+
+
+def of_distribution(dist: Distribution) -> Toolchain | None:
+    """The toolchain a distribution was built with (recorded in its PYTHON.json by
+    pyingot's portable recipe), for linking against it and compiling for it;
+    ``None`` for others (older recipes, python-build-standalone archives)."""
+    own = dist.extra.get("pyingot")
+    built_with = own.get("toolchain") if isinstance(own, dict) else None
+    if not isinstance(built_with, dict) or not isinstance(built_with.get("glibc"), str):
+        return None
+    return toolchain(built_with["glibc"])

@@ -116,10 +116,8 @@ class Linker:
 def linker_for(dist: Distribution) -> Linker:
     """zig for a distribution pyingot built with it (the same glibc floor);
     the host's ``cc`` for others (older recipes, python-build-standalone)."""
-    own = dist.extra.get("pyingot")
-    built_with = own.get("toolchain") if isinstance(own, dict) else None
-    if isinstance(built_with, dict) and isinstance(built_with.get("glibc"), str):
-        tc = toolchain.toolchain(built_with["glibc"])
+    tc = toolchain.of_distribution(dist)
+    if tc is not None:
         zig_cache = cache.ensure_dir(cache.cache_root() / "zig-cache" / tc.fingerprint[:16])
         return Linker(str(tc.tool("cc")), tc.env(zig_cache=zig_cache), ("-lunwind",))
     return Linker("cc", None, ("-Wl,--exclude-libs,ALL", "-static-libgcc"))
