@@ -141,10 +141,16 @@ def runtime_library(dist: Distribution, progress: Progress) -> Path:
     return prebuilt_library(variant) or built_library(variant, progress)
 
 
-def prebuilt_library(variant: RuntimeVariant) -> Path | None:
-    """The archive for ``variant`` that this installation of pyingot carries,
-    if it was built from exactly the runtime sources installed beside it."""
-    directory = Path(str(importlib.resources.files("pyingot").joinpath(PREBUILT)))
+def prebuilt_directory() -> Path:
+    """Where a wheel of pyingot keeps its prebuilt archives (a checkout has none)."""
+    return Path(str(importlib.resources.files("pyingot").joinpath(PREBUILT)))
+
+
+def prebuilt_library(variant: RuntimeVariant, directory: Path | None = None) -> Path | None:
+    """The archive for ``variant`` that this installation of pyingot carries
+    (in ``directory``, by default :func:`prebuilt_directory`), if it was built
+    from exactly the runtime sources installed beside it."""
+    directory = directory or prebuilt_directory()
     try:
         manifest = json.loads((directory / MANIFEST).read_text())
     except FileNotFoundError:
