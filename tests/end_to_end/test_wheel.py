@@ -33,6 +33,8 @@ pytestmark = pytest.mark.slow
 
 #: Made by building (pip, setuptools, cargo), never part of a wheel.
 BUILD_DIRECTORIES = {"build", "target", "__pycache__", "dist"}
+#: What the installed pyingot must make itself rather than find in the cache.
+NOT_SHARED = {"runtime", "cargo-target", "stubs", "tests"}
 
 
 def wheel_inputs() -> str:
@@ -191,6 +193,15 @@ def test_the_wheel_builds_an_application_without_rust(tmp_path: Path) -> None:
     assert sources.is_relative_to(env_dir) and (sources / "Cargo.toml").is_file()
     assert archive.is_relative_to(env_dir)
 
+    # The cached distribution and libraries, but no runtime or stub: the
+    # prebuilt archive is linked here, and nothing builds a runtime.
+    shared = tmp_path / "cache"
+    shared.mkdir()
+    for entry in cache.cache_root().iterdir():
+        if entry.is_dir() and entry.name not in NOT_SHARED:
+            (shared / entry.name).symlink_to(entry)
+    env[cache.CACHE_ENV] = str(shared)
+
     project = copy_project(EXAMPLES / "hello", tmp_path / "hello")
     pin(project, python="3.11")
     exe = tmp_path / "hello-exe"
@@ -204,6 +215,8 @@ def test_the_wheel_builds_an_application_without_rust(tmp_path: Path) -> None:
         check=False,
     )
     assert built.returncode == 0, built.stderr
+    assert "linking the runtime with" in built.stderr
+    assert not (shared / "runtime").exists() and not (shared / "cargo-target").exists()
     ran = subprocess.run([exe, "wheel"], capture_output=True, text=True, timeout=60, check=False)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.startswith("Hello, wheel! (Python 3.11.")
