@@ -3,8 +3,9 @@
 - ``build_py`` also writes ``pyingot/prebuilt/``: ``libpyingot_runtime.a`` for
   every supported Python version, built by pyingot's own runtime builder
   (``pyingot.stub.runtime``, the one place the cargo command is spelled), so an
-  installed pyingot needs no Rust. Editable installs skip it: a checkout builds
-  its runtime on demand, as it always has.
+  installed pyingot needs no Rust. The archives are compiled into, and reused
+  from, pyingot's user cache (keyed by the runtime's version), as a checkout's
+  are. Editable installs skip this: a checkout builds its runtime on demand.
 - The wheel is a platform wheel, installed into platlib and tagged for its
   platform, not ``any``: it holds x86_64 machine code. Its Python is
   version-independent (``py3-none``); the archives are linked against glibc
