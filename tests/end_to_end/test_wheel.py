@@ -140,7 +140,7 @@ def test_the_wheel_builds_an_application_without_rust(tmp_path: Path) -> None:
         assert f"pyingot/runtime/{name}" in names
     assert manifest["runtime"] == runtime.runtime_version()
     assert sorted(manifest["variants"]) == sorted(archives)
-    assert sorted(archives) == ["python3.11", "python3.12", "python3.13"]
+    assert {"python3.11", "python3.12", "python3.13"} <= set(archives)
     for name, data in archives.items():
         assert data.startswith(b"!<arch>\n")
         assert hashlib.sha256(data).hexdigest() == manifest["variants"][name]["sha256"]
