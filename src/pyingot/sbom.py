@@ -113,6 +113,7 @@ def distribution_license(metadata: Path) -> str | None:
 
 
 def _purl_version(version: str) -> str:
+    """A purl name or version: percent-encoded (``+`` and ``:`` too), as the purl spec asks."""
     return quote(version, safe=".-_~")
 
 
@@ -188,7 +189,9 @@ def _static_libraries(dist: Distribution, selected: Mapping[str, ExtensionModule
             component["licenses"] = [{"license": {"name": "public domain"}}]
         package, version = lib.get("debian_package"), lib.get("debian_version")
         if package and version:
-            component["purl"] = f"pkg:deb/debian/{package}@{_purl_version(version)}?arch=source"
+            component["purl"] = (
+                f"pkg:deb/debian/{_purl_version(package)}@{_purl_version(version)}?arch=source"
+            )
             component["externalReferences"] = [
                 {
                     "type": "source-distribution",
@@ -214,7 +217,9 @@ def _shared_library(lib: SharedLibraryResource) -> Json:
     if lib.from_system and system:
         os_name = (system[1] or "debian").lower()
         component["version"] = system[3]
-        component["purl"] = f"pkg:deb/{os_name}/{system[2]}@{_purl_version(system[3])}"
+        component["purl"] = (
+            f"pkg:deb/{os_name}/{_purl_version(system[2])}@{_purl_version(system[3])}"
+        )
         component["description"] = f"from the build machine's {lib.distribution}"
     elif lib.from_system:
         component["description"] = "from the build machine's system libraries"
