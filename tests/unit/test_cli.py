@@ -112,3 +112,30 @@ def test_a_long_command_shows_its_elapsed_time(tmp_path: Path) -> None:
     )
     lines = out.getvalue().splitlines()
     assert lines and all(re.fullmatch(r"      sleeping: 3 naps, \d+ s", line) for line in lines)
+
+
+def test_inspect_sbom_of_an_executable_without_one_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pyingot.payload import packing
+    from pyingot.payload.settings import LinkedExtensions, RuntimeSettings
+
+    settings = RuntimeSettings(
+        name="old",
+        python_version="3.11.2",
+        pyingot_version="0.0.9",
+        extensions=LinkedExtensions(),
+    )
+    exe = tmp_path / "old"
+    exe.write_bytes(packing.append(b"\x7fELF stub", packing.write_payload(settings.to_entries())))
+    assert cli.main(["inspect", "--sbom", str(exe)]) == cli.EXIT_USER_ERROR
+    err = capsys.readouterr().err
+    assert f"{exe}: holds no SBOM" in err
+    assert "built by pyingot 0.0.9, before executables carried one" in err
+
+    with_sbom = tmp_path / "new"
+    doc = '{"bomFormat": "CycloneDX"}\n'
+    new = RuntimeSettings(**{**settings.__dict__, "sbom": doc})
+    with_sbom.write_bytes(packing.append(b"\x7fELF stub", packing.write_payload(new.to_entries())))
+    assert cli.main(["inspect", "--sbom", str(with_sbom)]) == 0
+    assert capsys.readouterr().out == doc
