@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyingot import assemble, dependencies, stub
+from pyingot import assemble, cache, dependencies, stub
 from pyingot.config import ProjectConfig, load_project
 from pyingot.distribution import resolve
 from pyingot.distribution.model import Distribution
@@ -33,6 +33,10 @@ class BuildResult:
     dependencies: dependencies.InstalledDependencies | None = None
     #: The directory of ``on-disk`` distributions beside the executable, if any.
     on_disk: Path | None = None
+    #: The CycloneDX SBOM beside the executable.
+    sbom: Path | None = None
+    #: The executable's glibc floor, when anything in it needs one.
+    glibc_floor: str | None = None
 
 
 def build(
@@ -50,6 +54,11 @@ def build(
     progress.note(f"CPython {dist.python_version} ({dist.name})")
 
     progress.stage("installing dependencies")
+    if config.dependencies.lock_file is not None:
+        progress.note(
+            f"using the versions locked in {config.dependencies.lock_file.name} "
+            f"({len(config.dependencies.locked)} pinned)"
+        )
     installed = dependencies.install(
         config.dependencies,
         dependencies.Target.of(dist, config.glibc),
@@ -71,7 +80,7 @@ def build(
 
     progress.stage("writing the executable")
     output = output or config.root / "dist" / config.name
-    done = assemble.assemble(config, dist, resources, selected, stub_path, output)
+    done = assemble.assemble(config, dist, resources, selected, stub_path, output, installed)
     if done.data_root is not None:
         progress.note(
             f"data beside the executable: {done.data_root.name}/ ({done.data_root_files} "
@@ -79,5 +88,31 @@ def build(
         )
     for line in assemble.report(done.embedded, done.on_disk, done.floor):
         progress.note(line)
+    progress.finish()
     seconds = time.monotonic() - started
-    return BuildResult(output, config, dist, done.embedded, seconds, installed, done.on_disk)
+    return BuildResult(
+        output,
+        config,
+        dist,
+        done.embedded,
+        seconds,
+        installed,
+        done.on_disk,
+        done.sbom,
+        str(done.floor.version) if done.floor.version else None,
+    )
+
+
+def summary(result: BuildResult) -> dict[str, object]:
+    """What ``pyingot build --json`` prints: the facts a CI job needs about the build."""
+    executable = result.executable.resolve()
+    return {
+        "path": str(executable),
+        "size": executable.stat().st_size,
+        "sha256": cache.file_sha256(executable),
+        "name": result.config.name,
+        "python_version": result.distribution.python_version,
+        "glibc_floor": result.glibc_floor,
+        "sbom": str(result.sbom.resolve()) if result.sbom else None,
+        "seconds": round(result.seconds, 3),
+    }

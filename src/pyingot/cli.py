@@ -1,8 +1,12 @@
-"""The command line: parse, call the library, print. Nothing else lives here."""
+"""The command line: parse, call the library, print. Nothing else lives here.
+
+(This docstring is for readers of the code; users see ``_DESCRIPTION``.)
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import traceback
@@ -17,22 +21,82 @@ EXIT_BUG = 70
 EXIT_INTERRUPTED = 130
 
 
+_DESCRIPTION = """\
+Turn a Python project into one executable file: a static CPython, your code and
+its dependencies, every module imported from memory. The executable runs on any
+x86_64 Linux with glibc 2.17 or later; the machine needs no Python.
+
+Settings come from pyproject.toml ([project] and [tool.pyingot]); see
+docs/configuration.md."""
+
+_EXAMPLES = """\
+examples:
+  pyingot init                 add a [tool.pyingot] table to ./pyproject.toml
+  pyingot build                build ./dist/<name> (and dist/<name>.cdx.json, its SBOM)
+  pyingot run -- --help        build, then run the executable with --help
+  pyingot inspect dist/app     what an executable holds
+  pyingot python list          the CPython distributions built so far
+
+exit status: 0 done, 1 a problem with the input (the message says what to fix),
+70 a bug in pyingot (please report it), 130 interrupted."""
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="pyingot", description=__doc__)
+    raw = argparse.RawDescriptionHelpFormatter
+    p = argparse.ArgumentParser(
+        prog="pyingot", description=_DESCRIPTION, epilog=_EXAMPLES, formatter_class=raw
+    )
     p.add_argument("--version", action="version", version=f"pyingot {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    b = sub.add_parser("build", help="build a project into one executable (dist/<name>)")
+    b = sub.add_parser(
+        "build",
+        help="build a project into one executable (dist/<name>)",
+        description="Build the project into one executable, dist/<name>, with its software "
+        "bill of materials beside it (dist/<name>.cdx.json, CycloneDX). The first build "
+        "for a Python version builds CPython from source (minutes, then cached); later "
+        "builds take seconds.",
+        formatter_class=raw,
+    )
     b.add_argument("path", nargs="?", default=".", help="the project directory (default: .)")
-    b.add_argument("-o", "--output", type=Path, help="where to write the executable")
+    b.add_argument(
+        "-o", "--output", type=Path, help="where to write the executable (default: dist/<name>)"
+    )
     b.add_argument("-q", "--quiet", action="store_true", help="print only the executable's path")
-    r = sub.add_parser("run", help="build a project, then run it with ARGS")
+    b.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON summary for scripts and CI (path, size, sha256, Python version, "
+        "glibc floor, SBOM path) instead of the path; progress still goes to stderr",
+    )
+    r = sub.add_parser(
+        "run",
+        help="build a project, then run it with ARGS",
+        description="Build the project quietly, then run the executable with ARGS "
+        "(put -- before them). Its exit status is the executable's.",
+    )
     r.add_argument("path", nargs="?", default=".", help="the project directory (default: .)")
     r.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the app, after --")
-    ins = sub.add_parser("inspect", help="show what an executable holds")
-    ins.add_argument("executable", type=Path)
+    ins = sub.add_parser(
+        "inspect",
+        help="show what an executable holds",
+        description="Show what an executable built by pyingot holds: its Python version, "
+        "entry point, glibc floor, modules, data, extension modules, shared libraries and "
+        "licenses, read from the file alone.",
+    )
+    ins.add_argument("executable", type=Path, help="an executable built by pyingot")
     ins.add_argument("-v", "--verbose", action="store_true", help="list every package and file")
-    i = sub.add_parser("init", help="add a starter [tool.pyingot] section to pyproject.toml")
+    ins.add_argument(
+        "--sbom",
+        action="store_true",
+        help="print the software bill of materials embedded in it (CycloneDX JSON) instead",
+    )
+    i = sub.add_parser(
+        "init",
+        help="add a starter [tool.pyingot] section to pyproject.toml",
+        description="Add a [tool.pyingot] table to pyproject.toml with the settings pyingot "
+        "would infer written out, to edit. An existing table is left alone.",
+    )
     i.add_argument(
         "path",
         nargs="?",
@@ -40,9 +104,20 @@ def _parser() -> argparse.ArgumentParser:
         help="the project directory or its pyproject.toml (default: the current directory)",
     )
 
-    py = sub.add_parser("python", help="build, list and inspect static CPython distributions")
+    py = sub.add_parser(
+        "python",
+        help="build, list and inspect static CPython distributions",
+        description="The static CPython distributions executables are built from. "
+        "'pyingot build' builds the one it needs; these commands manage them.",
+    )
     pysub = py.add_subparsers(dest="python_command", required=True, metavar="SUBCOMMAND")
-    b = pysub.add_parser("build", help="build a static CPython distribution from source")
+    b = pysub.add_parser(
+        "build",
+        help="build a static CPython distribution from source",
+        description="Build a static CPython distribution from source, with every library "
+        "it links built from source too, for glibc 2.17 and later. Takes minutes; the "
+        "result is cached.",
+    )
     b.add_argument(
         "--source",
         required=True,
@@ -50,9 +125,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     b.add_argument("-j", "--jobs", type=int, default=None, help="parallel compile jobs")
     b.add_argument("-q", "--quiet", action="store_true", help="print only the result")
-    pysub.add_parser("list", help="list cached distributions")
-    pysub.add_parser("prune", help="remove cached distributions built by an older pyingot recipe")
-    s = pysub.add_parser("show", help="describe a distribution and its extension modules")
+    pysub.add_parser(
+        "list",
+        help="list cached distributions",
+        description="List the CPython distributions in the cache, with their versions.",
+    )
+    pysub.add_parser(
+        "prune",
+        help="remove cached distributions built by an older pyingot recipe",
+        description="Remove the cached distributions that this pyingot no longer uses.",
+    )
+    s = pysub.add_parser(
+        "show",
+        help="describe a distribution and its extension modules",
+        description="Describe a distribution: its version, extension modules and their licenses.",
+    )
     s.add_argument(
         "name",
         help="a cached distribution's name (or a unique part such as 3.13), "
@@ -96,6 +183,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             progress=Progress(build.STAGES, quiet=quiet),
         )
         if args.command == "build":
+            if args.json:
+                print(json.dumps(build.summary(result), indent=2))
+                return 0
             if not quiet:
                 print(
                     f"built {result.executable} ({result.executable.stat().st_size:,} bytes) "
@@ -110,7 +200,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "inspect":
         from pyingot.payload import inspect
 
-        print(inspect.render(inspect.inspect(args.executable), verbose=args.verbose))
+        found = inspect.inspect(args.executable)
+        if args.sbom:
+            print(inspect.sbom(found))
+            return 0
+        print(inspect.render(found, verbose=args.verbose))
         return 0
     if args.command == "init":
         from pyingot import config

@@ -30,10 +30,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyingot import cache
+from pyingot import cache, names
 from pyingot.config import DEPENDENCIES, DependencySettings
 from pyingot.distribution import toolchain
 from pyingot.distribution.model import Distribution
@@ -44,12 +44,15 @@ from pyingot.resources.scan import InstalledDistribution, installed_distribution
 
 #: ``pip --python`` appeared in pip 22.3.
 PIP_MINIMUM = (22, 3)
-#: Bumped when what an entry holds or how it is made changes.
-RECIPE = 1
+#: Bumped when what an entry holds or how it is made changes. 2: the manifest
+#: records each wheel's sha256 and URL (pip's ``--report``), for the SBOM.
+RECIPE = 2
 #: Written last into an entry: its inputs and what pip installed.
 MANIFEST = "manifest.json"
 #: The ``pip install --target`` directory inside an entry.
 SITE = "site"
+#: pip's installation report (``pip install --report``), read into the manifest.
+REPORT = "pip-report.json"
 
 _WHEEL_NAME = re.compile(
     r"(?P<name>[^-]+)-(?P<version>[^-]+)(?:-(?P<build>\d[^-]*))?"
@@ -240,6 +243,14 @@ def _wrong_tags(what: str, package: str, tags: Sequence[str], target: Target) ->
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where pip got an installed distribution: its archive's URL and sha256."""
+
+    url: str | None = None
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
 class InstalledDependencies:
     """The dependencies installed for one target: a cache entry."""
 
@@ -248,6 +259,8 @@ class InstalledDependencies:
     distributions: tuple[InstalledDistribution, ...]
     #: Found in the cache rather than installed by this build.
     reused: bool
+    #: By normalized distribution name: the archive pip installed it from.
+    origins: Mapping[str, Origin] = field(default_factory=dict)
 
     def describe(self) -> str:
         return ", ".join(d.describe() for d in self.distributions) or "nothing"
@@ -299,6 +312,8 @@ def cache_inputs(
         # What compiles sdists: the portable toolchain, or the build machine's.
         "cc": str(target.cc) if target.cc else "host",
         "pip": pip,
+        # The versions uv.lock pins (name==version lines), when the project has one.
+        "locked": list(settings.locked),
         "environment": {k: v for k, v in sorted(environ.items()) if k.startswith("PIP_")},
     }
 
@@ -385,22 +400,44 @@ def install(
             "--no-input",
             "--prefer-binary",
             "--no-warn-script-location",
+            "--report",
+            str(tmp / REPORT),
         ]
         if settings.requirements_file is not None:
             cmd += ["-r", str(settings.requirements_file)]
+        if settings.locked:
+            # Constraints, not requirements: the lock pins every package of the
+            # project's resolution; pip installs those the requirements need.
+            constraints = Path(hook) / "uv-lock-constraints.txt"
+            constraints.write_text("".join(f"{pin}\n" for pin in settings.locked))
+            cmd += ["-c", str(constraints)]
         cmd += [*settings.requirements, *(str(w) for w in settings.wheels)]
         env = pip_environment(target, Path(hook))
         try:
             run_logged(
-                cmd, cwd=root, log=log, step="installing the dependencies (pip install)", env=env
+                cmd,
+                cwd=root,
+                log=log,
+                step="installing the dependencies (pip install)",
+                env=env,
+                progress=progress,
+                interval=10,
             )
         except PyingotError as e:
             raise _pip_failed(e, log, target) from None
         dists = installed_distributions(site)
         check_installed_tags(dists, target)
+        origins = report_origins(tmp / REPORT, settings.wheels)
         manifest = {
             "inputs": cache_inputs(settings, target, pip=pip, environ=os.environ),
-            "distributions": [{"name": d.name, "version": d.version} for d in dists],
+            "distributions": [
+                {
+                    "name": d.name,
+                    "version": d.version,
+                    **_origin_json(origins.get(names.normalize(d.name), Origin())),
+                }
+                for d in dists
+            ],
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         cache.commit(tmp, final)
@@ -441,7 +478,44 @@ def _installed(
     site = final / SITE
     dists = installed_distributions(site)
     check_on_disk(settings.on_disk, dists, pyproject)
-    return InstalledDependencies(site, dists, reused)
+    manifest = json.loads((final / MANIFEST).read_text())
+    origins = {
+        names.normalize(d["name"]): Origin(d.get("url"), d.get("sha256"))
+        for d in manifest.get("distributions", ())
+    }
+    return InstalledDependencies(site, dists, reused, origins)
+
+
+def _origin_json(origin: Origin) -> dict[str, str]:
+    return {k: v for k, v in (("url", origin.url), ("sha256", origin.sha256)) if v}
+
+
+def report_origins(report: Path, wheels: Sequence[Path] = ()) -> dict[str, Origin]:
+    """Each installed distribution's archive (URL and sha256), by normalized name,
+    from pip's installation report (format version 1). A local wheel whose hash pip
+    did not record is hashed here; a distribution the report lacks has no entry."""
+    try:
+        data = json.loads(report.read_text())
+    except (OSError, ValueError):
+        return {}
+    local = {w.resolve().as_uri(): w for w in wheels}
+    out: dict[str, Origin] = {}
+    for item in data.get("install", ()):
+        name = item.get("metadata", {}).get("name")
+        info = item.get("download_info", {})
+        url = info.get("url")
+        if not isinstance(name, str) or not isinstance(url, str):
+            continue
+        archive = info.get("archive_info", {})
+        sha256 = archive.get("hashes", {}).get("sha256")
+        if sha256 is None and str(archive.get("hash", "")).startswith("sha256="):
+            sha256 = archive["hash"].partition("=")[2]
+        if sha256 is None and url in local:
+            sha256 = cache.file_sha256(local[url])
+        if url.startswith("file:"):
+            url = None  # a path on the build machine says nothing to a reader of the SBOM
+        out[names.normalize(name)] = Origin(url, sha256)
+    return out
 
 
 def check_on_disk(

@@ -17,26 +17,65 @@ from pathlib import Path
 from typing import TextIO
 
 from pyingot import tools
-from pyingot.errors import PyingotError
+from pyingot.errors import InternalError, PyingotError
 
 
 class Progress:
-    def __init__(self, total: int, *, stream: TextIO | None = None, quiet: bool = False) -> None:
+    """Numbered stage lines and indented notes, on stderr unless ``quiet``.
+
+    A step that runs its own numbered stages inside one of ours (building a CPython
+    distribution while finding one) counts them on :meth:`child`, indented under
+    the current stage, so each counter stays within its own total. A stage that
+    took a while says how long when the next one starts (:data:`SLOW`).
+    """
+
+    #: Seconds after which a finished stage reports its time.
+    SLOW = 2.0
+
+    def __init__(
+        self,
+        total: int,
+        *,
+        stream: TextIO | None = None,
+        quiet: bool = False,
+        indent: str = "",
+    ) -> None:
         self.total = total
         self.index = 0
         self.stream = stream or sys.stderr
         self.quiet = quiet
+        self.indent = indent
         self.started = time.monotonic()
+        self._stage_started: float | None = None
 
     def stage(self, name: str) -> None:
+        if self.index >= self.total:
+            raise InternalError(f"stage {self.index + 1} of {self.total}: {name!r}")
+        self._took()
         self.index += 1
-        self._print(f"[{self.index}/{self.total}] {name}")
+        self._stage_started = time.monotonic()
+        self._print(f"{self.indent}[{self.index}/{self.total}] {name}")
 
     def note(self, text: str) -> None:
-        self._print(f"      {text}")
+        self._print(f"{self.indent}      {text}")
+
+    def child(self, total: int) -> Progress:
+        """A counter for ``total`` stages of a step inside the current stage."""
+        return Progress(total, stream=self.stream, quiet=self.quiet, indent=self.indent + "      ")
+
+    def finish(self) -> None:
+        """The last stage is over: report its time if it was slow."""
+        self._took()
+        self._stage_started = None
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
+
+    def _took(self) -> None:
+        if self._stage_started is not None:
+            took = time.monotonic() - self._stage_started
+            if took >= self.SLOW:
+                self.note(f"({took:.1f} s)")
 
     def _print(self, line: str) -> None:
         if not self.quiet:
@@ -56,8 +95,9 @@ def run_logged(
 ) -> None:
     """Run ``cmd`` with its output appended to ``log``; raise PyingotError on failure.
 
-    ``heartbeat`` is called every ``interval`` seconds while the command runs and
-    what it returns is printed as a progress note (e.g. "412 files compiled").
+    With ``progress``, every ``interval`` seconds while the command runs a note
+    says how long it has been running, with what ``heartbeat`` returns (e.g.
+    "412 files compiled").
     """
     with log.open("a") as out:
         out.write(f"\n$ (cd {cwd} && {' '.join(cmd)})\n")
@@ -75,12 +115,14 @@ def run_logged(
             raise tools.not_installed(str(cmd[0]), step) from e
         stop = threading.Event()
 
+        started = time.monotonic()
+
         def beat() -> None:
             while not stop.wait(interval):
-                if heartbeat and progress:
-                    text = heartbeat()
-                    if text:
-                        progress.note(text)
+                if progress is not None:
+                    text = heartbeat() if heartbeat else None
+                    took = f"{time.monotonic() - started:.0f} s"
+                    progress.note(f"{step}: {text}, {took}" if text else f"{step}: {took}")
 
         ticker = threading.Thread(target=beat, daemon=True)
         ticker.start()

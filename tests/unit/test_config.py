@@ -106,8 +106,8 @@ def test_without_src_the_project_directory_holds_the_modules(tmp_path: Path) -> 
 
 def test_documented_defaults_are_the_loaded_defaults() -> None:
     cfg = load(HELLO)
+    assert str(cfg.python) == "3.11"  # no requires-python: the oldest pyingot picks
     loaded = {
-        (TOOL, "python"): str(cfg.python),
         (TOOL, "glibc"): str(cfg.glibc),
         (TOOL, "optimize"): cfg.optimize,
         (TOOL, "keep-sources"): cfg.keep_sources,
@@ -915,3 +915,137 @@ def test_extension_link_choice() -> None:
     with pytest.raises(PyingotError) as e:
         load('[tool.pyingot]\nname = "x"\n[tool.pyingot.extensions]\nlink = "some"\n')
     assert "[tool.pyingot.extensions] link" in e.value.message
+
+
+# --- [project] requires-python and the Python version (issue 12) -----------------------
+
+
+def _requires(spec: str, python: str | None = None) -> str:
+    tool = f'[tool.pyingot]\npython = "{python}"\n' if python else ""
+    return f'[project]\nname = "app"\nrequires-python = "{spec}"\n{tool}'
+
+
+@pytest.mark.parametrize(
+    ("spec", "picked"),
+    [
+        (">=3.13", "3.13"),
+        (">=3.8", "3.13"),
+        (">=3.11,<3.13", "3.11"),
+        ("~=3.11.0", "3.11"),
+        (">=3.13.1", "3.13"),
+        ("==3.11.*", "3.11"),
+    ],
+)
+def test_without_a_python_setting_the_newest_version_requires_python_allows(
+    spec: str, picked: str
+) -> None:
+    cfg = load(_requires(spec))
+    assert (cfg.python.kind, cfg.python.text) == ("version", picked)
+
+
+def test_a_requires_python_no_picked_version_meets_names_both() -> None:
+    e = error(_requires("<3.10"))
+    assert e.message.endswith(
+        'pyproject.toml: [project] requires-python = "<3.10" allows none of the Python '
+        'versions pyingot builds by itself ("3.11" or "3.13"), and [tool.pyingot] python is '
+        "not set"
+    )
+    assert e.hint is not None and "widen requires-python" in e.hint
+
+
+def test_a_python_setting_requires_python_does_not_allow_names_both() -> None:
+    e = error(_requires(">=3.13", python="3.11"))
+    assert e.message.endswith(
+        'pyproject.toml: [tool.pyingot] python = "3.11" is Python 3.11, and [project] '
+        'requires-python = ">=3.13" does not allow it'
+    )
+    assert load(_requires(">=3.11", python="3.11")).python.text == "3.11"
+
+
+def test_a_requires_python_that_is_no_specifier_is_named() -> None:
+    e = error(_requires("three"))
+    assert '[project] requires-python = "three": not a version specifier' in e.message
+
+
+# --- [project.gui-scripts] ---------------------------------------------------------------
+
+
+def test_a_gui_script_is_the_entry_point_like_a_console_script() -> None:
+    cfg = load('[project]\nname = "app"\n[project.gui-scripts]\napp-gui = "app.gui:main"\n')
+    assert (cfg.entry.kind, cfg.entry.module, cfg.entry.function) == ("function", "app.gui", "main")
+    assert cfg.entry.origin == '[project.gui-scripts] app-gui = "app.gui:main"'
+
+
+def test_a_console_script_comes_before_gui_scripts() -> None:
+    cfg = load(
+        '[project]\nname = "app"\n[project.scripts]\napp = "app:main"\n'
+        '[project.gui-scripts]\napp-gui = "app.gui:main"\napp-x = "app.x:main"\n'
+    )
+    assert cfg.entry.origin == '[project.scripts] app = "app:main"'
+    e = error('[project]\nname = "app"\n[project.gui-scripts]\na = "a:main"\nb = "b:main"\n')
+    assert "[project.gui-scripts] has 2 entries (a, b): set [tool.pyingot] entry" in e.message
+
+
+# --- uv.lock -------------------------------------------------------------------------------
+
+_LOCK = """\
+version = 1
+requires-python = ">=3.11"
+
+[[package]]
+name = "app"
+version = "1.0"
+source = { editable = "." }
+dependencies = [{ name = "idna" }, { name = "Six" }]
+
+[[package]]
+name = "idna"
+version = "3.4"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "Six"
+version = "1.15.0"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "numpy"
+version = "1.26.4"
+source = { registry = "https://pypi.org/simple" }
+resolution-markers = ["python_full_version < '3.12'"]
+
+[[package]]
+name = "numpy"
+version = "2.1.0"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "tool"
+version = "0.1"
+source = { git = "https://example.org/tool.git" }
+"""
+
+
+def test_uv_lock_pins_the_versions_it_locked_from_an_index() -> None:
+    Path("uv.lock").write_text(_LOCK)
+    cfg = load('[project]\nname = "app"\ndependencies = ["idna", "six"]\n')
+    assert cfg.dependencies.lock_file == Path("uv.lock").resolve()
+    # The project itself and a git source are not pinned; a forked package neither.
+    assert cfg.dependencies.locked == ("idna==3.4", "six==1.15.0")
+
+
+def test_uv_lock_is_not_read_without_project_dependencies() -> None:
+    Path("uv.lock").write_text(_LOCK)
+    assert load('[project]\nname = "app"\n').dependencies.locked == ()
+    cfg = load(
+        '[project]\nname = "app"\ndependencies = ["idna"]\n'
+        "[tool.pyingot.dependencies]\nproject = false\n"
+    )
+    assert cfg.dependencies.lock_file is None
+
+
+def test_a_broken_uv_lock_is_named() -> None:
+    Path("uv.lock").write_text('[[package]]\nname = "idna"\n')
+    e = error('[project]\nname = "app"\ndependencies = ["idna"]\n')
+    assert e.message.endswith("uv.lock: package 1 has no name or source")
+    assert e.hint == "regenerate it with: uv lock"

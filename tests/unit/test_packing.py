@@ -236,6 +236,7 @@ def test_runtime_settings_round_trip() -> None:
         on_disk_path="app.packages",
         data_root="app.data",
         data_root_packages=("black", "blib2to3"),
+        sbom='{"bomFormat": "CycloneDX", "specVersion": "1.6"}\n',
     )
     entries = settings.to_entries()
     assert [e.name for e in entries] == sorted(f.name for f in dataclasses.fields(settings))
@@ -250,6 +251,7 @@ def test_runtime_settings_round_trip() -> None:
         on_disk_path=None,
         data_root=None,
         data_root_packages=(),
+        sbom=None,
     )
     assert RuntimeSettings.from_entries(plain.to_entries()) == plain
     assert len(plain.to_entries()) == 5

@@ -783,3 +783,36 @@ def test_stdlib_all_on_a_real_distribution(tmp_path: Path) -> None:
     assert "lib2to3/Grammar.txt" in keys
     assert not any("__pycache__" in k or k.endswith(".pyc") for k in keys)
     assert os.sep == "/"
+
+
+def test_modules_of_other_platforms_are_not_reported_missing(
+    tmp_path: Path, fake_stdlib: Path
+) -> None:
+    from pyingot.assemble.report import report
+
+    app = write_tree(
+        tmp_path / "src",
+        {
+            "main.py": """
+                try:
+                    import _winapi, msvcrt, nt, winreg
+                    from org.python.core import PySystemState
+                except ImportError:
+                    pass
+                try:
+                    import not_installed_anywhere
+                except ImportError:
+                    pass
+            """,
+        },
+    )
+    rs = run_collect(fake_stdlib, app)
+    reasons = skipped(rs)
+    for name in ("_winapi", "msvcrt", "nt", "winreg", "org"):
+        assert reasons[name] is SkipReason.OTHER_PLATFORM, name
+    assert reasons["not_installed_anywhere"] is SkipReason.NOT_FOUND
+    lines = report(rs, None)
+    # (The fake standard library has no encodings.)
+    assert "not embedded, not found: encodings, not_installed_anywhere" in lines
+    assert not any("_winapi" in line or "msvcrt" in line for line in lines)
+    assert "skipped                    2" in lines

@@ -15,11 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyingot import sbom
 from pyingot.assemble import beside, dist_info, entries
 from pyingot.assemble.floor import GlibcFloor, check_floor, glibc_floor
 from pyingot.assemble.report import report
-from pyingot.assemble.write import write_executable
+from pyingot.assemble.write import write_atomically, write_executable
 from pyingot.config import ProjectConfig
+from pyingot.dependencies import InstalledDependencies
 from pyingot.distribution.model import Distribution, ExtensionModule
 from pyingot.resources.model import FileResource, ResourceSet
 
@@ -39,6 +41,8 @@ class Assembled:
     data_root: Path | None = None
     data_root_packages: tuple[str, ...] = ()
     data_root_files: int = 0
+    #: The CycloneDX document beside the executable.
+    sbom: Path | None = None
 
 
 def assemble(
@@ -48,6 +52,7 @@ def assemble(
     selected: Mapping[str, ExtensionModule],
     stub: Path,
     output: Path,
+    installed: InstalledDependencies | None = None,
 ) -> Assembled:
     data = tuple(d for d in resources.data if config.data.selects(d.file_path))
     embedded = dataclasses.replace(resources, data=data)
@@ -56,6 +61,16 @@ def assemble(
     on_disk = beside.on_disk_directory(output) if resources.on_disk else None
     root_packages = beside.data_root_packages(config, resources)
     data_root = beside.data_root_directory(output) if root_packages else None
+    bom = sbom.dumps(
+        sbom.document(
+            name=config.name,
+            version=config.metadata.version if config.metadata else None,
+            dist=dist,
+            selected=selected,
+            installed=installed,
+            resources=embedded,
+        )
+    )
     settings = entries.runtime_settings(
         name=config.name,
         entry=entries.runtime_entry(config.entry, resources),
@@ -66,6 +81,7 @@ def assemble(
         data_root=data_root.name if data_root else None,
         data_root_packages=root_packages,
         glibc_floor=floor.version,
+        sbom=bom,
     )
     payload = settings.to_entries()
     payload += entries.module_entries(resources.modules.values(), keep_sources=config.keep_sources)
@@ -85,7 +101,20 @@ def assemble(
             if d.package.partition(".")[0] in root_packages
         ]
         beside.write_on_disk(root_files, data_root)
-    write_executable(stub, payload, output)
+    # The SBOM beside it is staged first and renamed into place just after the
+    # executable: when writing the executable fails, the old SBOM stays with the old
+    # executable.
+    bom_path = sbom.path_for(output)
+    with write_atomically(bom_path) as staged:
+        staged.write_text(bom)
+        write_executable(stub, payload, output)
     return Assembled(
-        output, embedded, floor, on_disk, data_root, tuple(root_packages), len(root_files)
+        output,
+        embedded,
+        floor,
+        on_disk,
+        data_root,
+        tuple(root_packages),
+        len(root_files),
+        bom_path,
     )

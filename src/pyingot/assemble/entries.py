@@ -48,6 +48,7 @@ def runtime_settings(
     data_root: str | None = None,
     data_root_packages: Sequence[str] = (),
     glibc_floor: GlibcVersion | None = None,
+    sbom: str | None = None,
 ) -> RuntimeSettings:
     """The settings the runtime (and ``pyingot inspect``) reads from the payload."""
     linked = {
@@ -65,6 +66,7 @@ def runtime_settings(
         on_disk_path=on_disk_path,
         data_root=data_root,
         data_root_packages=tuple(data_root_packages),
+        sbom=sbom,
     )
 
 

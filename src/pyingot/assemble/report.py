@@ -26,7 +26,9 @@ def report(
         lines.append(left)
     by_reason: dict[SkipReason, list[str]] = {}
     for s in resources.skipped:
-        by_reason.setdefault(s.reason, []).append(s.name)
+        # Not finding a module of another platform (_winapi, msvcrt) is expected.
+        if s.reason is not SkipReason.OTHER_PLATFORM:
+            by_reason.setdefault(s.reason, []).append(s.name)
     for reason, skipped in by_reason.items():
         shown = ", ".join(skipped[:8]) + (" ..." if len(skipped) > 8 else "")
         lines.append(f"not embedded, {reason.value}: {shown}")

@@ -7,9 +7,10 @@ sets the file's time).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pyingot.payload import packing
@@ -34,3 +35,19 @@ def write_executable(stub: Path, entries: Iterable[PayloadEntry], output: Path) 
         Path(tmp).unlink(missing_ok=True)
         raise
     return output
+
+
+@contextlib.contextmanager
+def write_atomically(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write; renamed to ``path`` when the block
+    succeeds, removed when it fails."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

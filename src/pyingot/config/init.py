@@ -12,6 +12,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.specifiers import InvalidSpecifier
+
 from pyingot.config import infer, project_table, toml
 from pyingot.config.keys import KEYS, TABLES, TOOL
 from pyingot.config.load import locate, read_config
@@ -111,6 +113,12 @@ def starter_section(project: ProjectTable, root: Path, *, fallback_name: str) ->
         "sources": list(infer.sources(root)),
         "stdlib": infer.stdlib(entry.value == PYTHON_LIKE),
     }
+    try:
+        minor = infer.python_minor(project.requires_python)
+    except InvalidSpecifier:  # the loader names the problem when it reads the file
+        minor = None
+    if minor is not None:
+        inferred["python"] = f"3.{minor}"
 
     lines = [
         f"[{TOOL}]",

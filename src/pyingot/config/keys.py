@@ -120,10 +120,12 @@ point as `"python:main"`.
 
 Without `entry`, pyingot uses the single `[project.scripts]` entry. If there are
 several it stops and asks you to choose one; if there are none the executable is
-python-like. `[project.gui-scripts]` is not read. Whether a module entry point
+python-like. Without `[project.scripts]`, `[project.gui-scripts]` is read the same
+way (on Linux a GUI script is a console script that opens windows). Whether a module entry point
 exists is checked by the build, which knows every module; a script's file is
 checked when the configuration is read.""",
-        inferred='the single `[project.scripts]` entry; `"python"` when there is none',
+        inferred="the single `[project.scripts]` or `[project.gui-scripts]` entry; "
+        '`"python"` when there is none',
         example="hello.cli:main",
     ),
     Key(
@@ -144,8 +146,14 @@ checked when the configuration is read.""",
   or `python/PYTHON.json`).
 
 A relative path is relative to the project directory, and `~` is expanded. A path
-must exist when the configuration is read.""",
-        default=f"3.{SUPPORTED_MINORS[0]}",
+must exist when the configuration is read.
+
+Without this key pyingot picks the newest version it builds by itself (3.11 and
+3.13, from Debian's source packages) that `[project] requires-python` allows, and
+stops if it allows neither. When both are set, a version `requires-python` does not
+allow is an error.""",
+        inferred='the newest of "3.11" and "3.13" that `[project] requires-python` allows; '
+        '"3.11" without it',
         example="debian:python3.13",
     ),
     Key(

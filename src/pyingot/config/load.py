@@ -15,8 +15,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Literal, TypeVar, cast
 
+from packaging.specifiers import InvalidSpecifier
+
 from pyingot import names
-from pyingot.config import infer, project_table, toml
+from pyingot.config import infer, project_table, toml, uvlock
 from pyingot.config.keys import DEPENDENCIES
 from pyingot.config.model import (
     EXECUTABLE_NAME,
@@ -94,7 +96,7 @@ def read_config(data: Mapping[str, object], file: Path, root: Path) -> ProjectCo
 
     name = _name(tool, project)
     entry = _entry(tool, project, root)
-    python = _python(tool, root)
+    python = _python(tool, root, project)
     sources = _sources(tool, root)
     optimize = cast(Literal[0, 1, 2], tool.choice("optimize"))
     keep_sources = given(tool.boolean("keep-sources"))
@@ -176,6 +178,8 @@ def _dependencies(deps: Table, project: ProjectTable, root: Path) -> DependencyS
                 hint=f"the path is relative to the project directory, {root}",
             )
     on_disk = _distributions(deps, "on-disk", '"numpy", "PyYAML"')
+    # uv.lock locks the resolution of [project] dependencies: it applies to them alone.
+    lock = uvlock.read(root) if from_project and requirements else None
     return DependencySettings(
         requirements=requirements,
         requirements_file=file,
@@ -183,6 +187,8 @@ def _dependencies(deps: Table, project: ProjectTable, root: Path) -> DependencyS
         on_disk=tuple(sorted(on_disk)),
         data_on_disk=tuple(sorted(_distributions(deps, "data-on-disk", '"black"', on_disk))),
         from_project=from_project,
+        lock_file=lock.path if lock else None,
+        locked=lock.pins if lock else (),
     )
 
 
@@ -273,24 +279,28 @@ def _entry(tool: Table, project: ProjectTable, root: Path) -> EntryPoint:
     text = tool.string("entry")
     if text is not None:
         return _parse_entry(text, f"{tool.where('entry')} = {toml.value(text)}", tool.file, root)
-    if "scripts" in project.dynamic:
-        raise PyingotError(
-            f"{tool.file}: [project] scripts is dynamic, so pyingot cannot read it: "
-            "set [tool.pyingot] entry",
-            hint='entry = "module:function", "module", "path/to/script.py" or "python"',
-        )
+    for dynamic in ("scripts", "gui-scripts"):
+        if dynamic in project.dynamic:
+            raise PyingotError(
+                f"{tool.file}: [project] {dynamic} is dynamic, so pyingot cannot read it: "
+                "set [tool.pyingot] entry",
+                hint='entry = "module:function", "module", "path/to/script.py" or "python"',
+            )
     inferred = infer.entry(project)
+    found = infer.scripts(project)
     if inferred.others:
-        scripts = ", ".join(sorted(project.scripts))
+        scripts = ", ".join(sorted(found))
+        table = "[project.scripts]" if project.scripts else "[project.gui-scripts]"
         raise PyingotError(
-            f"{tool.file}: [project.scripts] has {len(project.scripts)} entries ({scripts}): "
+            f"{tool.file}: {table} has {len(found)} entries ({scripts}): "
             "set [tool.pyingot] entry to choose one",
             hint=f"for example entry = {toml.value(inferred.value)}, "
             'or entry = "python" for an executable that behaves like python',
         )
     if inferred.script is None:
         return EntryPoint("python", origin="no [tool.pyingot] entry and no [project.scripts]")
-    where = f"[project.scripts] {inferred.script} = {toml.value(inferred.value)}"
+    table = "[project.scripts]" if inferred.script in project.scripts else "[project.gui-scripts]"
+    where = f"{table} {inferred.script} = {toml.value(inferred.value)}"
     entry = _parse_entry(inferred.value, where, tool.file, root)
     if entry.kind != "function":
         raise PyingotError(
@@ -344,8 +354,42 @@ def _is_dotted_name(text: str) -> bool:
     return all(p.isidentifier() and not keyword.iskeyword(p) for p in text.split("."))
 
 
-def _python(tool: Table, root: Path) -> PythonSpec:
-    text = given(tool.string("python"))
+def _python(tool: Table, root: Path, project: ProjectTable) -> PythonSpec:
+    text = tool.string("python")
+    requires = project.requires_python
+    try:
+        allowed = infer.allows(requires) if requires is not None else None
+        minor = infer.python_minor(requires)
+    except InvalidSpecifier:
+        raise PyingotError(
+            f"{tool.file}: [project] requires-python = {toml.value(requires)}: "
+            "not a version specifier",
+            hint='write it as PEP 440 does, e.g. requires-python = ">=3.11"',
+        ) from None
+    if text is None:
+        if minor is None:
+            picked = toml.either([f"3.{m}" for m in infer.PICKED_MINORS])
+            raise PyingotError(
+                f"{tool.file}: [project] requires-python = {toml.value(requires)} allows "
+                f"none of the Python versions pyingot builds by itself ({picked}), and "
+                "[tool.pyingot] python is not set",
+                hint="widen requires-python, or set [tool.pyingot] python to a source of a "
+                "version it allows (a CPython source tarball or a python-build-standalone "
+                "archive)",
+            )
+        return PythonSpec("version", f"3.{minor}", minor=minor)
+    spec = _python_setting(tool, text, root)
+    if allowed is not None and spec.minor is not None and not allowed(spec.minor):
+        raise PyingotError(
+            f"{tool.file}: {tool.where('python')} = {toml.value(text)} is Python 3.{spec.minor}, "
+            f"and [project] requires-python = {toml.value(requires)} does not allow it",
+            hint="set [tool.pyingot] python to a version requires-python allows, or remove it "
+            "to let pyingot pick the newest one",
+        )
+    return spec
+
+
+def _python_setting(tool: Table, text: str, root: Path) -> PythonSpec:
     supported = toml.either([f"3.{m}" for m in SUPPORTED_MINORS])
     if _VERSION.fullmatch(text):
         major, _, rest = text.partition(".")

@@ -160,6 +160,10 @@ class DependencySettings:
     data_on_disk: tuple[str, ...] = default(DEPENDENCIES, "data-on-disk")
     #: ``requirements`` come from ``[project] dependencies`` (``project = true``).
     from_project: bool = default(DEPENDENCIES, "project")
+    #: The project's ``uv.lock``, when it has one and ``project = true``.
+    lock_file: Path | None = None
+    #: The versions ``lock_file`` pins, as pip constraints (``name==version``), sorted.
+    locked: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:

@@ -22,6 +22,8 @@ class ProjectTable:
     name: str | None = None
     version: str | None = None
     description: str | None = None
+    #: ``requires-python``, the Python versions the project supports (a specifier set).
+    requires_python: str | None = None
     dependencies: tuple[str, ...] = ()
     #: The fields left to the build backend, which pyingot therefore cannot read.
     dynamic: tuple[str, ...] = ()
@@ -62,6 +64,7 @@ def read(document: Table) -> ProjectTable:
         name=project.string("name"),
         version=project.string("version"),
         description=project.string("description"),
+        requires_python=project.string("requires-python"),
         dependencies=project.strings("dependencies") or (),
         dynamic=project.strings("dynamic") or (),
         scripts=project.table("scripts").string_values(),

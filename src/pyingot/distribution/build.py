@@ -410,7 +410,7 @@ class _Builder:
                     n = sum(1 for line in f if b" -c " in line)
             except OSError:
                 return ""
-            return f"{n} files compiled, {self.progress.elapsed():.0f} s"
+            return f"{n} files compiled"
 
         run_logged(
             ["make", f"-j{self.options.jobs}", *args],

@@ -24,9 +24,10 @@ def resolve(spec: PythonSpec, progress: Progress) -> Distribution:
         if cached:
             return max(cached, key=lambda d: _version_key(d.python_version))
         progress.note(f"no cached CPython 3.{spec.minor}: building one from Debian's source")
-        return build.build(f"debian:python3.{spec.minor}", progress=progress)
+        return build.build(f"debian:python3.{spec.minor}", progress=progress.child(build.STAGES))
     source = str(spec.path) if spec.kind == "source" and spec.path else spec.text
-    return build.build(source, progress=progress)
+    # The distribution build counts its own stages, under this one.
+    return build.build(source, progress=progress.child(build.STAGES))
 
 
 def _version_key(version: str) -> tuple[int, ...]:

@@ -38,6 +38,17 @@ def inspect(path: Path) -> Inspection:
     return Inspection(path, len(data), len(payload), settings, tuple(entries))
 
 
+def sbom(ins: Inspection) -> str:
+    """The executable's CycloneDX document, as the build embedded it."""
+    if ins.settings.sbom is None:
+        raise PyingotError(
+            f"{ins.path}: holds no SBOM",
+            hint=f"it was built by pyingot {ins.settings.pyingot_version}, before executables "
+            "carried one; rebuild it with this pyingot",
+        )
+    return ins.settings.sbom.rstrip("\n")
+
+
 def _size(n: int) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if n < 1024 or unit == "GiB":
@@ -55,6 +66,7 @@ def render(ins: Inspection, *, verbose: bool = False) -> str:
         f"entry point:     {format_entry(settings.entry)}",
         f"built by:        pyingot {settings.pyingot_version}",
         f"glibc floor:     {settings.glibc_floor or 'not recorded'}",
+        f"SBOM:            {'CycloneDX (--sbom prints it)' if settings.sbom else 'none'}",
     ]
     modules = ins.of_kind(Kind.MODULE)
     code = sum(len(m.primary) for m in modules)

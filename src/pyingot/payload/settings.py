@@ -199,6 +199,9 @@ class RuntimeSettings:
         metadata=_codec(_format_lines, _parse_lines), default=()
     )
 
+    #: The executable's bill of materials: a CycloneDX JSON document (``pyingot.sbom``).
+    sbom: str | None = field(metadata=_codec(_text, _same), default=None)
+
     def __post_init__(self) -> None:
         if bool(self.data_root) != bool(self.data_root_packages):
             raise InternalError("data_root and data_root_packages go together")

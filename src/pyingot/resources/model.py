@@ -144,6 +144,9 @@ class DataResource:
 
 class SkipReason(enum.Enum):
     NOT_FOUND = "not found"
+    #: Not found, and a module of another platform (``policy.OTHER_PLATFORMS``):
+    #: expected, so the build summary does not list it.
+    OTHER_PLATFORM = "of another platform"
     EXCLUDED = "excluded"
     EXTENSION = "standard-library extension module built only as a shared library"
     SYNTAX_ERROR = "does not compile"
@@ -301,7 +304,7 @@ class ResourceSet:
             stdlib=row("standard library", std),
             data=files("package data files", [d.data for d in self.data]),
             builtin=len(self.builtins),
-            skipped=len(self.skipped),
+            skipped=sum(1 for s in self.skipped if s.reason is not SkipReason.OTHER_PLATFORM),
             dependencies=row("dependency modules", deps),
             metadata=files("metadata files", [m.data for m in self.metadata]),
             extensions=files("extension modules", [e.data for e in self.extensions.values()]),

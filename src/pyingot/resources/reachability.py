@@ -120,7 +120,12 @@ class Reachability:
             elif not optional:
                 self._seen.add(name)
                 if not under_skipped:
-                    self.skipped[name] = SkippedModule(name, SkipReason.NOT_FOUND, importer)
+                    reason = (
+                        SkipReason.OTHER_PLATFORM
+                        if policy.of_other_platform(name)
+                        else SkipReason.NOT_FOUND
+                    )
+                    self.skipped[name] = SkippedModule(name, reason, importer)
             return
         self._seen.add(name)
         if found.kind is ModuleKind.EXTENSION:
