@@ -1,10 +1,10 @@
 """The Rust runtime: its sources (package data) and ``libpyingot_runtime.a``.
 
-The crate is built by cargo once per Python minor version (pyo3-ffi's
-structures differ between versions) and cached under
-``runtime/<python X.Y>-<hash>/``, keyed by the runtime's sources and the Rust
-toolchain. Rust paths are remapped (``--remap-path-prefix``) so that no
-absolute build path ends up in the executable.
+The crate is built by cargo once per Python minor version and build (pyo3-ffi's
+structures differ between versions, and a free-threaded interpreter's object
+header is another shape) and cached under ``runtime/<python X.Y[t]>-<hash>/``,
+keyed by the runtime's sources and the Rust toolchain. Rust paths are remapped
+(``--remap-path-prefix``) so that no absolute build path ends up in the executable.
 """
 
 from __future__ import annotations
@@ -50,18 +50,18 @@ def _sources_hash(root: Path) -> str:
 
 
 def pyo3_config(dist: Distribution) -> str:
-    mm = dist.major_minor
     return "\n".join(
         [
             "implementation=CPython",
-            f"version={mm}",
+            f"version={dist.major_minor}",
             "shared=false",
             "abi3=false",
-            f"lib_name=python{mm}",
+            f"lib_name=python{dist.ldversion}",
             f"lib_dir={dist.path('install/lib')}",
             f"executable={dist.path(dist.python_exe)}",
             "pointer_width=64",
-            "build_flags=",
+            # pyo3-ffi's spelling: cfg(Py_GIL_DISABLED), the free-threaded ABI.
+            f"build_flags={'Py_GIL_DISABLED' if dist.freethreaded else ''}",
             # linking.py links: pyo3-ffi must not add -lpython3.X.
             "suppress_build_script_link_lines=true",
             "",
@@ -72,22 +72,26 @@ def pyo3_config(dist: Distribution) -> str:
 def runtime_library(dist: Distribution, progress: Progress) -> Path:
     """``libpyingot_runtime.a`` for ``dist``'s Python version, from the cache or cargo."""
     root = runtime_dir()
-    key = cache.input_hash(
-        {
-            "python": dist.major_minor,
-            "sources": _sources_hash(root),
-            "rustc": tools.version(["rustc", "--version"]),
-        }
-    )
-    final = cache.cache_root() / "runtime" / f"python{dist.major_minor}-{key[:16]}"
+    inputs = {
+        "python": dist.major_minor,
+        "sources": _sources_hash(root),
+        "rustc": tools.version(["rustc", "--version"]),
+    }
+    if dist.freethreaded:
+        # Only when set, so the default build's key (and cache) stays as it was.
+        inputs["freethreaded"] = "1"
+    key = cache.input_hash(inputs)
+    # ldversion (3.13 or 3.13t) keeps the two builds' caches and cargo target dirs apart.
+    version = dist.ldversion
+    final = cache.cache_root() / "runtime" / f"python{version}-{key[:16]}"
     lib = final / "libpyingot_runtime.a"
     if lib.is_file():
         return lib
-    progress.note(f"building the Rust runtime for Python {dist.major_minor} (once)")
+    progress.note(f"building the Rust runtime for Python {version} (once)")
     logs = cache.ensure_dir(cache.cache_root() / "logs")
-    log = logs / f"runtime-{dist.major_minor}-{key[:12]}.log"
+    log = logs / f"runtime-{version}-{key[:12]}.log"
     log.write_text("")
-    target = cache.ensure_dir(cache.cache_root() / "cargo-target" / f"python{dist.major_minor}")
+    target = cache.ensure_dir(cache.cache_root() / "cargo-target" / f"python{version}")
     with cache.entry_lock(final), cache.staging_dir(final) as tmp:
         if lib.is_file():
             return lib
