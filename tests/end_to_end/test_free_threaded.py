@@ -44,13 +44,15 @@ def demo(free: Distribution, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return building.build_ok(project, project / "dist" / "demo", timeout=1200)
 
 
-def run(exe: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run(
+    exe: Path, *args: str, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(exe), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **(env or {})},
     )
 
 
@@ -245,3 +247,6 @@ def test_an_extension_without_free_threading_support_turns_the_gil_on(stress: Pa
         "module 'gilly', which has not declared that it can run safely without the GIL."
         in done.stderr
     ), done.stderr
+    # ... and the override it names, PYTHON_GIL=0, keeps the GIL off.
+    kept_off = run(stress, "gil", env={"PYTHON_GIL": "0"})
+    assert (kept_off.returncode, kept_off.stdout, kept_off.stderr) == (0, "gilly False\n", "")

@@ -72,7 +72,7 @@ def pyo3_config(dist: Distribution) -> str:
 def runtime_library(dist: Distribution, progress: Progress) -> Path:
     """``libpyingot_runtime.a`` for ``dist``'s Python version, from the cache or cargo."""
     root = runtime_dir()
-    inputs = {
+    inputs: dict[str, object] = {
         "python": dist.major_minor,
         "sources": _sources_hash(root),
         "rustc": tools.version(["rustc", "--version"]),
