@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 VERSION = "3.13t"
 #: The issue's bar for two CPU-bound threads on two cores against one after the other.
 SPEEDUP = 1.5
-ATTEMPTS = 5
+ATTEMPTS = 10
 
 
 @pytest.fixture(scope="module")
