@@ -11,6 +11,7 @@ A snippet binds ``result``; :meth:`Exe.result` prints it as JSON and returns it.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -341,6 +342,46 @@ def test_namespace_package(exe: Exe) -> None:
         "portion_file": exe.virtual("fixturens/inner/portion.py"),
         "direct": 1,
     }
+
+
+def test_sources_with_a_pep263_encoding_declaration(exe: Exe) -> None:
+    """latin-1 and koi8-r sources are embedded as written, run, and read back
+    decoded as CPython's own SourceLoader decodes them."""
+    got = exe.result(
+        """
+        import inspect, linecache
+        import fixturepkg.latin1 as latin1, fixturepkg.koi8 as koi8
+        result = {
+            "words": [latin1.WORD, koi8.WORD],
+            "sources": [latin1.__loader__.get_source(m.__name__) for m in (latin1, koi8)],
+            "getsource": inspect.getsource(koi8),
+            "line": linecache.getline(latin1.__file__, 4, vars(latin1)),
+        }
+        """
+    )
+    sources = [(SRC / f"fixturepkg/{m}.py").read_bytes() for m in ("latin1", "koi8")]
+    assert got == {
+        "words": ["café crème", "привет"],
+        "sources": [importlib.util.decode_source(b) for b in sources],
+        "getsource": importlib.util.decode_source(sources[1]),
+        "line": 'WORD = "café crème"\n',
+    }
+
+
+def test_invalidate_caches(exe: Exe) -> None:
+    """importlib.invalidate_caches() calls every meta-path finder's
+    invalidate_caches(); imports work as before after it."""
+    got = exe.result(
+        """
+        import importlib, sys
+        importlib.invalidate_caches()
+        import fixturepkg.core
+        finders = [f.invalidate_caches() for f in sys.meta_path if hasattr(f, "invalidate_caches")]
+        result = {"core": fixturepkg.core.__name__, "returned": finders}
+        """
+    )
+    assert got["core"] == "fixturepkg.core"
+    assert got["returned"] and set(map(str, got["returned"])) == {"None"}
 
 
 # -- pkgutil ------------------------------------------------------------------------------

@@ -424,10 +424,6 @@ def test_duplicates_are_rejected() -> None:
         (E(Kind.MODULE, "m"), "has no code (only namespace packages may have none)"),
         (E(Kind.MODULE, "m", b"c", b"src"), "has a secondary blob but not the HAS_SOURCE flag"),
         (E(Kind.DATA, "a/b", b"", b"x"), "has a secondary blob but not the HAS_SOURCE flag"),
-        (
-            E(Kind.MODULE, "m", b"c", b"\xff", Flag.HAS_SOURCE),
-            "has a source that is not UTF-8",
-        ),
         (E(Kind.META, "entry", b"\xffx"), "META 'entry' has a value that is not UTF-8"),
         (E(Kind.DATA, "a/b", "text"), "has a primary blob of type str, not bytes"),  # type: ignore[arg-type]
     ],

@@ -27,15 +27,6 @@ pub unsafe fn py_str(s: &str) -> *mut PyObject {
     ffi::PyUnicode_FromStringAndSize(s.as_ptr() as *const c_char, s.len() as Py_ssize_t)
 }
 
-/// `str` of UTF-8 bytes, bad bytes replaced (sources, settings written by the build).
-pub unsafe fn py_str_lossy(bytes: &[u8]) -> *mut PyObject {
-    ffi::PyUnicode_DecodeUTF8(
-        bytes.as_ptr() as *const c_char,
-        bytes.len() as Py_ssize_t,
-        c"replace".as_ptr(),
-    )
-}
-
 /// `str`, or None for `None`.
 pub unsafe fn py_str_or_none(s: Option<&str>) -> *mut PyObject {
     s.map_or_else(|| none(), |s| py_str(s))

@@ -120,8 +120,9 @@ class Distribution:
     @property
     def freethreaded(self) -> bool:
         """Built without the GIL (PEP 703), as python-build-standalone records it:
-        ``freethreaded`` among the ``+``-separated build options."""
-        return "freethreaded" in self.build_options.split("+")
+        ``freethreaded`` among the ``+``-separated build options (a ``python_tag``
+        with the ABI flag, ``cp313t``, says it too)."""
+        return "freethreaded" in self.build_options.split("+") or self.python_tag.endswith("t")
 
     @property
     def abiflags(self) -> str:

@@ -217,14 +217,14 @@ def _check(entry: PayloadEntry) -> tuple[Kind, bytes, Flag]:
         raise _bad(entry, "has no code (only namespace packages may have none)")
     if entry.secondary and Flag.HAS_SOURCE not in flags:
         raise _bad(entry, "has a secondary blob but not the HAS_SOURCE flag")
-    if Flag.HAS_SOURCE in flags or kind is Kind.META:
-        blob = entry.secondary if Flag.HAS_SOURCE in flags else entry.primary
+    # Sources are kept as their file's bytes (a PEP 263 declaration may name
+    # latin-1 or koi8-r); the runtime decodes them as ``SourceLoader`` does.
+    if kind is Kind.META:
         try:
-            blob.decode("utf-8")
+            entry.primary.decode("utf-8")
         except UnicodeDecodeError as e:
-            what = "source" if Flag.HAS_SOURCE in flags else "value"
             raise _bad(
-                entry, f"has a {what} that is not UTF-8 ({e.reason} at byte {e.start})"
+                entry, f"has a value that is not UTF-8 ({e.reason} at byte {e.start})"
             ) from e
     return kind, name, flags
 

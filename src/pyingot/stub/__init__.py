@@ -2,10 +2,10 @@
 
 An application's executable is this stub with the payload appended, so the stub
 holds no application code and is linked once per (distribution, extension set,
-runtime version), then reused from the cache (``stubs/<hash>/stub``, stripped):
-changing the application only repacks the payload. The Rust crate itself is
-built and cached by :mod:`pyingot.stub.runtime`; :mod:`pyingot.stub.linking`
-writes the link line.
+runtime archive), then reused from the cache (``stubs/<hash>/stub``, stripped):
+changing the application only repacks the payload. The Rust crate itself comes
+prebuilt with a wheel of pyingot, or is built and cached, by
+:mod:`pyingot.stub.runtime`; :mod:`pyingot.stub.linking` writes the link line.
 """
 
 from __future__ import annotations
@@ -19,9 +19,16 @@ from pyingot.distribution.model import Distribution, ExtensionModule
 from pyingot.progress import Progress
 from pyingot.resources.model import ResourceSet
 from pyingot.stub import linking
-from pyingot.stub.runtime import pyo3_config, runtime_dir, runtime_library, runtime_python_modules
+from pyingot.stub.runtime import (
+    RuntimeVariant,
+    pyo3_config,
+    runtime_dir,
+    runtime_library,
+    runtime_python_modules,
+)
 
 __all__ = [
+    "RuntimeVariant",
     "extensions_to_link",
     "pyo3_config",
     "runtime_dir",

@@ -1,24 +1,81 @@
 """The Rust runtime: its sources (package data) and ``libpyingot_runtime.a``.
 
-The crate is built by cargo once per Python minor version and build (pyo3-ffi's
-structures differ between versions, and a free-threaded interpreter's object
-header is another shape) and cached under ``runtime/<python X.Y[t]>-<hash>/``,
-keyed by the runtime's sources and the Rust toolchain. Rust paths are remapped
-(``--remap-path-prefix``) so that no absolute build path ends up in the executable.
+The crate is compiled once per *runtime variant* (a Python minor version, and
+whether that Python is free-threaded): pyo3-ffi's structures differ between
+them, and nothing else of a distribution matters, since pyo3 is told not to
+link libpython (``stub/linking.py`` does). So the archive for every supported
+variant can be built ahead of time: a wheel of pyingot carries them as package
+data (``pyingot/prebuilt/``) with a manifest naming the runtime version they
+were built from, and a build that finds a matching one runs no Rust toolchain
+at all. Without one (a source checkout, or a variant the wheel does not carry)
+cargo builds it once into the cache, under ``runtime/<variant>-<hash>/``.
+
+The runtime's version is a hash of the sources the archive is compiled from
+(Cargo.lock included), the same in a checkout and in a wheel, so cache keys
+follow the code, never the Rust toolchain installed. Rust paths are
+remapped (``--remap-path-prefix``) so that no absolute build path ends up in
+the executable.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.resources
+import json
 import os
 import shutil
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pyingot import cache, tools
-from pyingot.distribution.model import Distribution
+from pyingot import cache
 from pyingot.errors import PyingotError
 from pyingot.progress import Progress, run_logged
+
+if TYPE_CHECKING:
+    from pyingot.distribution.model import Distribution
+
+#: The archive's name in cargo's output, the cache and the wheel.
+ARCHIVE = "libpyingot_runtime.a"
+#: The prebuilt archives' directory inside the ``pyingot`` package (wheels only).
+PREBUILT = "prebuilt"
+MANIFEST = "manifest.json"
+#: Bump when the manifest's layout changes; an unknown one is not trusted.
+MANIFEST_FORMAT = 1
+
+
+@dataclass(frozen=True, order=True)
+class RuntimeVariant:
+    """What ``libpyingot_runtime.a`` is compiled for."""
+
+    #: ``3.11``.
+    python: str
+    free_threaded: bool = False
+
+    @property
+    def name(self) -> str:
+        """``python3.11``, ``python3.13t``: directory names in the cache and the wheel."""
+        return f"python{self.python}{'t' if self.free_threaded else ''}"
+
+    def describe(self) -> str:
+        return f"Python {self.python}{' (free-threaded)' if self.free_threaded else ''}"
+
+    @classmethod
+    def of(cls, dist: Distribution) -> RuntimeVariant:
+        # PYTHON.json's build_options name a free-threaded build ("freethreaded",
+        # as python-build-standalone writes them; its python_tag stays cp313).
+        return cls(dist.major_minor, free_threaded=dist.freethreaded)
+
+
+#: The variants a wheel of pyingot carries prebuilt. Supporting another is adding it here.
+SUPPORTED_VARIANTS: tuple[RuntimeVariant, ...] = (
+    RuntimeVariant("3.11"),
+    RuntimeVariant("3.12"),
+    RuntimeVariant("3.13"),
+    RuntimeVariant("3.13", free_threaded=True),
+)
 
 
 def runtime_dir() -> Path:
@@ -39,29 +96,40 @@ def runtime_python_modules() -> dict[str, Path]:
     return {p.stem: p for p in sorted((runtime_dir() / "python").glob("_pyingot_*.py"))}
 
 
+#: The files the archive is compiled from, relative to the runtime's directory:
+#: what its version hashes, and what a wheel must ship of them (pyproject.toml's
+#: package-data lists each; a test holds the two together). The crates' tests
+#: and the embedded Python modules are not among them.
+SOURCES = ("Cargo.toml", "Cargo.lock", "*/Cargo.toml", "*/build.rs", "*/src/**/*.rs")
+
+
 def _sources_hash(root: Path) -> str:
     h = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if rel.parts[0] == "target" or not path.is_file() or "__pycache__" in rel.parts:
-            continue
-        h.update(str(rel).encode() + b"\0" + path.read_bytes() + b"\0")
+    files = {path for pattern in SOURCES for path in root.glob(pattern) if path.is_file()}
+    for path in sorted(files):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 
 
-def pyo3_config(dist: Distribution) -> str:
+@functools.cache
+def runtime_version() -> str:
+    """The runtime's own version: a hash of its :data:`SOURCES`."""
+    return _sources_hash(runtime_dir())
+
+
+def pyo3_config(variant: RuntimeVariant) -> str:
+    """A PYO3_CONFIG_FILE for ``variant``. It names no interpreter or library
+    directory: with link lines suppressed pyo3 needs neither, which is what
+    lets a variant be built on a machine without that Python."""
     return "\n".join(
         [
             "implementation=CPython",
-            f"version={dist.major_minor}",
+            f"version={variant.python}",
             "shared=false",
             "abi3=false",
-            f"lib_name=python{dist.ldversion}",
-            f"lib_dir={dist.path('install/lib')}",
-            f"executable={dist.path(dist.python_exe)}",
+            f"lib_name=python{variant.python}{'t' if variant.free_threaded else ''}",
             "pointer_width=64",
-            # pyo3-ffi's spelling: cfg(Py_GIL_DISABLED), the free-threaded ABI.
-            f"build_flags={'Py_GIL_DISABLED' if dist.freethreaded else ''}",
+            f"build_flags={'Py_GIL_DISABLED' if variant.free_threaded else ''}",
             # linking.py links: pyo3-ffi must not add -lpython3.X.
             "suppress_build_script_link_lines=true",
             "",
@@ -70,33 +138,70 @@ def pyo3_config(dist: Distribution) -> str:
 
 
 def runtime_library(dist: Distribution, progress: Progress) -> Path:
-    """``libpyingot_runtime.a`` for ``dist``'s Python version, from the cache or cargo."""
+    """``libpyingot_runtime.a`` for ``dist``'s runtime variant: prebuilt, cached or from cargo."""
+    variant = RuntimeVariant.of(dist)
+    return prebuilt_library(variant) or built_library(variant, progress)
+
+
+def prebuilt_directory() -> Path:
+    """Where a wheel of pyingot keeps its prebuilt archives (a checkout has none)."""
+    return Path(str(importlib.resources.files("pyingot").joinpath(PREBUILT)))
+
+
+def prebuilt_library(variant: RuntimeVariant, directory: Path | None = None) -> Path | None:
+    """The archive for ``variant`` that this installation of pyingot carries
+    (in ``directory``, by default :func:`prebuilt_directory`), if it was built
+    from exactly the runtime sources installed beside it."""
+    directory = directory or prebuilt_directory()
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as e:
+        raise PyingotError(
+            f"pyingot's prebuilt runtime manifest {directory / MANIFEST} is unreadable ({e})",
+            hint="reinstall pyingot",
+        ) from e
+    if manifest.get("format") != MANIFEST_FORMAT or manifest.get("runtime") != runtime_version():
+        return None
+    entry = manifest.get("variants", {}).get(variant.name)
+    lib = directory / variant.name / ARCHIVE
+    if not isinstance(entry, dict) or not lib.is_file():
+        return None
+    if cache.file_sha256(lib) != entry.get("sha256"):
+        raise PyingotError(
+            f"pyingot's prebuilt runtime {lib} does not match its manifest",
+            hint="the installation is damaged: reinstall pyingot",
+        )
+    return lib
+
+
+def built_library(variant: RuntimeVariant, progress: Progress) -> Path:
+    """The archive for ``variant`` from the cache, built there by cargo the first time."""
     root = runtime_dir()
-    inputs: dict[str, object] = {
-        "python": dist.major_minor,
-        "sources": _sources_hash(root),
-        "rustc": tools.version(["rustc", "--version"]),
-    }
-    if dist.freethreaded:
-        # Only when set, so the default build's key (and cache) stays as it was.
-        inputs["freethreaded"] = "1"
-    key = cache.input_hash(inputs)
-    # ldversion (3.13 or 3.13t) keeps the two builds' caches and cargo target dirs apart.
-    version = dist.ldversion
-    final = cache.cache_root() / "runtime" / f"python{version}-{key[:16]}"
-    lib = final / "libpyingot_runtime.a"
+    key = cache.input_hash({"variant": variant.name, "runtime": runtime_version()})
+    final = cache.cache_root() / "runtime" / f"{variant.name}-{key[:16]}"
+    lib = final / ARCHIVE
     if lib.is_file():
         return lib
-    progress.note(f"building the Rust runtime for Python {version} (once)")
+    if shutil.which("cargo") is None:
+        carried = ", ".join(v.python + ("t" if v.free_threaded else "") for v in SUPPORTED_VARIANTS)
+        raise PyingotError(
+            f"the Rust runtime for {variant.describe()} is not prebuilt in this pyingot "
+            "and cannot be built here: cargo is not on PATH",
+            hint="install Rust (https://rustup.rs) so that cargo is on PATH, or build with a "
+            f"Python version whose runtime a wheel of pyingot carries ({carried})",
+        )
+    progress.note(f"building the Rust runtime for {variant.describe()} (once)")
     logs = cache.ensure_dir(cache.cache_root() / "logs")
-    log = logs / f"runtime-{version}-{key[:12]}.log"
+    log = logs / f"runtime-{variant.name}-{key[:12]}.log"
     log.write_text("")
-    target = cache.ensure_dir(cache.cache_root() / "cargo-target" / f"python{version}")
+    target = cache.ensure_dir(cache.cache_root() / "cargo-target" / variant.name)
     with cache.entry_lock(final), cache.staging_dir(final) as tmp:
         if lib.is_file():
             return lib
         config = tmp / "pyo3-config.txt"
-        config.write_text(pyo3_config(dist))
+        config.write_text(pyo3_config(variant))
         cargo_home = Path(os.environ.get("CARGO_HOME", Path.home() / ".cargo"))
         env = dict(os.environ)
         env.update(
@@ -127,6 +232,29 @@ def runtime_library(dist: Distribution, progress: Progress) -> Path:
             step="building the Rust runtime (cargo build)",
             env=env,
         )
-        shutil.copy2(target / "release" / "libpyingot_runtime.a", tmp / lib.name)
+        shutil.copy2(target / "release" / ARCHIVE, tmp / ARCHIVE)
+        config.unlink()
         cache.commit(tmp, final)
     return lib
+
+
+def write_prebuilt(destination: Path, progress: Progress) -> None:
+    """Fill ``destination`` (``pyingot/prebuilt`` of a wheel being built) with
+    the archive of every supported variant and the manifest that vouches for
+    them; all or nothing, as the cache's entries are."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{destination.name}-", dir=destination.parent))
+    try:
+        variants: dict[str, dict[str, str]] = {}
+        for variant in SUPPORTED_VARIANTS:
+            lib = built_library(variant, progress)
+            (tmp / variant.name).mkdir()
+            shutil.copyfile(lib, tmp / variant.name / ARCHIVE)
+            variants[variant.name] = {"sha256": cache.file_sha256(lib)}
+        manifest = {"format": MANIFEST_FORMAT, "runtime": runtime_version(), "variants": variants}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        if destination.exists():
+            shutil.rmtree(destination)
+        os.rename(tmp, destination)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

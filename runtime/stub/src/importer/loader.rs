@@ -16,13 +16,14 @@ use super::finder::{module_entry, not_found, with_name, Found};
 use super::paths::{data_file, DataPath};
 use crate::capi::{
     arg_str, bool_obj, cached_attribute, fetch_error, import_error, none, py_bytes, py_str,
-    py_str_lossy, raise, release, restore_error,
+    raise, release, restore_error,
 };
 use crate::{extensions, state};
 
 static CREATE_DYNAMIC: OnceLock<usize> = OnceLock::new();
 static EXEC_DYNAMIC: OnceLock<usize> = OnceLock::new();
 static FIX_CO_FILENAME: OnceLock<usize> = OnceLock::new();
+static DECODE_SOURCE: OnceLock<usize> = OnceLock::new();
 
 /// `create_module(spec)`: an extension module, loaded; None (the default module
 /// creation) for a Python module.
@@ -264,12 +265,33 @@ pub unsafe extern "C" fn get_code(_m: *mut PyObject, arg: *mut PyObject) -> *mut
 }
 
 /// `get_source(fullname)`: the embedded source, or None when sources were not kept.
+/// The payload holds the source file's bytes as they were; they are decoded as
+/// `SourceLoader.get_source` does (`decode_source`: the PEP 263 declaration,
+/// else UTF-8, and universal newlines).
 pub unsafe extern "C" fn get_source(_m: *mut PyObject, arg: *mut PyObject) -> *mut PyObject {
     with_name(arg, |name, found| match found {
         None => not_found(name),
         Some(Found::Extension(_)) => none(),
-        Some(Found::Module(e)) => e.source().map_or_else(|| none(), |src| py_str_lossy(src)),
+        Some(Found::Module(e)) => e.source().map_or_else(|| none(), |src| decode_source(src)),
     })
+}
+
+unsafe fn decode_source(src: &[u8]) -> *mut PyObject {
+    let decode = cached_attribute(
+        &DECODE_SOURCE,
+        c"_frozen_importlib_external",
+        c"decode_source",
+    );
+    if decode.is_null() {
+        return null_mut();
+    }
+    let bytes = py_bytes(src);
+    if bytes.is_null() {
+        return null_mut();
+    }
+    let r = ffi::PyObject_CallOneArg(decode, bytes);
+    ffi::Py_DecRef(bytes);
+    r
 }
 
 /// `is_package(fullname)`

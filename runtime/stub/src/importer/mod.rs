@@ -89,6 +89,17 @@ macro_rules! one_arg {
     };
 }
 
+macro_rules! no_args {
+    ($name:literal, $f:ident, $doc:literal) => {
+        ffi::PyMethodDef {
+            ml_name: $name.as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer { PyCFunction: $f },
+            ml_flags: ffi::METH_NOARGS,
+            ml_doc: $doc.as_ptr(),
+        }
+    };
+}
+
 static mut METHODS: [ffi::PyMethodDef; 16] = [
     fastcall!(
         c"find_spec",
@@ -133,7 +144,8 @@ static mut METHODS: [ffi::PyMethodDef; 16] = [
         iter_modules,
         c"iter_modules(prefix='') for pkgutil"
     ),
-    one_arg!(
+    // `importlib.invalidate_caches()` calls `finder.invalidate_caches()`.
+    no_args!(
         c"invalidate_caches",
         invalidate_caches,
         c"nothing to invalidate"
