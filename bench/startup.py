@@ -1,6 +1,6 @@
 """Start-up and rebuild times of pyingot executables, against the interpreter.
 
-    python bench/startup.py [--python 3.11] [--runs 60]
+    python bench/startup.py [--python 3.11|3.13|3.13t] [--runs 60]
 
 Measures, with the same static CPython distribution for every command:
 
@@ -9,6 +9,10 @@ Measures, with the same static CPython distribution for every command:
   interpreter running the same file from the filesystem (with its .pyc cache
   warm);
 * the rebuild after a one-line change to hello (stub cached).
+
+With a free-threaded ``--python`` (``3.13t``), hello built for the default
+build of the same version (and its interpreter's floor) is measured beside it,
+and the sizes of both hellos are reported.
 
 Commands are run round-robin, so that drift of the machine's speed affects
 all of them alike; the medians and spreads go to
@@ -33,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from pyingot.distribution import store  # noqa: E402
+from pyingot.distribution.model import Distribution  # noqa: E402
 
 
 def spawn_time(argv: list[str], env: dict[str, str]) -> float:
@@ -63,6 +68,18 @@ def build(project: Path, work: Path, python: str) -> Path:
     return exe
 
 
+def cached(python: str) -> Distribution:
+    """The current cached distribution of ``3.X`` or ``3.Xt`` (free-threaded)."""
+    for d in store.cached():
+        if d.ldversion == python and store.is_current(d):
+            return d
+    free = " --free-threaded" if python.endswith("t") else ""
+    raise SystemExit(
+        f"no cached CPython {python}: pyingot python build "
+        f"--source debian:python{python.removesuffix('t')}{free}"
+    )
+
+
 def summarize(samples: list[float]) -> dict[str, float]:
     ms = sorted(s * 1000 for s in samples)
     return {
@@ -76,17 +93,13 @@ def summarize(samples: list[float]) -> dict[str, float]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--python", default="3.11")
+    ap.add_argument("--python", default="3.11", help="3.11, 3.13, or 3.13t (free-threaded)")
     ap.add_argument("--runs", type=int, default=60)
     args = ap.parse_args()
-    dists = [d for d in store.cached() if d.major_minor == args.python and store.is_current(d)]
-    if not dists:
-        raise SystemExit(
-            f"no cached CPython {args.python}: pyingot python build "
-            f"--source debian:python{args.python}"
-        )
-    dist = dists[0]
+    dist = cached(args.python)
     python = str(dist.path(dist.python_exe))
+    # Free-threaded: the default build of the same version, measured beside it.
+    default = args.python.removesuffix("t") if dist.freethreaded else None
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
     with tempfile.TemporaryDirectory(prefix="pyingot-bench-") as tmp:
         work = Path(tmp)
@@ -102,6 +115,15 @@ def main() -> int:
             "stdlib-tour (pyingot)": [str(tour)],
             f"python{args.python} stdlib_tour.py": [python, str(tour_py)],
         }
+        sizes = {"hello (pyingot)": hello.stat().st_size}
+        if default:
+            (work / default).mkdir()
+            hello_default = build(ROOT / "examples" / "hello", work / default, default)
+            default_dist = cached(default)
+            default_python = str(default_dist.path(default_dist.python_exe))
+            commands[f"hello (pyingot, {default})"] = [str(hello_default)]
+            commands[f"python{default} -I -S -c pass"] = [default_python, "-I", "-S", "-c", "pass"]
+            sizes[f"hello (pyingot, {default})"] = hello_default.stat().st_size
         samples: dict[str, list[float]] = {k: [] for k in commands}
         for argv in commands.values():  # warm-up
             for _ in range(3):
@@ -143,6 +165,7 @@ def main() -> int:
         "distribution": dist.name,
         "environment": {k: os.environ[k] for k in sorted(os.environ) if k.startswith("PYTHON")},
         "results": results,
+        "sizes_bytes": sizes,
         "ratios": {
             "hello / interpreter floor": round(results["hello (pyingot)"]["median_ms"] / floor, 3),
             "stdlib-tour / same file from the filesystem": round(
@@ -150,6 +173,17 @@ def main() -> int:
             ),
         },
     }
+    if default:
+        ratios = report["ratios"]
+        assert isinstance(ratios, dict)
+        ratios[f"hello {args.python} / hello {default} (start-up)"] = round(
+            results["hello (pyingot)"]["median_ms"]
+            / results[f"hello (pyingot, {default})"]["median_ms"],
+            3,
+        )
+        ratios[f"hello {args.python} / hello {default} (size)"] = round(
+            sizes["hello (pyingot)"] / sizes[f"hello (pyingot, {default})"], 3
+        )
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / f"startup-{args.python}.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -166,6 +200,8 @@ def main() -> int:
             f"| {name} | {r['median_ms']:.1f} ms | {r['p10_ms']:.1f} | "
             f"{r['p90_ms']:.1f} | {r['runs']} |"
         )
+    lines += ["", "| executable | size |", "| --- | ---: |"]
+    lines += [f"| {name} | {n / 2**20:.1f} MiB ({n:,} bytes) |" for name, n in sizes.items()]
     lines += ["", *(f"- {k}: **{v}**" for k, v in report["ratios"].items()), ""]
     (out / f"startup-{args.python}.md").write_text("\n".join(lines))
     print("\n".join(lines))

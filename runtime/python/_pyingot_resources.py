@@ -6,6 +6,7 @@ mapped executable. Subpackages appear as directories. Embedded in every
 payload; imports only the standard library and ``_pyingot``.
 """
 
+import _thread
 import io
 import os
 from importlib.resources import as_file
@@ -24,6 +25,9 @@ def reader(fullname):
 #: Data files handed out as real paths: resource key -> memfd, kept open for the
 #: life of the process so that the path stays valid.
 _in_memory_files = {}
+#: Guards _in_memory_files, so that threads asking for one file at once share one
+#: copy (without a GIL, both could otherwise find it missing and each make one).
+_in_memory_files_lock = _thread.allocate_lock()
 
 
 def _as_file(path):
@@ -40,10 +44,11 @@ def _as_file(path):
     if not path.is_file() or not os.path.isdir("/proc/self/fd"):
         return as_file.registry[object](path)
     key = path._key()
-    fd = _in_memory_files.get(key)
-    if fd is None:
-        fd = _pyingot.memfd(_pyingot.DATA, key)
-        _in_memory_files[key] = fd
+    with _in_memory_files_lock:
+        fd = _in_memory_files.get(key)
+        if fd is None:
+            fd = _pyingot.memfd(_pyingot.DATA, key)
+            _in_memory_files[key] = fd
     return contextlib.nullcontext(pathlib.Path(f"/proc/self/fd/{fd}"))
 
 

@@ -123,6 +123,11 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         help="CPython source: a tarball, an unpacked tree, or debian:python3.X",
     )
+    b.add_argument(
+        "--free-threaded",
+        action="store_true",
+        help="build the free-threaded interpreter (configure --disable-gil; CPython 3.13+)",
+    )
     b.add_argument("-j", "--jobs", type=int, default=None, help="parallel compile jobs")
     b.add_argument("-q", "--quiet", action="store_true", help="print only the result")
     pysub.add_parser(
@@ -213,7 +218,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if args.command == "python":
         if args.python_command == "build":
-            return commands.build(args.source, jobs=args.jobs, quiet=args.quiet)
+            return commands.build(
+                args.source, jobs=args.jobs, quiet=args.quiet, free_threaded=args.free_threaded
+            )
         if args.python_command == "list":
             return commands.list_()
         if args.python_command == "prune":

@@ -26,6 +26,7 @@ import importlib.metadata
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -44,6 +45,13 @@ from pyingot.resources.scan import InstalledDistribution, installed_distribution
 
 #: ``pip --python`` appeared in pip 22.3.
 PIP_MINIMUM = (22, 3)
+#: The first pip whose wheel tags know the free-threaded ABI (``cp313t``; its
+#: vendored packaging 24.1). CPython 3.13's What's New asks for it too.
+PIP_FREE_THREADED_MINIMUM = (24, 1)
+#: The pip pyingot installs into its cache, once, for free-threaded targets when
+#: the Python running pyingot has an older one (pinned: its version is part of
+#: every dependency cache key).
+PIP_FOR_FREE_THREADED = "25.1.1"
 #: Bumped when what an entry holds or how it is made changes. 2: the manifest
 #: records each wheel's sha256 and URL (pip's ``--report``), for the SBOM.
 RECIPE = 2
@@ -87,7 +95,7 @@ class Target:
         return cls(
             interpreter=dist.path(dist.python_exe),
             version=dist.python_version,
-            abi=dist.python_tag,
+            abi=dist.abi_tag,
             machine=dist.target_triple.partition("-")[0],
             triple=dist.target_triple,
             glibc=glibc,
@@ -98,6 +106,11 @@ class Target:
     def major_minor(self) -> tuple[int, int]:
         major, minor = self.version.split(".")[:2]
         return int(major), int(minor)
+
+    @property
+    def free_threaded(self) -> bool:
+        """The free-threaded ABI (PEP 703): its tag ends in ``t``; no ``abi3``."""
+        return self.abi.endswith("t")
 
     def describe(self) -> str:
         major, minor = self.major_minor
@@ -176,7 +189,7 @@ def tag_matches(tag: str, target: Target) -> bool:
     if abi == target.abi:
         return python == f"cp{major}{minor}" and native
     if abi == "abi3":
-        return m[1] == "cp" and py_minor is not None and not target.abi.endswith("t") and native
+        return m[1] == "cp" and py_minor is not None and not target.free_threaded and native
     if abi == "none":
         if m[1] == "cp":
             return py_minor == minor and (native or platform == "any")
@@ -233,7 +246,8 @@ def _wrong_tags(what: str, package: str, tags: Sequence[str], target: Target) ->
     return PyingotError(
         f"{what}: {package} is tagged {', '.join(tags)}, and this build targets "
         f"{target.describe()}",
-        hint=f"use a wheel of it built for {target.abi} (or abi3) on manylinux or linux "
+        hint=f"use a wheel of it built for {target.abi}"
+        f"{'' if target.free_threaded else ' (or abi3)'} on manylinux or linux "
         f"{target.machine}, a pure-Python wheel (py3-none-any), or its source distribution; "
         f"or build for the Python the wheel is for ([tool.pyingot] python)",
     )
@@ -276,14 +290,68 @@ def pip_version() -> str:
             f"({sys.executable}) has none",
             hint=f"install it: {sys.executable} -m ensurepip, or your system's python3-pip",
         ) from None
-    numbers = tuple(int(x) for x in re.findall(r"\d+", version)[:2])
-    if numbers < PIP_MINIMUM:
+    if _version_numbers(version) < PIP_MINIMUM:
         raise PyingotError(
             f"installing dependencies needs pip {'.'.join(map(str, PIP_MINIMUM))} or later "
             f"(for pip --python); the Python running pyingot has pip {version}",
             hint=f"upgrade it: {sys.executable} -m pip install --upgrade pip",
         )
     return version
+
+
+def _version_numbers(version: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", version)[:2])
+
+
+@dataclass(frozen=True)
+class Pip:
+    """The pip that installs a target's dependencies, run as ``sys.executable -m pip``."""
+
+    version: str
+    #: A directory holding a pip pyingot installed, put first on ``PYTHONPATH``;
+    #: ``None``: the running Python's own pip.
+    path: Path | None = None
+
+
+def pip_for(target: Target, progress: Progress) -> Pip:
+    """The running Python's pip; for a free-threaded target older than
+    :data:`PIP_FREE_THREADED_MINIMUM`, whose tags would refuse every ``cp313t``
+    wheel, pip :data:`PIP_FOR_FREE_THREADED` installed once into the cache."""
+    version = pip_version()
+    if not target.free_threaded or _version_numbers(version) >= PIP_FREE_THREADED_MINIMUM:
+        return Pip(version)
+    final = cache.cache_root() / "pip" / PIP_FOR_FREE_THREADED
+    if (final / "pip" / "__init__.py").is_file():
+        return Pip(PIP_FOR_FREE_THREADED, final)
+    progress.note(
+        f"pip {version} does not know the free-threaded wheel tags ({target.abi}): "
+        f"installing pip {PIP_FOR_FREE_THREADED} into pyingot's cache (once)"
+    )
+    logs = cache.ensure_dir(cache.cache_root() / "logs")
+    log = logs / f"pip-{PIP_FOR_FREE_THREADED}.log"
+    log.write_text("")
+    with cache.entry_lock(final), cache.staging_dir(final) as tmp:
+        if (final / "pip" / "__init__.py").is_file():
+            return Pip(PIP_FOR_FREE_THREADED, final)
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--target",
+            str(tmp),
+            "--no-deps",
+            "--only-binary=:all:",
+            "--no-compile",
+            "--disable-pip-version-check",
+            "--no-input",
+            f"pip=={PIP_FOR_FREE_THREADED}",
+        ]
+        env = {**os.environ, "PIP_ROOT_USER_ACTION": "ignore"}
+        run_logged(cmd, cwd=tmp, log=log, step=f"installing pip {PIP_FOR_FREE_THREADED}", env=env)
+        shutil.rmtree(tmp / "bin", ignore_errors=True)
+        cache.commit(tmp, final)
+    return Pip(PIP_FOR_FREE_THREADED, final)
 
 
 def cache_inputs(
@@ -339,7 +407,9 @@ def _requirement_files(path: Path, seen: tuple[Path, ...] = ()) -> list[Path]:
 
 def entry_path(key: str, target: Target) -> Path:
     major, minor = target.major_minor
-    return cache.cache_root() / "dependencies" / f"python{major}.{minor}-{key[:16]}"
+    # cp313t: the free-threaded ABI (the key differs too, by the ABI among its inputs).
+    flags = "t" if target.abi.endswith("t") else ""
+    return cache.cache_root() / "dependencies" / f"python{major}.{minor}{flags}-{key[:16]}"
 
 
 def install(
@@ -362,7 +432,8 @@ def install(
         return None
     for wheel in settings.wheels:
         check_wheel(wheel, target, where=f"{pyproject}: [{DEPENDENCIES}] wheels")
-    pip = pip_version()
+    runner = pip_for(target, progress)
+    pip = runner.version
     key = cache.input_hash(cache_inputs(settings, target, pip=pip, environ=os.environ))
     final = entry_path(key, target)
     if (final / MANIFEST).is_file():
@@ -412,7 +483,7 @@ def install(
             constraints.write_text("".join(f"{pin}\n" for pin in settings.locked))
             cmd += ["-c", str(constraints)]
         cmd += [*settings.requirements, *(str(w) for w in settings.wheels)]
-        env = pip_environment(target, Path(hook))
+        env = pip_environment(target, Path(hook), runner)
         try:
             run_logged(
                 cmd,
@@ -446,16 +517,22 @@ def install(
     return installed
 
 
-def pip_environment(target: Target, hook: Path) -> dict[str, str]:
+def pip_environment(target: Target, hook: Path, runner: Pip | None = None) -> dict[str, str]:
     """The environment pip runs in: this one, with the ``_manylinux`` module for the
     target's glibc (:func:`manylinux_hook`) written into ``hook`` and put first on
-    ``PYTHONPATH``, which the target interpreter pip re-executes under inherits."""
+    ``PYTHONPATH``, which the target interpreter pip re-executes under inherits;
+    and a pip pyingot installed (:func:`pip_for`) first of all."""
     env = {**os.environ, "PIP_ROOT_USER_ACTION": "ignore", "PIP_NO_INPUT": "1"}
     if target.cc is not None:
         env["CC"] = str(target.cc)
+    first = []
+    if runner is not None and runner.path is not None:
+        first.append(str(runner.path))
     if target.glibc is not None:
         manylinux_hook(hook, target.glibc)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(hook), env.get("PYTHONPATH")]))
+        first.append(str(hook))
+    if first:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [*first, env.get("PYTHONPATH")]))
     return env
 
 

@@ -1,9 +1,9 @@
 """Real static CPython distributions, built from Debian's sources (slow, cached).
 
-Each check runs against 3.11 and 3.13: the interpreter is static, imports the
-modules that need system libraries, covers every stdlib extension module, its
-PYTHON.json holds up under the PBS reader, and CPython's own regression tests
-pass under it.
+Each check runs against 3.11, 3.13 and free-threaded 3.13 (3.13t): the
+interpreter is static, imports the modules that need system libraries, covers
+every stdlib extension module, its PYTHON.json holds up under the PBS reader,
+and CPython's own regression tests pass under it.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from pyingot.distribution import build, pbs, verify
 from pyingot.distribution.model import Distribution
 from pyingot.distribution.recipe import CANNOT_BE_STATIC, is_test_module
 from pyingot.distribution.selection import ExtensionSelection
-from tests.distributions import SOURCES, distribution
+from tests.distributions import FREE_THREADED, SOURCES, build_arguments, distribution
 
 pytestmark = pytest.mark.slow
-VERSIONS = sorted(SOURCES)
+VERSIONS = [*sorted(SOURCES), *sorted(FREE_THREADED)]
 
 
 @pytest.fixture(params=VERSIONS, scope="module")
@@ -201,7 +201,7 @@ OUTDATED_CASES = {
 
 def test_cpython_regression_tests_pass(dist: Distribution, tmp_path: Path) -> None:
     # No -u: resources such as the network stay off, so test_ssl runs its offline parts.
-    ignored = [f"--ignore={case}" for case in OUTDATED_CASES.get(dist.major_minor, ())]
+    ignored = [f"--ignore={case}" for case in OUTDATED_CASES.get(dist.ldversion, ())]
     done = subprocess.run(
         [str(dist.path(dist.python_exe)), "-m", "test", "-j2", *ignored, *REGRESSION_TESTS],
         capture_output=True,
@@ -219,7 +219,7 @@ def test_cpython_regression_tests_pass(dist: Distribution, tmp_path: Path) -> No
 def test_second_build_is_served_from_the_cache(dist: Distribution) -> None:
     logs = set((build.cache.cache_root() / "logs").glob("*.log"))
     done = subprocess.run(
-        [sys.executable, "-m", "pyingot", "python", "build", "--source", SOURCES[dist.major_minor]],
+        [sys.executable, "-m", "pyingot", "python", "build", *build_arguments(dist.ldversion)],
         capture_output=True,
         text=True,
         check=True,
@@ -260,3 +260,31 @@ def test_cli_list_and_show(dist: Distribution) -> None:
     ).stdout
     assert re.search(r"^  \*  readline\s+built-in", no_gpl, re.M), no_gpl
     assert re.search(r"^ {5}_gdbm\s+built-in", no_gpl, re.M), no_gpl
+
+
+def test_the_free_threaded_build_is_a_distribution_of_its_own() -> None:
+    free, default = distribution("3.13t"), distribution("3.13")
+    assert free.freethreaded and not default.freethreaded
+    assert free.name.endswith(
+        f"-x86_64-unknown-linux-gnu-freethreaded-{free.root.parent.name[-12:]}"
+    )
+    assert free.name != default.name
+    assert free.extra["pyingot"]["cache_key"] != default.extra["pyingot"]["cache_key"]
+    # As python-build-standalone records it.
+    assert "freethreaded" in free.build_options.split("+")
+    assert (free.python_tag, free.extra["python_abi_tag"], free.abi_tag) == (
+        "cp313",
+        "cp313t",
+        "cp313t",
+    )
+    assert free.python_exe == "install/bin/python3.13t"
+    assert free.stdlib == "install/lib/python3.13t"
+    assert free.path("install/lib/libpython3.13t.a").is_file()
+    done = run_python(
+        free,
+        "-I",
+        "-c",
+        "import sys, sysconfig; "
+        "print(sys._is_gil_enabled(), sysconfig.get_config_var('Py_GIL_DISABLED'), sys.abiflags)",
+    )
+    assert done.stdout == "False 1 t\n", done.stderr

@@ -482,6 +482,12 @@ def test_python_forms(
     assert cfg.python == PythonSpec(kind, text, minor=minor, path=expected_path)  # type: ignore[arg-type]
 
 
+def test_python_free_threaded() -> None:
+    cfg = load(tool('python = "3.13t"\n'))
+    assert cfg.python == PythonSpec("version", "3.13t", minor=13, free_threaded=True)
+    assert not load(tool('python = "3.13"\n')).python.free_threaded
+
+
 def test_python_paths_may_be_absolute_or_under_home(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -498,6 +504,11 @@ def test_python_paths_may_be_absolute_or_under_home(
         ("3.10", 'not a supported version (use "3.11", "3.12" or "3.13")'),
         ("2.7", 'not a supported version (use "3.11", "3.12" or "3.13")'),
         ("3", 'not a supported version (use "3.11", "3.12" or "3.13")'),
+        (
+            "3.11t",
+            'CPython 3.11 has no free-threaded build (use "3.13t", or "3.11", "3.12" or "3.13")',
+        ),
+        ("3.13T", "no such file or directory"),
         (
             "debian:python3.9",
             "not a supported Debian source package "

@@ -665,6 +665,27 @@ def test_free_threaded_targets_take_no_abi3() -> None:
     assert not tag_supported("cp313-cp313-manylinux_2_17_x86_64", ft)
 
 
+def test_pip_for_a_free_threaded_target_is_one_that_knows_cp313t(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYINGOT_CACHE_DIR", str(tmp_path / "cache"))
+    progress = Progress(1, quiet=True)
+    running = dependencies.pip_version()
+    # A GIL target: the running pip, whatever its version.
+    assert dependencies.pip_for(target(), progress) == dependencies.Pip(running)
+    # A free-threaded one: the running pip if it knows the tags, else the cached one.
+    cached = tmp_path / "cache" / "pip" / dependencies.PIP_FOR_FREE_THREADED
+    (cached / "pip").mkdir(parents=True)
+    (cached / "pip" / "__init__.py").write_text("")
+    pip = dependencies.pip_for(target("3.13.5", "cp313t"), progress)
+    if dependencies._version_numbers(running) >= dependencies.PIP_FREE_THREADED_MINIMUM:
+        assert pip == dependencies.Pip(running)
+    else:
+        assert pip == dependencies.Pip(dependencies.PIP_FOR_FREE_THREADED, cached)
+        env = dependencies.pip_environment(target("3.13.5", "cp313t"), tmp_path, pip)
+        assert env["PYTHONPATH"].split(":")[0] == str(cached)
+
+
 def test_wheel_names() -> None:
     name = WheelName.parse("six-1.17.0-py2.py3-none-any.whl")
     assert name is not None and name.tags() == ["py2-none-any", "py3-none-any"]

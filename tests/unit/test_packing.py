@@ -228,7 +228,8 @@ def test_runtime_settings_round_trip() -> None:
     settings = RuntimeSettings(
         entry=FunctionEntry("app.cli", "Main.run"),
         name="app",
-        python_version="3.11.2",
+        python_version="3.13.5",
+        python_free_threaded=True,
         pyingot_version="0.1.0",
         glibc_floor=GlibcVersion.parse("2.2.5"),
         extensions=LinkedExtensions(("Python-2.0",), {"_ssl": LinkedExtension(("Apache-2.0",))}),
@@ -246,6 +247,7 @@ def test_runtime_settings_round_trip() -> None:
     # Settings with nothing to say are not written, and read back as their defaults.
     plain = dataclasses.replace(
         settings,
+        python_free_threaded=False,
         glibc_floor=None,
         extension_libraries={},
         on_disk_path=None,

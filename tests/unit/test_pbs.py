@@ -147,3 +147,21 @@ def test_not_a_distribution(tmp_path: Path) -> None:
         pbs.load(f)
     with pytest.raises(PyingotError, match="does not exist"):
         pbs.load(tmp_path / "nope")
+
+
+def test_a_free_threaded_archive_is_read_as_one(tmp_path: Path) -> None:
+    """python-build-standalone's free-threaded archives: ``freethreaded`` among the
+    build options, ``python_tag`` the interpreter's; the runtime is built for the
+    ``t`` ABI."""
+    from pyingot.stub import RuntimeVariant, pyo3_config
+
+    data = fixtures.python_json(build_options="pgo+lto+freethreaded", python_abi_tag="cp312t")
+    dist = pbs.load(fixtures.make_tree(tmp_path / "ft", data))
+    assert dist.freethreaded and (dist.abiflags, dist.ldversion) == ("t", "3.12t")
+    assert dist.abi_tag == "cp312t"
+    assert RuntimeVariant.of(dist) == RuntimeVariant("3.12", free_threaded=True)
+    config = pyo3_config(RuntimeVariant.of(dist)).splitlines()
+    assert "build_flags=Py_GIL_DISABLED" in config and "lib_name=python3.12t" in config
+    plain = pbs.load(fixtures.make_tree(tmp_path / "plain"))
+    assert not plain.freethreaded and plain.abi_tag == "cp312"
+    assert "build_flags=" in pyo3_config(RuntimeVariant.of(plain)).splitlines()

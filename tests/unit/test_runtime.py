@@ -135,6 +135,6 @@ def test_without_a_prebuilt_archive_or_cargo_the_error_says_both(
         "error: the Rust runtime for Python 3.14 is not prebuilt in this pyingot and cannot "
         "be built here: cargo is not on PATH\n"
         "  hint: install Rust (https://rustup.rs) so that cargo is on PATH, or build with a "
-        "Python version whose runtime a wheel of pyingot carries (3.11, 3.12, 3.13)"
+        "Python version whose runtime a wheel of pyingot carries (3.11, 3.12, 3.13, 3.13t)"
     )
     assert not (isolated_cache / "runtime").exists() or not os.listdir(isolated_cache / "runtime")

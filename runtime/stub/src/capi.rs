@@ -103,6 +103,10 @@ pub unsafe fn attribute(module: &CStr, name: &CStr) -> *mut PyObject {
 }
 
 /// `module.name`, looked up once and kept in `cell` for the process's life (borrowed).
+///
+/// Threads may race to the first lookup (without a GIL, truly at once): the
+/// first to set the cell wins, a loser drops its own reference and returns the
+/// winner's, so exactly one reference is kept.
 pub unsafe fn cached_attribute(
     cell: &OnceLock<usize>,
     module: &CStr,
@@ -112,10 +116,13 @@ pub unsafe fn cached_attribute(
         return *p as *mut PyObject;
     }
     let f = attribute(module, name);
-    if !f.is_null() {
-        let _ = cell.set(f as usize);
+    if f.is_null() {
+        return f;
     }
-    f
+    if cell.set(f as usize).is_err() {
+        ffi::Py_DecRef(f);
+    }
+    cell.get().map_or(null_mut(), |p| *p as *mut PyObject)
 }
 
 /// ImportError(msg, name=name, path=path), as CPython's loaders raise it; returns NULL.

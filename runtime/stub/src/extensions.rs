@@ -51,8 +51,13 @@ struct Loaded {
     needs: Option<HashMap<String, Vec<String>>>,
 }
 
-/// Only used with the GIL held, which `prepare` never releases: a thread that
-/// forks holds the GIL, so a child never inherits this lock taken.
+/// Serialises loading: threads importing extensions at once (truly at once in a
+/// free-threaded interpreter) each copy and load a library exactly once.
+///
+/// Held only by a thread attached to the interpreter, which calls no Python API
+/// while holding it. So a fork never copies it taken: `os.fork` holds the GIL,
+/// or in a free-threaded interpreter stops the world first, which waits until
+/// every attached thread is back in the interpreter, past this lock.
 static LOADED: Mutex<Option<Loaded>> = Mutex::new(None);
 
 /// Loads the bundled libraries that extension module `name` needs, and returns

@@ -1,7 +1,8 @@
 //! Configure and start CPython, run the entry point, and exit with its status.
 //!
 //! Configuration is isolated: no site, no user site, no PYTHON* environment
-//! variables, no module search path on disk. Start-up is two-phase: the core
+//! variables (`PYTHON_GIL` aside, on a free-threaded interpreter), no module
+//! search path on disk. Start-up is two-phase: the core
 //! (with frozen importlib) comes up first, `_pyingot` is put on
 //! `sys.meta_path`, and only then does the main phase import `encodings` and
 //! the rest, so that every module comes from the payload.
@@ -48,6 +49,22 @@ unsafe fn check(status: ffi::PyStatus) {
     }
 }
 
+/// `PYTHON_GIL`, the one PYTHON* variable a free-threaded executable reads: CPython's
+/// warning, when an extension module turns the GIL on, tells the user to set it to
+/// keep the GIL off. `0`/`1`: off/on (`_PyConfig_GIL_DISABLE`/`_ENABLE`); anything
+/// else: CPython's default (-1), the GIL off until a module needs it.
+#[cfg(Py_GIL_DISABLED)]
+fn gil_setting() -> c_int {
+    match std::env::var_os("PYTHON_GIL")
+        .as_deref()
+        .and_then(|v| v.to_str())
+    {
+        Some("0") => 0,
+        Some("1") => 1,
+        _ => -1,
+    }
+}
+
 unsafe fn set_string(config: *mut ffi::PyConfig, field: *mut *mut libc::wchar_t, value: &str) {
     let c = CString::new(value).unwrap_or_default();
     check(ffi::PyConfig_SetBytesString(config, field, c.as_ptr()));
@@ -79,6 +96,10 @@ pub unsafe fn run(executable: &str, what: Run, argc: c_int, argv: *mut *mut c_ch
     config.safe_path = 1;
     config.write_bytecode = 0;
     config.pathconfig_warnings = 0;
+    #[cfg(Py_GIL_DISABLED)]
+    {
+        config.enable_gil = gil_setting();
+    }
     config.install_signal_handlers = 1;
     // App mode: every argument belongs to the app (sys.argv == argv).
     config.parse_argv = python_mode as c_int;

@@ -59,6 +59,7 @@ def runtime_settings(
         entry=entry,
         name=name,
         python_version=dist.python_version,
+        python_free_threaded=dist.freethreaded,
         pyingot_version=__version__,
         glibc_floor=glibc_floor,
         extensions=LinkedExtensions(tuple(dist.licenses or ()), linked),

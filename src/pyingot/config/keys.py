@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pyingot.distribution import pbs
 from pyingot.distribution import source as cpython_source
-from pyingot.distribution.recipe import SUPPORTED_MINORS
+from pyingot.distribution.recipe import FREE_THREADED_MINORS, SUPPORTED_MINORS
 from pyingot.distribution.selection import DEFAULT_POLICY, POLICIES
 
 TOOL = "tool.pyingot"
@@ -136,6 +136,8 @@ checked when the configuration is read.""",
         doc=f"""\
 - {", ".join(f'`"3.{m}"`' for m in SUPPORTED_MINORS)}: a cached distribution of that
   version (`pyingot python list`), else one built from `debian:python3.X`.
+- {", ".join(f'`"3.{m}t"`' for m in FREE_THREADED_MINORS)}: the same, free-threaded
+  (built without the GIL, PEP 703; see [executables.md](executables.md#free-threaded-executables)).
 - `"debian:python3.13"`: built from the source of Debian's package (see
   [distributions.md](distributions.md)).
 - `"path/to/Python-3.12.7.tar.xz"`: built from a CPython source tarball

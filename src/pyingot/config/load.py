@@ -34,7 +34,7 @@ from pyingot.config.project_table import ProjectTable
 from pyingot.config.table import Table, given, item_error, value_error
 from pyingot.distribution import pbs
 from pyingot.distribution import source as cpython_source
-from pyingot.distribution.recipe import SUPPORTED_MINORS
+from pyingot.distribution.recipe import FREE_THREADED_MINORS, SUPPORTED_MINORS
 from pyingot.distribution.selection import ExtensionSelection
 from pyingot.errors import PyingotError
 from pyingot.glibc import GlibcVersion
@@ -42,6 +42,8 @@ from pyingot.glibc import GlibcVersion
 T = TypeVar("T")
 
 _VERSION = re.compile(r"\d+(\.\d+)*")
+#: ``3.13t``: the free-threaded interpreter of 3.13 (PEP 703's ABI flag ``t``).
+_FREE_THREADED = re.compile(r"3\.\d+t")
 _DEBIAN = re.compile(r"debian:python3\.(\d+)")
 #: A distribution (project) name, as PEP 508 spells it.
 _DISTRIBUTION_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
@@ -396,6 +398,15 @@ def _python_setting(tool: Table, text: str, root: Path) -> PythonSpec:
         if major != "3" or not rest.isdigit() or int(rest) not in SUPPORTED_MINORS:
             raise tool.error("python", f"not a supported version (use {supported})")
         return PythonSpec("version", text, minor=int(rest))
+    if _FREE_THREADED.fullmatch(text):
+        minor = int(text[2:-1])
+        if minor not in FREE_THREADED_MINORS:
+            free = toml.either([f"3.{m}t" for m in FREE_THREADED_MINORS])
+            raise tool.error(
+                "python",
+                f"CPython 3.{minor} has no free-threaded build (use {free}, or {supported})",
+            )
+        return PythonSpec("version", text, minor=minor, free_threaded=True)
     if text.startswith(cpython_source.DEBIAN_PREFIX):
         m = _DEBIAN.fullmatch(text)
         if not m or int(m[1]) not in SUPPORTED_MINORS:

@@ -76,6 +76,8 @@ class PythonSpec:
     ``debian:python3.<minor>``; ``debian``: built from Debian's source package;
     ``source``: built from the CPython source tarball or tree at ``path``;
     ``pbs``: the python-build-standalone archive or directory at ``path``.
+    ``free_threaded`` (``"3.13t"``): a ``version`` whose interpreter is built
+    without the GIL.
     """
 
     kind: Literal["version", "debian", "source", "pbs"]
@@ -84,6 +86,7 @@ class PythonSpec:
     minor: int | None = None
     #: Absolute.
     path: Path | None = None
+    free_threaded: bool = False
 
     def __str__(self) -> str:
         return self.text

@@ -91,9 +91,18 @@ CONFIGURE_CACHE = {
 }
 
 
+#: What a free-threaded build adds to configure (PEP 703; CPython 3.13 and later).
+FREE_THREADED_ARGS = ("--disable-gil",)
+#: The word python-build-standalone puts in a free-threaded build's name and
+#: ``build_options``; pyingot's names and PYTHON.json use it the same way.
+FREE_THREADED = "freethreaded"
+
+
 @dataclass(frozen=True)
 class BuildOptions:
     jobs: int = os.cpu_count() or 2
+    #: ``configure --disable-gil``: the free-threaded interpreter (ABI flag ``t``).
+    free_threaded: bool = False
 
 
 def distributions_dir() -> Path:
@@ -121,14 +130,16 @@ def build(
     tc = toolchain.toolchain(TARGET_GLIBC)
     progress.stage("the libraries CPython links (built once, from source)")
     libs = build_all(tc, progress, jobs=options.jobs)
-    key = cache.input_hash(
-        {
-            "source_sha256": src.sha256,
-            "recipe": RECIPE_VERSION,
-            "toolchain": tc.fingerprint,
-            "libraries": libs.key,
-        }
-    )
+    inputs: dict[str, object] = {
+        "source_sha256": src.sha256,
+        "recipe": RECIPE_VERSION,
+        "toolchain": tc.fingerprint,
+        "libraries": libs.key,
+    }
+    if options.free_threaded:
+        # Only when set, so that the default build's key (and cache) stays as it was.
+        inputs["build"] = FREE_THREADED
+    key = cache.input_hash(inputs)
     cached = find_cached(key)
     if cached is not None:
         progress.note(f"cached: {cached}")
@@ -147,10 +158,17 @@ def build(
             return pbs.load_json(cached / "python")
         b = _Builder(src, key, tmp, log, options, progress, tc, libs)
         dist_root = b.run()
-        final = distributions_dir() / f"cpython-{b.version.full}-{TARGET_TRIPLE}-{key[:12]}"
+        final = distributions_dir() / distribution_name(b.version.full, options, key)
         cache.commit(dist_root, final)
     progress.note(f"built {final.name} in {progress.elapsed():.0f} s")
     return pbs.load_json(final / "python")
+
+
+def distribution_name(version: str, options: BuildOptions, key: str) -> str:
+    """``cpython-3.13.5-x86_64-unknown-linux-gnu[-freethreaded]-<key>``: the variant
+    sits where python-build-standalone puts it, before the key find_cached matches."""
+    variant = f"-{FREE_THREADED}" if options.free_threaded else ""
+    return f"cpython-{version}-{TARGET_TRIPLE}{variant}-{key[:12]}"
 
 
 class _Builder:
@@ -183,6 +201,12 @@ class _Builder:
         self.tree = source.unpack(self.src, self.tmp / "src")
         self.version = source.read_version(self.tree)
         self.progress.note(f"CPython {self.version.full}")
+        if self.options.free_threaded and self.version.minor < 13:
+            raise PyingotError(
+                f"CPython {self.version.full} has no free-threaded build "
+                "(configure --disable-gil arrived in 3.13)",
+                hint="build it from a CPython 3.13 source: --source debian:python3.13",
+            )
         self.progress.stage("checking build dependencies")
         self._check_tools()
         self.progress.stage("configuring")
@@ -230,6 +254,8 @@ class _Builder:
         args = [*CONFIGURE_ARGS, f"--with-openssl={prefix}"]
         if self.version.minor >= 13:
             args.append("--without-system-libmpdec")
+        if self.options.free_threaded:
+            args.extend(FREE_THREADED_ARGS)
         run_logged(["./configure", *args], cwd=self.tree, log=self.log, step="configure", env=env)
         self._rewrite_setup()
 
@@ -441,7 +467,7 @@ class _Builder:
         the installed tree. Later releases install them; then this copies nothing.
         """
         src = self.tree / "Lib" / "test"
-        dest = self.out / "install" / "lib" / f"python{self.version.major_minor}" / "test"
+        dest = self.out / "install" / "lib" / f"python{self.ldversion}" / "test"
         for init in sorted(src.rglob("__init__.py")):
             package = init.parent.relative_to(src)
             if package.parts and not (dest / package).exists():
@@ -457,8 +483,14 @@ class _Builder:
     # -- verification ---------------------------------------------------------
 
     @property
+    def ldversion(self) -> str:
+        """``3.13``, or ``3.13t`` free-threaded: CPython's LDVERSION, which names
+        the interpreter, ``lib/python3.13t``, ``libpython3.13t.a`` and the config dir."""
+        return self.version.major_minor + ("t" if self.options.free_threaded else "")
+
+    @property
     def exe(self) -> Path:
-        return self.out / "install" / "bin" / f"python{self.version.major_minor}"
+        return self.out / "install" / "bin" / f"python{self.ldversion}"
 
     def _verify(self, modules: dict[str, tuple[SetupModule, bool]]) -> dict[str, object]:
         static = {n for n, (m, _) in modules.items() if m.mode == "static"}
@@ -501,7 +533,7 @@ class _Builder:
         license_files = self._license_files()
 
         extensions: dict[str, tuple[ExtensionModule, ...]] = {}
-        stdlib_rel = f"install/lib/python{self.version.major_minor}"
+        stdlib_rel = f"install/lib/python{self.ldversion}"
         suffix = str(facts["extension_suffix"])
         for name, (line, required) in sorted(modules.items()):
             if line.mode == "shared":
@@ -554,10 +586,12 @@ class _Builder:
             for k, p in paths_abs.items()
             if Path(p).is_relative_to(self.out)
         }
+        # PBS: python_tag is the interpreter's (cp313), python_abi_tag its ABI (cp313t).
         tag = f"cp{self.version.major}{self.version.minor}"
+        abi_tag = tag + ("t" if self.options.free_threaded else "")
         extra = {
             "python_major_minor_version": mm,
-            "python_abi_tag": tag,
+            "python_abi_tag": abi_tag,
             "python_platform_tag": "linux_x86_64",
             "python_implementation_cache_tag": facts["cache_tag"],
             "python_implementation_hex_version": facts["hexversion"],
@@ -568,7 +602,7 @@ class _Builder:
             "python_suffixes": facts["suffixes"],
             "python_bytecode_magic_number": facts["magic"],
             "python_stdlib_platform_config": str(
-                Path(stdlib_rel) / f"config-{mm}-x86_64-linux-gnu"
+                Path(stdlib_rel) / f"config-{self.ldversion}-x86_64-linux-gnu"
             ),
             "python_stdlib_test_packages": _test_packages(self.out / stdlib_rel),
             "python_symbol_visibility": "global-default",
@@ -592,9 +626,10 @@ class _Builder:
             target_triple=TARGET_TRIPLE,
             python_version=self.version.full,
             python_tag=tag,
-            python_exe=f"install/bin/python{mm}",
+            python_exe=f"install/bin/python{self.ldversion}",
             python_paths=python_paths,
-            build_options="noopt+static",
+            build_options="noopt+static"
+            + (f"+{FREE_THREADED}" if self.options.free_threaded else ""),
             object_file_format="elf",
             core_objs=tuple(core_objs),
             core_links=tuple(core_links),

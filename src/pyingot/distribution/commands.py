@@ -7,8 +7,10 @@ from pyingot.distribution import store
 from pyingot.progress import Progress
 
 
-def build(spec: str, *, jobs: int | None, quiet: bool) -> int:
-    options = builder.BuildOptions(jobs=jobs) if jobs else builder.BuildOptions()
+def build(spec: str, *, jobs: int | None, quiet: bool, free_threaded: bool = False) -> int:
+    options = builder.BuildOptions(free_threaded=free_threaded)
+    if jobs:
+        options = builder.BuildOptions(jobs=jobs, free_threaded=free_threaded)
     dist = builder.build(spec, options, progress=Progress(builder.STAGES, quiet=quiet))
     print(dist.root.parent)
     return 0

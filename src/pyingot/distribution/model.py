@@ -118,6 +118,31 @@ class Distribution:
         return ".".join(self.python_version.split(".")[:2])
 
     @property
+    def freethreaded(self) -> bool:
+        """Built without the GIL (PEP 703), as python-build-standalone records it:
+        ``freethreaded`` among the ``+``-separated build options (a ``python_tag``
+        with the ABI flag, ``cp313t``, says it too)."""
+        return "freethreaded" in self.build_options.split("+") or self.python_tag.endswith("t")
+
+    @property
+    def abiflags(self) -> str:
+        """``t`` for a free-threaded interpreter: in its ABI tag, library and paths."""
+        return "t" if self.freethreaded else ""
+
+    @property
+    def abi_tag(self) -> str:
+        """The ABI tag of its extension modules, as wheels spell it: ``cp313``,
+        ``cp313t`` free-threaded (PBS writes it as ``python_abi_tag``, and keeps
+        ``python_tag`` the interpreter's, ``cp313``)."""
+        tag = self.python_tag
+        return tag if tag.endswith(self.abiflags) else tag + self.abiflags
+
+    @property
+    def ldversion(self) -> str:
+        """``3.13`` or ``3.13t``: what names ``libpython3.13t.a`` and ``lib/python3.13t``."""
+        return self.major_minor + self.abiflags
+
+    @property
     def name(self) -> str:
         """The cache directory's name, or for a PBS archive its folder's name."""
         return self.root.parent.name

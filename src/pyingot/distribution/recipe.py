@@ -26,6 +26,8 @@ TARGET_GLIBC = "2.17"
 #: CPython minor versions the recipe knows (3.X). 3.12 follows the 3.13 path:
 #: both build their extensions from Modules/Setup.stdlib.
 SUPPORTED_MINORS = (11, 12, 13)
+#: Minor versions with a free-threaded build (PEP 703: configure --disable-gil).
+FREE_THREADED_MINORS = tuple(m for m in SUPPORTED_MINORS if m >= 13)
 
 TARGET_TRIPLE = "x86_64-unknown-linux-gnu"
 

@@ -19,12 +19,23 @@ def resolve(spec: PythonSpec, progress: Progress) -> Distribution:
         return pbs.load(spec.path)
     if spec.kind == "version":
         cached = [
-            d for d in store.cached() if d.major_minor == f"3.{spec.minor}" and store.is_current(d)
+            d
+            for d in store.cached()
+            if d.major_minor == f"3.{spec.minor}"
+            and d.freethreaded == spec.free_threaded
+            and store.is_current(d)
         ]
         if cached:
             return max(cached, key=lambda d: _version_key(d.python_version))
-        progress.note(f"no cached CPython 3.{spec.minor}: building one from Debian's source")
-        return build.build(f"debian:python3.{spec.minor}", progress=progress.child(build.STAGES))
+        variant = " (free-threaded)" if spec.free_threaded else ""
+        progress.note(
+            f"no cached CPython 3.{spec.minor}{variant}: building one from Debian's source"
+        )
+        return build.build(
+            f"debian:python3.{spec.minor}",
+            build.BuildOptions(free_threaded=spec.free_threaded),
+            progress=progress.child(build.STAGES),
+        )
     source = str(spec.path) if spec.kind == "source" and spec.path else spec.text
     # The distribution build counts its own stages, under this one.
     return build.build(source, progress=progress.child(build.STAGES))

@@ -62,7 +62,8 @@ def render(ins: Inspection, *, verbose: bool = False) -> str:
     lines = [
         f"executable:      {ins.path} ({_size(ins.size)}; payload {_size(ins.payload_size)})",
         f"name:            {settings.name}",
-        f"python:          {settings.python_version}",
+        f"python:          {settings.python_version}"
+        + (" (free-threaded: no GIL)" if settings.python_free_threaded else ""),
         f"entry point:     {format_entry(settings.entry)}",
         f"built by:        pyingot {settings.pyingot_version}",
         f"glibc floor:     {settings.glibc_floor or 'not recorded'}",

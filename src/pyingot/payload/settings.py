@@ -161,6 +161,16 @@ def _same(text: str) -> str:
     return text
 
 
+def _format_flag(value: bool) -> str | None:
+    return "1" if value else None
+
+
+def _parse_flag(text: str) -> bool:
+    if text != "1":
+        raise ValueError(f"{text!r} is not 1")
+    return True
+
+
 def _format_version(version: GlibcVersion | None) -> str | None:
     return None if version is None else str(version)
 
@@ -178,6 +188,8 @@ class RuntimeSettings:
     name: str = field(metadata=_codec(_same, _same))
     #: The CPython version of the stub (``3.11.2``).
     python_version: str = field(metadata=_codec(_same, _same))
+    #: The stub's CPython is free-threaded (PEP 703, built without the GIL).
+    python_free_threaded: bool = field(metadata=_codec(_format_flag, _parse_flag), default=False)
     #: The pyingot version that built the executable.
     pyingot_version: str = field(metadata=_codec(_same, _same))
     #: The highest glibc version anything in the executable needs (``2.17``).

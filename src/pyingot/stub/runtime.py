@@ -64,8 +64,9 @@ class RuntimeVariant:
 
     @classmethod
     def of(cls, dist: Distribution) -> RuntimeVariant:
-        # PYTHON.json's python_tag: cp313 or, free-threaded, cp313t.
-        return cls(dist.major_minor, free_threaded=dist.python_tag.endswith("t"))
+        # PYTHON.json's build_options name a free-threaded build ("freethreaded",
+        # as python-build-standalone writes them; its python_tag stays cp313).
+        return cls(dist.major_minor, free_threaded=dist.freethreaded)
 
 
 #: The variants a wheel of pyingot carries prebuilt. Supporting another is adding it here.
@@ -73,6 +74,7 @@ SUPPORTED_VARIANTS: tuple[RuntimeVariant, ...] = (
     RuntimeVariant("3.11"),
     RuntimeVariant("3.12"),
     RuntimeVariant("3.13"),
+    RuntimeVariant("3.13", free_threaded=True),
 )
 
 

@@ -15,8 +15,8 @@ use pyo3_ffi::{PyObject, Py_ssize_t};
 use super::finder::{module_entry, not_found, with_name, Found};
 use super::paths::{data_file, DataPath};
 use crate::capi::{
-    arg_str, bool_obj, cached_attribute, fetch_error, import_error, none, py_bytes, py_str,
-    raise, release, restore_error,
+    arg_str, bool_obj, cached_attribute, fetch_error, import_error, none, py_bytes, py_str, raise,
+    release, restore_error,
 };
 use crate::{extensions, state};
 

@@ -33,7 +33,7 @@ mod resources;
 
 use std::ffi::{c_long, CString};
 use std::ptr::null_mut;
-use std::sync::OnceLock;
+use std::sync::{Once, OnceLock};
 
 use pyingot_payload::{Entry, Kind};
 use pyo3_ffi as ffi;
@@ -176,12 +176,27 @@ static mut MODULE_DEF: ffi::PyModuleDef = ffi::PyModuleDef {
     m_free: None,
 };
 
+/// Guards the one write to `MODULE_DEF` (CPython calls `init_module` once at
+/// start-up; the `Once` keeps a second call from racing with a reader).
+static DEF_READY: Once = Once::new();
+
 /// Registered with `PyImport_AppendInittab` before the interpreter starts.
 pub unsafe extern "C" fn init_module() -> *mut PyObject {
     let def = std::ptr::addr_of_mut!(MODULE_DEF);
-    (*def).m_methods = std::ptr::addr_of_mut!(METHODS) as *mut ffi::PyMethodDef;
+    DEF_READY.call_once(|| {
+        (*def).m_methods = std::ptr::addr_of_mut!(METHODS) as *mut ffi::PyMethodDef;
+    });
     let m = ffi::PyModule_Create(def);
     if m.is_null() {
+        return null_mut();
+    }
+    // A free-threaded interpreter turns the GIL on for a module that does not say
+    // it can run without it (CPython's import.c, _PyImport_CheckGILForModule).
+    // Every entry point here is safe without it: docs/executables.md, "What
+    // guards what".
+    #[cfg(Py_GIL_DISABLED)]
+    if ffi::PyUnstable_Module_SetGIL(m, ffi::Py_MOD_GIL_NOT_USED) < 0 {
+        ffi::Py_DecRef(m);
         return null_mut();
     }
     let state = state::get();
