@@ -45,3 +45,12 @@ def objdump_version_references(path: Path) -> list[tuple[str, str]]:
         elif m := re.match(r"\s+0x[0-9a-f]+ 0x[0-9a-f]+ \d+ (\S+)$", line):
             found.append((library, m[1]))
     return found
+
+
+def strings(path: Path, min_length: int = 8) -> list[str]:
+    """The printable strings of ``path``, as ``strings -a`` finds them: what is left
+    of a library linked into a stripped executable (OpenSSL's source paths...)."""
+    out = subprocess.run(
+        ["strings", "-a", "-n", str(min_length), str(path)], capture_output=True, text=True
+    ).stdout
+    return out.splitlines()

@@ -116,11 +116,17 @@ def run_function(module_name, function):
     sys.exit(obj())
 
 
+#: Not written as a literal import: the build follows those, and runpy brings
+#: pkgutil, zipimport, importlib.resources and zipfile (with lzma, bz2 and their
+#: libraries) into every executable. The build reaches it for a module entry point.
+_RUNPY = "runpy"
+
+
 def run_module(name):
     """Run module ``name`` as ``__main__``, as ``python -m`` does."""
-    import runpy
+    import importlib
 
-    runpy._run_module_as_main(name, alter_argv=False)
+    importlib.import_module(_RUNPY)._run_module_as_main(name, alter_argv=False)
 
 
 def run_script(origin):

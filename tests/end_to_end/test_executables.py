@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import building
+from tests import binutils, building
 from tests import traced as trace
 from tests.building import ROOT
 from tests.distributions import SOURCES, distribution
@@ -294,6 +294,20 @@ def test_missing_entry_point_fails_the_build(entry: str, message: str, tmp_path:
     assert not (project / "dist").exists()
 
 
+def test_module_entry_point_runs_as_main(tmp_path: Path) -> None:
+    """``entry = "hello"`` runs the module as ``__main__`` through runpy, which the
+    build adds for this kind of entry point only."""
+    exe = build_project(
+        ROOT / "examples" / "hello",
+        tmp_path,
+        "3.11",
+        edit={"pyproject.toml": '[tool.pyingot]\nname = "m"\nentry = "hello"\nsources = ["."]\n'},
+    )
+    done = run(exe, "module")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Hello, module!")
+
+
 # -- python-like executables ------------------------------------------------------------------
 
 
@@ -451,20 +465,39 @@ def test_run_builds_then_runs_with_arguments(tmp_path: Path) -> None:
     assert (project / "dist" / "hello").is_file()
 
 
-def test_only_reachable_extensions_are_linked(workdir: Path) -> None:
-    def linked(exe: Path) -> set[str]:
-        out = subprocess.run(
-            [sys.executable, "-m", "pyingot", "inspect", "-v", str(exe)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        block = out.split("built-in extension modules:", 1)[1].split("licenses:", 1)[0]
-        return {line.split()[0] for line in block.splitlines()[1:] if line.strip()}
+def linked(exe: Path) -> set[str]:
+    """The built-in extension modules ``pyingot inspect`` lists."""
+    out = subprocess.run(
+        [sys.executable, "-m", "pyingot", "inspect", "-v", str(exe)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    block = out.split("built-in extension modules:", 1)[1].split("licenses:", 1)[0]
+    return {line.split()[0] for line in block.splitlines()[1:] if line.strip()}
 
+
+def test_only_reachable_extensions_are_linked(workdir: Path) -> None:
     hello, tour = linked(built("hello", "3.11", workdir)), linked(built("tour", "3.11", workdir))
     assert {"posix", "_io"} <= hello and not {"_tkinter", "_ssl", "_sqlite3"} & hello
     assert {"_ssl", "_sqlite3", "_asyncio", "_decimal"} <= tour and "_tkinter" not in tour
+
+
+@pytest.mark.skipif(shutil.which("strings") is None, reason="needs binutils")
+def test_hello_links_no_openssl_or_lzma(version: str, workdir: Path) -> None:
+    """hello reached OpenSSL's libcrypto through random -> hashlib, which random
+    imports only when its built-in sha512 is missing, and lzma through the boot
+    module's runpy, which only a module entry point uses (issue 10)."""
+
+    def openssl(exe: Path) -> list[str]:
+        return [s for s in binutils.strings(exe) if "OpenSSL" in s or s.startswith("crypto/")]
+
+    hello = built("hello", version, workdir)
+    assert not {"_hashlib", "_lzma"} & linked(hello)
+    assert openssl(hello) == []
+    assert not [s for s in binutils.strings(hello) if "liblzma" in s]
+    # The check sees OpenSSL where it is linked: the tour reaches ssl.
+    assert openssl(built("tour", version, workdir))
 
 
 def test_an_application_reaching_tkinter_is_told_it_is_not_built(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from pyingot.patterns import path_selected
 from pyingot.resources import CollectRequest, ResourceSet, SkipReason, collect, dynamic
 from pyingot.resources.compile import CompileRequest, Worker
 from pyingot.resources.scan import ModuleFinder, ModuleKind, SearchRoot
+from pyingot.stub import runtime_dir
 from tests.building import FIXTURES
 from tests.distributions import distribution
 
@@ -224,6 +225,65 @@ def test_reachability_follows_every_kind_of_import(tmp_path: Path, fake_stdlib: 
     first = next(s for s in rs.skipped if s.name == "optional_thing")
     assert first.importer == "main"
     assert "importlib" in rs.builtins or "importlib" in reasons
+
+
+def test_fallbacks_for_linked_built_in_modules_are_not_followed(
+    tmp_path: Path, fake_stdlib: Path
+) -> None:
+    """``try: from <built-in> import x / except ImportError: import <fallback>``: the
+    fallback runs only if the built-in module is missing (random's ``_sha512`` and
+    ``hashlib``, which brings OpenSSL's libcrypto; issue 10)."""
+    app = write_tree(
+        tmp_path / "src",
+        {
+            "main.py": """
+                try:
+                    from _thread import allocate_lock
+                    import _weakref
+                except ImportError:
+                    import json
+                    try:
+                        import posix
+                    except ImportError:
+                        import email
+                try:
+                    from _thread import no_such_function
+                except ImportError:
+                    import re
+                try:
+                    import _thread
+                    LOCK = _thread.allocate_lock()
+                except ImportError:
+                    import doctest
+                try:
+                    import posix
+                except (ImportError, AttributeError):
+                    from . import local_fallback
+                else:
+                    import enum
+                def later():
+                    try:
+                        import no_such_builtin
+                    except ImportError:
+                        import unittest
+            """,
+            "local_fallback.py": "",
+        },
+    )
+    rs = run_collect(fake_stdlib, app)
+    # the built-in modules are linked: their fallbacks cannot run
+    assert not {"json", "email", "local_fallback"} & set(rs.modules)
+    # a name the built-in lacks, a body that does more than import, a module that is
+    # not built in: the handler may run
+    assert {"re", "doctest", "unittest"} <= set(rs.modules)
+    assert "enum" in rs.modules  # ``else`` runs when the imports succeed
+    assert {"_thread", "_weakref", "posix"} <= set(rs.builtins)
+
+    # A built-in module the executable leaves out (the extension policy): its
+    # fallbacks are followed, and only the guards it is part of are lifted.
+    rs = run_collect(fake_stdlib, app, unlinked=["_weakref"])
+    assert {"json", "re", "doctest", "unittest"} <= set(rs.modules)
+    assert "email" not in rs.modules  # posix is still linked
 
 
 def test_namespace_packages_across_roots(tmp_path: Path, fake_stdlib: Path) -> None:
@@ -544,6 +604,7 @@ def test_worker_reports_imports_features_and_aliases() -> None:
         (2, "pkg", ("x", "y")),
         (1, "", ("*",)),
     ]
+    assert all(i.guards == () for i in result.imports)
     assert result.all_names == ("p", "q")
     assert result.aliases == ("fake.alias",)
     assert result.dynamic_imports == ("dyn.one", ".rel")
@@ -653,6 +714,37 @@ def test_hello_world_is_small(tmp_path: Path, version: str) -> None:
     assert {"hello", "encodings", "encodings.utf_8", "encodings.cp1252", "io", "abc"} <= names
     assert not {"email", "asyncio", "tkinter", "unittest", "doctest", "pdb"} & names
     assert not any(s.reason is SkipReason.EXCLUDED for s in rs.skipped)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("version", ["3.11", "3.13"])
+def test_hello_with_the_runtime_reaches_no_hashlib_or_runpy(tmp_path: Path, version: str) -> None:
+    """random uses hashlib only if its built-in sha512 is missing, and the boot
+    module imports runpy only for a module entry point: neither they nor what
+    they bring (OpenSSL through _hashlib, zipfile, lzma) is in hello (issue 10)."""
+    app = write_tree(tmp_path / "src", {"hello.py": "import random\nprint(random.random())\n"})
+    rs = _dist_collect(
+        distribution(version),
+        app_paths=[app, runtime_dir() / "python"],
+        entry_module="hello",
+        always=["_pyingot_boot"],
+        provided=["_pyingot"],
+    )
+    assert {"random", "_pyingot_boot"} <= set(rs.modules)
+    reached = set(rs.modules) | set(rs.builtins)
+    assert not {"hashlib", "_hashlib", "runpy", "zipfile", "lzma", "_lzma"} & reached
+    assert {"_sha512" if version == "3.11" else "_sha2", "_random"} <= set(rs.builtins)
+    # Without the built-in sha512 in the executable, random's fallback is followed.
+    sha = "_sha512" if version == "3.11" else "_sha2"
+    rs = _dist_collect(
+        distribution(version),
+        app_paths=[app, runtime_dir() / "python"],
+        entry_module="hello",
+        always=["_pyingot_boot"],
+        provided=["_pyingot"],
+        unlinked=[sha],
+    )
+    assert {"hashlib", "_hashlib"} <= set(rs.modules) | set(rs.builtins)
 
 
 @pytest.mark.slow

@@ -3,6 +3,16 @@
 The output is written to a temporary name in the destination directory and
 renamed into place; the same inputs give the same bytes (``SOURCE_DATE_EPOCH``
 sets the file's time).
+
+The file is written in pieces of :data:`WRITE_CHUNK` bytes, not in one call. On
+Linux 6 with large page-cache folios (ext4, XFS), one write of 19 MiB leaves the
+file in the page cache as folios of up to 2 MiB, and a process that maps it then
+gets each folio whole (PMD-mapped even) at its first touch: the runtime's lookup
+of a few modules made the whole payload resident. hello's peak RSS, measured
+right after the build: 15.0 MiB written at once, 8.5 MiB written in 64 KiB
+pieces (without the payload CRC of format 1, which reads every page anyway; 13.3
+MiB with it), against 8.6 MiB for ``python hello.py``. 64 KiB is the kernel's
+fault-around window: folios no larger than what a page fault maps anyway.
 """
 
 from __future__ import annotations
@@ -16,6 +26,9 @@ from pathlib import Path
 from pyingot.payload import packing
 from pyingot.payload.packing import PayloadEntry
 
+#: The size of each write of the executable (see above).
+WRITE_CHUNK = 64 * 1024
+
 
 def write_executable(stub: Path, entries: Iterable[PayloadEntry], output: Path) -> Path:
     """``stub`` + payload -> ``output`` (mode 0755), via a temporary file and a rename."""
@@ -24,8 +37,10 @@ def write_executable(stub: Path, entries: Iterable[PayloadEntry], output: Path) 
     output.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        with os.fdopen(fd, "wb", buffering=0) as f:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(f.fileno(), view[:WRITE_CHUNK]) :]
         os.chmod(tmp, 0o755)
         epoch = os.environ.get("SOURCE_DATE_EPOCH")
         if epoch and epoch.isdigit():

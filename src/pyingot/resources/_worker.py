@@ -190,9 +190,82 @@ def _main_only(regions: list[tuple[str, ast.AST]], public: list[str] | None) -> 
     return main_only
 
 
+def _builtin_provides(module: str, names: list[str]) -> bool:
+    """``module`` is built into this interpreter and has every one of ``names``.
+
+    A built-in module is imported (a built-in's import runs no Python code) with
+    file descriptor 1 pointed at stderr meanwhile: C code writing to stdout must
+    not corrupt the frames.
+    """
+    if module not in sys.builtin_module_names:
+        return False
+    if not names or names == ["*"]:
+        return True
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        found = importlib.import_module(module)
+    except Exception:  # a built-in that cannot be imported here guards nothing
+        return False
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    return all(hasattr(found, n) for n in names)
+
+
+def _guard(node: ast.AST) -> list[str] | None:
+    """The built-in modules a ``try`` statement's body imports, when that is all
+    it does: then its handlers run only if one of them is missing from the
+    executable (``random``'s ``try: from _sha512 import sha512`` ``except
+    ImportError: from hashlib import sha512``).
+
+    ``None`` when the body does anything else, imports relatively or imports a
+    module that is not built in here, or a name such a module lacks: then a
+    handler may run whatever is linked.
+    """
+    modules: list[str] = []
+    for stmt in getattr(node, "body", ()):
+        if isinstance(stmt, ast.Pass):
+            continue
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if not _builtin_provides(alias.name, []):
+                    return None
+                modules.append(alias.name)
+        elif isinstance(stmt, ast.ImportFrom) and not stmt.level and stmt.module:
+            if not _builtin_provides(stmt.module, [a.name for a in stmt.names]):
+                return None
+            modules.append(stmt.module)
+        else:
+            return None
+    return modules or None
+
+
+def _guarded_imports(tree: ast.Module) -> dict[int, list[list[str]]]:
+    """For each import in an ``except`` clause whose ``try`` body only imports
+    built-in modules (see ``_guard``): by ``id(node)``, the module lists of every
+    such ``try`` around it. The import runs only if, for each of them, one
+    module of its list is missing."""
+    try_types = tuple(t for t in (ast.Try, getattr(ast, "TryStar", None)) if isinstance(t, type))
+    guarded: dict[int, list[list[str]]] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, try_types):
+            continue
+        modules = _guard(node)
+        if modules is None:
+            continue
+        for handler in node.handlers:  # type: ignore[attr-defined]
+            for sub in ast.walk(handler):
+                if isinstance(sub, (ast.Import, ast.ImportFrom)):
+                    guarded.setdefault(id(sub), []).append(modules)
+    return guarded
+
+
 def analyze(tree: ast.Module) -> dict[str, Any]:
-    """What a module imports. Each import is ``[level, module, names, main_only]``:
-    ``main_only`` imports run only when the module is ``__main__``."""
+    """What a module imports. Each import is ``[level, module, names, main_only,
+    guards]``: ``main_only`` imports run only when the module is ``__main__``;
+    ``guards`` (see ``_guarded_imports``) lists the built-in modules whose
+    absence alone makes the import run, one list per enclosing ``try``."""
     imports: list[list[Any]] = []
     dynamic: list[str] = []
     features: set[str] = set()
@@ -202,14 +275,17 @@ def analyze(tree: ast.Module) -> dict[str, Any]:
     regions = _regions(tree)
     main_only = _main_only(regions, public)
     platform = _Platform(tree)
+    guarded = _guarded_imports(tree)
     for region, top in regions:
         is_main = region == _MAIN or region in main_only
         for node in platform.walk(top):
             if isinstance(node, ast.Import):
-                imports.extend([0, a.name, [], is_main] for a in node.names)
+                guards = guarded.get(id(node), [])
+                imports.extend([0, a.name, [], is_main, guards] for a in node.names)
             elif isinstance(node, ast.ImportFrom):
                 names = [a.name for a in node.names]
-                imports.append([node.level or 0, node.module or "", names, is_main])
+                guards = guarded.get(id(node), [])
+                imports.append([node.level or 0, node.module or "", names, is_main, guards])
             elif isinstance(node, ast.Call):
                 name = _dynamic_name(node)
                 if name is not None:

@@ -67,6 +67,7 @@ def collect(request: CollectRequest) -> ResourceSet:
             exclude=tuple(request.exclude),
             test_packages=("test", *request.test_packages),
             provided=frozenset(request.provided),
+            unlinked=frozenset(request.unlinked),
         )
         walk = Reachability(
             finder,

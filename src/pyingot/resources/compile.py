@@ -63,6 +63,11 @@ class ImportStatement:
     #: Runs only when the module is ``__main__``: in its ``if __name__ ==
     #: "__main__"`` block or a private function only that block uses.
     main_only: bool = False
+    #: In an ``except`` clause of ``try`` statements whose bodies only import
+    #: built-in modules: one tuple of those modules per ``try``. The import runs
+    #: only if each ``try`` failed, so not when one of them has all its modules
+    #: linked into the executable.
+    guards: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -294,8 +299,8 @@ def _compiled(name: str, res: dict[str, Any]) -> CompiledModule:
         name=name,
         bytecode=res["bytecode"],
         imports=tuple(
-            ImportStatement(lvl, mod, tuple(names), main)
-            for lvl, mod, names, main in res["imports"]
+            ImportStatement(lvl, mod, tuple(names), main, tuple(tuple(g) for g in guards))
+            for lvl, mod, names, main, guards in res["imports"]
         ),
         dynamic_imports=tuple(res["dynamic"]),
         features=frozenset(res["features"]),

@@ -8,7 +8,7 @@ target interpreter's parser sees, plus the imports no ``import`` statement shows
 collected but never imported costs bytes, one that is missing costs a crash on
 the user's machine.
 
-Four kinds of import are known never to run in an executable, and are not
+Five kinds of import are known never to run in an executable, and are not
 followed, so that the closure stays small (hello world would otherwise pull in
 doctest, pdb, unittest and asyncio through pickle's ``_test()``):
 
@@ -19,7 +19,11 @@ doctest, pdb, unittest and asyncio through pickle's ``_test()``):
   target interpreter evaluates them;
 * the standard library's imports of its own test suite;
 * ``importlib._bootstrap(_external)``, frozen into the interpreter
-  (``dynamic.FROZEN_ALIASES``).
+  (``dynamic.FROZEN_ALIASES``);
+* the fallback in the ``except`` clause of a ``try`` whose body only imports
+  built-in modules that the executable links (``random`` imports ``hashlib``,
+  and with it OpenSSL's libcrypto, only if ``_sha512`` is missing):
+  :meth:`Policy.linked` says which are linked.
 
 Module patterns (``include``, ``exclude``) are ``fnmatch`` patterns on dotted
 names, where ``*`` also matches dots (``"email.*"`` is every module below
@@ -73,6 +77,9 @@ class Policy:
     test_packages: tuple[str, ...] = ("test",)
     #: Modules the caller's runtime supplies (pyingot's built-in ``_pyingot``).
     provided: frozenset[str] = frozenset()
+    #: Modules built into the target interpreter that the executable does not
+    #: link (left out by the extension policy).
+    unlinked: frozenset[str] = frozenset()
 
     def excluded(self, name: str) -> bool:
         """``name`` or a package above it matches an ``exclude`` pattern."""
@@ -85,6 +92,10 @@ class Policy:
             or name in self.provided
             or dynamic.FROZEN_ALIASES.get(name) in self.facts.frozen_modules
         )
+
+    def linked(self, name: str) -> bool:
+        """``name`` is built in and the executable links it: importing it cannot fail."""
+        return self.built_in(name) and name not in self.unlinked
 
     def is_test(self, name: str) -> bool:
         """``name`` is part of a test suite, of the standard library or anybody's."""

@@ -281,6 +281,8 @@ class Reachability:
             base = stmt.module
         if not self.policy.follows(importer, base):
             return
+        if any(all(self.policy.linked(m) for m in guard) for guard in stmt.guards):
+            return  # a fallback for built-in modules the executable has
         if base:
             self.reach(base, importer=importer.name)
         for attr in stmt.names:

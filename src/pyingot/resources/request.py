@@ -59,7 +59,9 @@ class CollectRequest:
     reached in every build (one that does not exist is skipped, like any import).
     ``implied`` adds edges: when a key is reached, so are its values (the runtime's
     helper for importlib.resources comes in only with it). ``provided`` names
-    modules the runtime supplies itself (built in).
+    modules the runtime supplies itself (built in); ``unlinked`` the interpreter's
+    built-in modules the executable leaves out, whose ``except ImportError``
+    fallbacks are therefore followed.
 
     ``on_disk`` names installed distributions (normalized names) whose files are
     not embedded but returned as :attr:`ResourceSet.on_disk`, to be installed
@@ -93,6 +95,9 @@ class CollectRequest:
     always: Sequence[str] = ()
     implied: Mapping[str, Sequence[str]] = field(default_factory=_no_edges)
     provided: Sequence[str] = ()
+    #: Built-in modules of the target interpreter that the executable does not
+    #: link: the extension policy leaves them out.
+    unlinked: Sequence[str] = ()
     dependency_paths: Sequence[Path] = ()
     on_disk: Sequence[str] = ()
     machine: str = field(default_factory=platform.machine)
@@ -146,6 +151,7 @@ def request_for(
         always=tuple(always),
         implied=MappingProxyType({module: (helper,) for module, helper in RUNTIME_HELPERS.items()}),
         provided=("_pyingot",),
+        unlinked=tuple(sorted(set(dist.extensions) - set(config.extensions.resolve(dist)))),
         dependency_paths=(installed.site,) if installed else (),
         on_disk=config.dependencies.on_disk,
         machine=dependencies.Target.of(dist).machine,
