@@ -88,6 +88,8 @@ def build(
         )
     for line in assemble.report(done.embedded, done.on_disk, done.floor):
         progress.note(line)
+    if done.sbom is not None:
+        progress.note(f"bill of materials (CycloneDX): {done.sbom.name}")
     progress.finish()
     seconds = time.monotonic() - started
     return BuildResult(

@@ -55,6 +55,7 @@ def test_requests_sbom_json_summary_and_progress(tmp_path: Path) -> None:
     assert [int(i) for i, _ in stages] == [1, 2, 3, 4, 5, 6]
     assert {total for _, total in stages} == {"6"}
     assert "not embedded, not found:" in done.stderr  # brotli, chardet...: optional
+    assert "bill of materials (CycloneDX): requests-certs.cdx.json" in done.stderr
     for name in ("_winapi", "msvcrt", "_winreg", " nt,", " org"):
         assert name not in done.stderr, name
 
