@@ -168,6 +168,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was written to the cache", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of the output went away (`pyingot inspect EXE | head`): not
+        # a bug. What is still buffered goes nowhere, so exiting prints nothing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_USER_ERROR
     except Exception:  # InternalError and anything unforeseen: a bug
         traceback.print_exc()
         print(f"\n{bug_report(__version__)}", file=sys.stderr)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -139,3 +142,24 @@ def test_inspect_sbom_of_an_executable_without_one_says_so(
     with_sbom.write_bytes(packing.append(b"\x7fELF stub", packing.write_payload(new.to_entries())))
     assert cli.main(["inspect", "--sbom", str(with_sbom)]) == 0
     assert capsys.readouterr().out == doc
+
+
+def test_a_reader_that_goes_away_is_not_a_bug(tmp_path: Path) -> None:
+    """`pyingot ... | head`: the pipe closes early; pyingot stops quietly, not
+    with the "please report" text of exit 70."""
+    read, write = os.pipe()
+    os.close(read)  # every write to the pipe now fails with EPIPE
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "pyingot", "python", "list"],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYINGOT_CACHE_DIR": str(tmp_path)},
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == 1, done.stderr
+    assert "report" not in done.stderr and "Traceback" not in done.stderr, done.stderr
