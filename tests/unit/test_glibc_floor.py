@@ -344,6 +344,8 @@ def test_pip_installs_the_newest_wheel_within_the_floor(
     """pip, run as the build runs it for the target interpreter, honours the hook."""
     from tests.distributions import distribution
 
+    # The distribution from the shared cache first; only pip's entry goes elsewhere.
+    dist = distribution("3.11")
     monkeypatch.setenv("PYINGOT_CACHE_DIR", str(tmp_path / "cache"))
     index = tmp_path / "index"
     index.mkdir()
@@ -352,7 +354,7 @@ def test_pip_installs_the_newest_wheel_within_the_floor(
     (tmp_path / "requirements.txt").write_text(f"--no-index\n--find-links {index}\nfloorpkg\n")
     installed = dependencies.install(
         DependencySettings(requirements_file=tmp_path / "requirements.txt"),
-        Target.of(distribution("3.11"), V(floor)),
+        Target.of(dist, V(floor)),
         root=tmp_path,
         pyproject=Path("pyproject.toml"),
         progress=Progress(1, quiet=True),
