@@ -93,6 +93,9 @@ pub unsafe extern "C" fn find_spec(
         Err(()) => return null_mut(),
     };
     let entry = *found.entry();
+    if entry.is_namespace() {
+        return namespace_spec(a[0], a.get(1).copied(), &package_dir(name));
+    }
     let cls = cached_attribute(&MODULE_SPEC, c"_frozen_importlib", c"ModuleSpec");
     if cls.is_null() {
         return null_mut();
@@ -101,11 +104,7 @@ pub unsafe extern "C" fn find_spec(
     ffi::PyTuple_SetItem(spec_args, 0, ffi::Py_NewRef(a[0]));
     ffi::PyTuple_SetItem(spec_args, 1, ffi::Py_NewRef(self_module()));
     let kwargs = ffi::PyDict_New();
-    let origin = if entry.is_namespace() {
-        none()
-    } else {
-        py_str(&found.path(name))
-    };
+    let origin = py_str(&found.path(name));
     ffi::PyDict_SetItemString(kwargs, c"origin".as_ptr(), origin);
     ffi::Py_DecRef(origin);
     let spec = ffi::PyObject_Call(cls, spec_args, kwargs);
@@ -114,11 +113,9 @@ pub unsafe extern "C" fn find_spec(
     if spec.is_null() {
         return null_mut();
     }
-    if !entry.is_namespace() {
-        // __file__ is set from origin only when the spec says it has a location.
-        ffi::PyObject_SetAttrString(spec, c"has_location".as_ptr(), ffi::Py_True());
-    }
-    if entry.is_package() || entry.is_namespace() {
+    // __file__ is set from origin only when the spec says it has a location.
+    ffi::PyObject_SetAttrString(spec, c"has_location".as_ptr(), ffi::Py_True());
+    if entry.is_package() {
         let locations = ffi::PyList_New(1);
         ffi::PyList_SetItem(locations, 0, py_str(&package_dir(name)));
         let rc =
@@ -129,6 +126,29 @@ pub unsafe extern "C" fn find_spec(
             return null_mut();
         }
     }
+    spec
+}
+
+static NAMESPACE_SPEC: OnceLock<usize> = OnceLock::new();
+
+/// The spec of a namespace package, as importlib's PathFinder makes it (no
+/// loader, no origin, a `_NamespacePath`), with the payload's directory as its
+/// first portion and the portions on `path` (sys.path for a top-level package)
+/// after it: `_pyingot_boot.namespace_spec(fullname, path, directory)`.
+unsafe fn namespace_spec(
+    fullname: *mut PyObject,
+    path: Option<*mut PyObject>,
+    directory: &str,
+) -> *mut PyObject {
+    let f = cached_attribute(&NAMESPACE_SPEC, c"_pyingot_boot", c"namespace_spec");
+    if f.is_null() {
+        return null_mut();
+    }
+    let directory = py_str(directory);
+    let path = path.unwrap_or_else(|| ffi::Py_None());
+    let spec =
+        ffi::PyObject_CallFunctionObjArgs(f, fullname, path, directory, null_mut::<PyObject>());
+    ffi::Py_DecRef(directory);
     spec
 }
 
