@@ -32,6 +32,8 @@ def install():
     _installed = True
     sys.path_hooks.insert(0, _path_hook)
     sys.path_importer_cache.clear()
+    # Consulted by _pyingot.find_spec in a python-like executable only.
+    _pyingot.shadowing = _shadowing_spec
     if _pyingot.on_disk_dir:
         # Behind the embedded modules, which _pyingot finds first on sys.meta_path.
         sys.path.append(_pyingot.on_disk_dir)
@@ -65,6 +67,24 @@ def _path_hook(path):
         if path == root or path.startswith(root + "/"):
             return _PackageDirectory(path[len(root) + 1 :].replace("/", "."))
     raise ImportError("not a path inside this executable")
+
+
+def _shadowing_spec(fullname):
+    """The spec of the top-level module ``fullname`` in a directory that comes before
+    the executable on sys.path (the script's directory or the current one, PYTHONPATH),
+    as those directories come before the standard library in python; None if there is
+    none. A namespace portion there does not shadow: the payload's module or package
+    (or namespace package, which merges it) wins, as a regular package does in python."""
+    try:
+        end = sys.path.index(_pyingot.executable)
+    except ValueError:
+        return None
+    if not end:
+        return None
+    spec = sys.modules["_frozen_importlib_external"].PathFinder._get_spec(
+        fullname, sys.path[:end]
+    )
+    return spec if spec is not None and spec.loader is not None else None
 
 
 def _roots():

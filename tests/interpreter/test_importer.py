@@ -738,17 +738,19 @@ def test_sys_frozen_and_executable(exe: Exe) -> None:
     assert got == [True, str(exe.path), ["-c"], exe.version]
 
 
-def test_sys_path_is_pythons_behind_the_payload(exe: Exe, tmp_path: Path) -> None:
-    """As python: the current directory (for -c) and PYTHONPATH's directories are on
-    sys.path, with -I neither; no standard-library directory is, and the embedded
-    modules are found first (json from the payload, even with a json.py in the cwd)."""
+def test_sys_path_is_pythons_with_the_executable_for_the_stdlib(exe: Exe, tmp_path: Path) -> None:
+    """As python: the current directory (for -c) and PYTHONPATH's directories come first
+    on sys.path, then the executable where python's standard library directories would
+    be. A top-level module in the directories before it shadows the payload's, as they
+    shadow python's standard library; with -I only the executable is left."""
     on_path = tmp_path / "pythonpath"
     on_path.mkdir()
     (on_path / "from_pythonpath.py").write_text("X = 1\n")
     (tmp_path / "from_cwd.py").write_text("X = 1\n")
-    (tmp_path / "json.py").write_text("raise SystemExit('json from the cwd')\n")
+    (tmp_path / "decimal.py").write_text("SHADOW = 'cwd'\n")
+    (on_path / "fixture_top.py").write_text("SHADOW = 'pythonpath'\n")
     code = """
-        import os, sys, json
+        import os, sys, decimal, fixture_top, fixturepkg.core
         outcomes = {}
         for name in ("from_cwd", "from_pythonpath"):
             try:
@@ -756,20 +758,27 @@ def test_sys_path_is_pythons_behind_the_payload(exe: Exe, tmp_path: Path) -> Non
                 outcomes[name] = "imported"
             except ModuleNotFoundError:
                 outcomes[name] = "not found"
-        result = {"path": sys.path, "outcomes": outcomes, "json": json.__file__}
+        result = {
+            "path": sys.path,
+            "outcomes": outcomes,
+            "shadows": [getattr(m, "SHADOW", m.__file__) for m in (decimal, fixture_top)],
+            "payload": fixturepkg.core.__file__,
+        }
         """
     env = {"PYTHONPATH": f"{on_path}:relative"}
     got = exe.result(code, cwd=tmp_path, env=env)
     assert got == {
-        "path": ["", str(on_path), str(tmp_path / "relative")],
+        "path": ["", str(on_path), str(tmp_path / "relative"), str(exe.path)],
         "outcomes": {"from_cwd": "imported", "from_pythonpath": "imported"},
-        "json": exe.virtual("json/__init__.py"),
+        "shadows": ["cwd", "pythonpath"],
+        "payload": exe.virtual("fixturepkg/core.py"),
     }
     isolated = exe.result(code, cwd=tmp_path, env=env, prefix_args=("-I",))
     assert isolated == {
-        "path": [],
+        "path": [str(exe.path)],
         "outcomes": {"from_cwd": "not found", "from_pythonpath": "not found"},
-        "json": exe.virtual("json/__init__.py"),
+        "shadows": [exe.virtual("decimal.py"), exe.virtual("fixture_top.py")],
+        "payload": exe.virtual("fixturepkg/core.py"),
     }
 
 
@@ -1001,7 +1010,7 @@ def test_command_lines_as_python(exe: Exe, args: list[str]) -> None:
     messages and exit statuses for what cannot run."""
     got, expected = run_both(exe, args, stdin='{"b": 1, "a": 2}')
     if args[:1] == ["-I"]:  # isolated python does not see PYTHONPATH: the fixture is not there
-        assert got[0] == 0 and got[1].startswith("fixturepkg.core []"), got
+        assert got == (0, "fixturepkg.core ['PYTHON']\n", ""), got
         return
     assert got == expected
 

@@ -182,6 +182,18 @@ pub unsafe fn run(executable: &str, what: Run, argc: c_int, argv: *mut *mut c_ch
             ffi::Py_ExitStatusException(status);
         }
         append_pythonpath(cfg);
+        // The executable stands where python's standard library directories
+        // would: what comes before it on sys.path shadows the payload's
+        // top-level modules (see importer/finder.rs, `shadowing_spec`).
+        let exe: Vec<libc::wchar_t> = executable
+            .chars()
+            .map(|c| c as libc::wchar_t)
+            .chain([0])
+            .collect();
+        check(ffi::PyWideStringList_Append(
+            &mut (*cfg).module_search_paths,
+            exe.as_ptr(),
+        ));
     }
     let status = ffi::Py_InitializeFromConfig(cfg);
     ffi::PyConfig_Clear(cfg);

@@ -10,6 +10,8 @@ use pyo3_ffi::{PyObject, Py_ssize_t};
 use super::paths::{module_path, package_dir};
 use super::{lookup, self_module};
 use crate::capi::{arg_str, cached_attribute, none, positional, py_str, raise};
+use crate::settings::Entry as EntryPoint;
+use crate::state;
 
 /// An importable name in the payload.
 #[derive(Clone, Copy)]
@@ -87,6 +89,13 @@ pub unsafe extern "C" fn find_spec(
     let Ok(name) = arg_str(a[0], "fullname") else {
         return null_mut();
     };
+    if !name.contains('.') && state::get().settings.entry == EntryPoint::Python {
+        let spec = shadowing_spec(a[0]);
+        if spec.is_null() || spec != ffi::Py_None() {
+            return spec;
+        }
+        ffi::Py_DecRef(spec);
+    }
     let found = match module_entry(name) {
         Ok(Some(f)) => f,
         Ok(None) => return none(),
@@ -126,6 +135,22 @@ pub unsafe extern "C" fn find_spec(
             return null_mut();
         }
     }
+    spec
+}
+
+/// In a python-like executable, the spec of a top-level module that a directory on
+/// sys.path before the executable's own entry holds (the script's directory,
+/// PYTHONPATH), which shadows the payload's as such a directory shadows python's
+/// standard library: `_pyingot.shadowing(fullname)`, which `_pyingot_boot.install`
+/// sets; None before that, or when nothing shadows the name.
+unsafe fn shadowing_spec(fullname: *mut PyObject) -> *mut PyObject {
+    let f = ffi::PyObject_GetAttrString(self_module(), c"shadowing".as_ptr());
+    if f.is_null() {
+        ffi::PyErr_Clear();
+        return none();
+    }
+    let spec = ffi::PyObject_CallOneArg(f, fullname);
+    ffi::Py_DecRef(f);
     spec
 }
 

@@ -1,8 +1,8 @@
 """Runs one of CPython's test modules with unittest and prints each test's outcome.
 
 Passed with ``-c`` both to the stock interpreter and to a python-like executable
-(tests/interpreter/test_cpython_tests.py), so that it imports nothing but the standard
-library: ``runner.py MODULE`` loads MODULE by name (regrtest would list the directory of
+(tests/end_to_end/test_cpython_tests.py), so that it imports nothing but the standard
+library: ``-c RUNNER MODULE`` loads MODULE by name (regrtest would list the directory of
 the ``test`` package), runs it, and prints one JSON object after a marker line:
 ``{test id: [outcome, detail]}``, outcome one of ``pass``, ``fail``, ``error``, ``skip``,
 ``xfail``, ``xpass``, detail the traceback or the skip reason.
