@@ -81,9 +81,7 @@ def _shadowing_spec(fullname):
         return None
     if not end:
         return None
-    spec = sys.modules["_frozen_importlib_external"].PathFinder._get_spec(
-        fullname, sys.path[:end]
-    )
+    spec = sys.modules["_frozen_importlib_external"].PathFinder._get_spec(fullname, sys.path[:end])
     return spec if spec is not None and spec.loader is not None else None
 
 
