@@ -4,12 +4,15 @@
 //! environment variables, every argument the application's. A python-like
 //! executable (`entry = "python"`) reads its command line and environment as
 //! `python` does (docs/executables.md, "The python-like executable"). Either
-//! way there is no module search path on disk but what `python` would add on
-//! top of its standard library (the script's directory, PYTHONPATH, site), and
-//! the payload's modules are found first. Start-up is two-phase: the core (with
-//! frozen importlib) comes up first, `_pyingot` is put on `sys.meta_path`, and
-//! only then does the main phase import `encodings`, `site` and the rest, so
-//! that every module comes from the payload.
+//! way there is no module search path on disk but what `python` would add to
+//! its standard library (the script's directory, PYTHONPATH, site), and the
+//! payload's modules are found first, but for a python-like executable's
+//! top-level modules that a directory before the executable on sys.path holds,
+//! as such a directory shadows python's standard library. Start-up is
+//! two-phase: the core (with frozen importlib) comes up first, `_pyingot` is
+//! put on `sys.meta_path`, and only then does the main phase import
+//! `encodings`, `site` and the rest, so that every module comes from the
+//! payload.
 
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::ptr::null_mut;
@@ -61,8 +64,7 @@ unsafe fn set_string(config: *mut ffi::PyConfig, field: *mut *mut libc::wchar_t,
 /// PYTHONPATH's directories, when python would read it, appended to the module
 /// search path as python's getpath puts them before its standard library: made
 /// absolute against the current directory (an empty entry is the current
-/// directory), in order. sys.path searches them behind the payload, which
-/// `_pyingot` on `sys.meta_path` serves first.
+/// directory), in order, before the executable's own entry (see `run`).
 unsafe fn append_pythonpath(config: *mut ffi::PyConfig) {
     let env = (*config).pythonpath_env;
     if env.is_null() {
