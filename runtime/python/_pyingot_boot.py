@@ -32,6 +32,8 @@ def install():
     _installed = True
     sys.path_hooks.insert(0, _path_hook)
     sys.path_importer_cache.clear()
+    # Consulted by _pyingot.find_spec in a python-like executable only.
+    _pyingot.shadowing = _shadowing_spec
     if _pyingot.on_disk_dir:
         # Behind the embedded modules, which _pyingot finds first on sys.meta_path.
         sys.path.append(_pyingot.on_disk_dir)
@@ -47,6 +49,11 @@ _c_excepthook = sys.__excepthook__
 
 
 def _excepthook(exc_type, exc, tb):
+    if issubclass(exc_type, KeyboardInterrupt) and "traceback" not in sys.modules:
+        # An import here would clear CPython's record of an unhandled
+        # KeyboardInterrupt, and python -c/-m/script would exit with 1 instead of
+        # dying of SIGINT as python does: the C printer shows no embedded lines.
+        return _c_excepthook(exc_type, exc, tb)
     try:
         import traceback
 
@@ -62,19 +69,43 @@ def _path_hook(path):
     raise ImportError("not a path inside this executable")
 
 
+def _shadowing_spec(fullname):
+    """The spec of the top-level module ``fullname`` in a directory that comes before
+    the executable on sys.path (the script's directory or the current one, PYTHONPATH),
+    as those directories come before the standard library in python; None if there is
+    none. A namespace portion there does not shadow: the payload's module or package
+    (or namespace package, which merges it) wins, as a regular package does in python."""
+    try:
+        end = sys.path.index(_pyingot.executable)
+    except ValueError:
+        return None
+    if not end:
+        return None
+    spec = sys.modules["_frozen_importlib_external"].PathFinder._get_spec(fullname, sys.path[:end])
+    return spec if spec is not None and spec.loader is not None else None
+
+
 def _roots():
     """The executable, and the data-on-disk directory whose packages' paths start there."""
     return [root for root in (_pyingot.executable, _pyingot.data_root_dir) if root]
 
 
 class _PackageDirectory:
-    """The path-entry finder of one package's virtual directory."""
+    """The path-entry finder of one package's virtual directory: like importlib's
+    FileFinder, it finds the modules directly inside it, and a namespace package
+    there is a portion (a spec without a loader) that PathFinder merges."""
 
     def __init__(self, package):
         self.package = package
 
     def find_spec(self, fullname, target=None):
-        return _pyingot.find_spec(fullname, None, target)
+        # FileFinder looks for the last part of the name in its directory.
+        tail = fullname.rpartition(".")[2]
+        name = f"{self.package}.{tail}" if self.package else tail
+        if name != fullname:
+            return None
+        # No path: a namespace package's spec is then this directory's portion.
+        return _pyingot.find_spec(fullname, (), target)
 
     def invalidate_caches(self):
         pass
@@ -84,8 +115,48 @@ class _PackageDirectory:
         names = _pyingot.names(_pyingot.MODULE, base) + _pyingot.names(_pyingot.EXTENSION, base)
         for name in sorted(set(names)):
             rest = name[len(base) :]
-            if rest and "." not in rest and rest != "__main__":
+            # A top-level __main__ is the entry script, not a module of a directory.
+            if rest and "." not in rest and name != "__main__":
                 yield prefix + rest, _pyingot.is_package(name)
+
+
+def _bootstrap():
+    return sys.modules["_frozen_importlib"]
+
+
+def namespace_spec(fullname, path, directory):
+    """The spec of the embedded namespace package ``fullname`` whose virtual directory
+    is ``directory``, as importlib's PathFinder makes one: no loader (importlib gives
+    the module its NamespaceLoader), no origin, ``__path__`` a ``_NamespacePath`` that
+    recomputes itself when its parent path changes. The payload's portion comes first,
+    then those PathFinder finds on ``path`` (sys.path for a top-level package), so that
+    a namespace package spread over the executable and directories on disk (PYTHONPATH,
+    a data-on-disk directory) holds the modules of all of them. Called by
+    ``_pyingot.find_spec``."""
+    if path == ():
+        # Asked by a path-entry finder (_PackageDirectory): this directory's portion.
+        spec = _bootstrap().ModuleSpec(fullname, None, is_package=True)
+        spec.submodule_search_locations = [directory]
+        return spec
+    external = sys.modules["_frozen_importlib_external"]
+
+    def find(name, parent_path):
+        portions = [directory]
+        found = external.PathFinder._get_spec(name, parent_path)
+        if found is not None and found.loader is None and found.submodule_search_locations:
+            portions += [p for p in found.submodule_search_locations if p != directory]
+        spec = _bootstrap().ModuleSpec(name, None, is_package=True)
+        spec.submodule_search_locations = portions
+        return spec
+
+    parent = fullname.rpartition(".")[0]
+    if path is None:
+        path = sys.path if not parent else sys.modules[parent].__path__
+    spec = find(fullname, path)
+    spec.submodule_search_locations = external._NamespacePath(
+        fullname, spec.submodule_search_locations, find
+    )
+    return spec
 
 
 def main(run, *args):

@@ -52,9 +52,10 @@ class Exe:
         cwd: Path | None = None,
         env: dict[str, str] | None = None,
         prefix: tuple[str, ...] = (),
+        prefix_args: tuple[str, ...] = (),
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [*prefix, str(self.path), "-c", textwrap.dedent(code)],
+            [*prefix, str(self.path), *prefix_args, "-c", textwrap.dedent(code)],
             cwd=cwd or self.workdir,
             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8"}
             | (env or {}),
@@ -326,6 +327,9 @@ def test_namespace_package(exe: Exe) -> None:
             "file": getattr(fixturens, "__file__", None),
             "origin": fixturens.__spec__.origin,
             "has_location": fixturens.__spec__.has_location,
+            "loader": type(fixturens.__loader__).__name__,
+            "spec_loader_is_loader": fixturens.__spec__.loader is fixturens.__loader__,
+            "path_type": type(fixturens.__path__).__name__,
             "where": fixturens.inner.portion.WHERE,
             "portion_file": fixturens.inner.portion.__file__,
             "direct": fixturens.direct.DIRECT,
@@ -338,6 +342,10 @@ def test_namespace_package(exe: Exe) -> None:
         "file": None,  # as python: a namespace package has no __file__
         "origin": None,
         "has_location": False,
+        # As importlib's PathFinder makes them.
+        "loader": "NamespaceLoader",
+        "spec_loader_is_loader": True,
+        "path_type": "_NamespacePath",
         "where": "fixturens.inner.portion",
         "portion_file": exe.virtual("fixturens/inner/portion.py"),
         "direct": 1,
@@ -724,21 +732,25 @@ def test_sys_frozen_and_executable(exe: Exe) -> None:
     got = exe.result(
         """
         import sys
-        result = [sys.frozen, sys.executable, sys.argv, sys.flags.isolated, sys.flags.no_site,
-                  "%d.%d" % sys.version_info[:2]]
+        result = [sys.frozen, sys.executable, sys.argv, "%d.%d" % sys.version_info[:2]]
         """
     )
-    assert got == [True, str(exe.path), ["-c"], 1, 1, exe.version]
+    assert got == [True, str(exe.path), ["-c"], exe.version]
 
 
-def test_sys_path_searches_nothing_on_disk(exe: Exe, tmp_path: Path) -> None:
+def test_sys_path_is_pythons_with_the_executable_for_the_stdlib(exe: Exe, tmp_path: Path) -> None:
+    """As python: the current directory (for -c) and PYTHONPATH's directories come first
+    on sys.path, then the executable where python's standard library directories would
+    be. A top-level module in the directories before it shadows the payload's, as they
+    shadow python's standard library; with -I only the executable is left."""
     on_path = tmp_path / "pythonpath"
     on_path.mkdir()
     (on_path / "from_pythonpath.py").write_text("X = 1\n")
     (tmp_path / "from_cwd.py").write_text("X = 1\n")
-    got = exe.result(
-        """
-        import os, sys
+    (tmp_path / "decimal.py").write_text("SHADOW = 'cwd'\n")
+    (on_path / "fixture_top.py").write_text("SHADOW = 'pythonpath'\n")
+    code = """
+        import os, sys, decimal, fixture_top, fixturepkg.core
         outcomes = {}
         for name in ("from_cwd", "from_pythonpath"):
             try:
@@ -747,16 +759,26 @@ def test_sys_path_searches_nothing_on_disk(exe: Exe, tmp_path: Path) -> None:
             except ModuleNotFoundError:
                 outcomes[name] = "not found"
         result = {
-            "dirs": [p for p in sys.path if os.path.isdir(p)],
+            "path": sys.path,
             "outcomes": outcomes,
+            "shadows": [getattr(m, "SHADOW", m.__file__) for m in (decimal, fixture_top)],
+            "payload": fixturepkg.core.__file__,
         }
-        """,
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(on_path)},
-    )
+        """
+    env = {"PYTHONPATH": f"{on_path}:relative"}
+    got = exe.result(code, cwd=tmp_path, env=env)
     assert got == {
-        "dirs": [],
+        "path": ["", str(on_path), str(tmp_path / "relative"), str(exe.path)],
+        "outcomes": {"from_cwd": "imported", "from_pythonpath": "imported"},
+        "shadows": ["cwd", "pythonpath"],
+        "payload": exe.virtual("fixturepkg/core.py"),
+    }
+    isolated = exe.result(code, cwd=tmp_path, env=env, prefix_args=("-I",))
+    assert isolated == {
+        "path": [str(exe.path)],
         "outcomes": {"from_cwd": "not found", "from_pythonpath": "not found"},
+        "shadows": [exe.virtual("decimal.py"), exe.virtual("fixture_top.py")],
+        "payload": exe.virtual("fixturepkg/core.py"),
     }
 
 
@@ -794,13 +816,16 @@ def test_modules_come_from_the_payload(exe: Exe) -> None:
             loader = getattr(module, "__loader__", None)
             if loader is _pyingot:
                 # As python's loaders (through exec), so that C code importing
-                # from inside the module finds its builtins; a namespace
-                # package runs no code and has none, as in python.
-                namespace = module.__spec__.origin is None
-                if "__builtins__" in vars(module) or namespace:
+                # from inside the module finds its builtins.
+                if "__builtins__" in vars(module):
                     kind = "payload"
                 else:
                     kind = "payload, no __builtins__"
+            elif isinstance(loader, importlib.machinery.NamespaceLoader):
+                # As python: a namespace package has importlib's loader and runs no
+                # code; its first portion is the executable's.
+                inside = list(module.__path__)[0].startswith(_pyingot.executable + "/")
+                kind = "namespace in the payload" if inside else f"other: {loader!r}"
             elif loader is BuiltinImporter and (name in sys.builtin_module_names
                                                 or name == "__main__"):
                 kind = "built-in"
@@ -817,7 +842,6 @@ def test_modules_come_from_the_payload(exe: Exe) -> None:
     for name in (
         "fixturepkg",
         "fixturepkg.sub.helper",
-        "fixturens",
         "fixturens.inner.portion",
         "fixture_top",
         "json",
@@ -827,6 +851,7 @@ def test_modules_come_from_the_payload(exe: Exe) -> None:
         "_pyingot_metadata",
     ):
         assert got[name] == "payload", name
+    assert got["fixturens"] == got["fixturens.inner"] == "namespace in the payload"
     assert got["sys"] == "built-in"
     assert got["_pyingot"] == "built-in"
 
@@ -859,10 +884,13 @@ def test_importing_the_whole_fixture_opens_no_module_file(exe: Exe, tmp_path: Pa
         result = len(importlib.metadata.files("importer-fixture"))
         """
     # Run under strace from the fixture's source directory, where every module
-    # exists as a file: nothing may be read from there.
+    # exists as a file: nothing may be read from there. Isolated (-I), since the
+    # current directory is on python's sys.path (a namespace package's portions
+    # there would be merged, as in python).
     got = exe.result(
         code,
         cwd=exe.project / "src",
+        prefix_args=("-I",),
         prefix=("strace", "-f", "-qq", "-e", f"trace={STRACE_SYSCALLS}", "-o", str(trace)),
     )
     assert got > 0
@@ -888,3 +916,155 @@ def test_importing_the_whole_fixture_opens_no_module_file(exe: Exe, tmp_path: Pa
         and (not path.startswith("/") or path.startswith(str(exe.project)))
     ]
     assert local == []
+
+
+# -- behaving like python ------------------------------------------------------------------
+#
+# The same command lines under the distribution's own interpreter (the fixture's sources on
+# PYTHONPATH) are the expected values: the executable must behave as python does.
+
+
+def stock_python(exe: Exe) -> Path:
+    from tests.distributions import distribution
+
+    dist = distribution(exe.version)
+    return dist.path(dist.python_exe)
+
+
+def run_both(
+    exe: Exe, args: list[str], env: dict[str, str] | None = None, *, stdin: str = ""
+) -> tuple[tuple[int, str, str], tuple[int, str, str]]:
+    """``(returncode, stdout, stderr)`` of ``args`` under the executable and under the
+    stock interpreter, with each one's path in its output replaced by ``PYTHON``."""
+    outcomes = []
+    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8"}
+    for program, extra in ((exe.path, {}), (stock_python(exe), {"PYTHONPATH": str(SRC)})):
+        done = subprocess.run(
+            [str(program), *args],
+            cwd=exe.workdir,
+            env=base | extra | (env or {}),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        clean = [t.replace(str(program), "PYTHON") for t in (done.stdout, done.stderr)]
+        outcomes.append((done.returncode, clean[0], clean[1]))
+    return outcomes[0], outcomes[1]
+
+
+REPORT = (
+    "import sys, warnings; "
+    "print(sys.flags, sys.stdout.encoding, sys.stdout.errors, sys.warnoptions, sys._xoptions, "
+    "__debug__, sys.argv, sys.dont_write_bytecode, sys.pycache_prefix, sep='\\n')"
+)
+
+
+@pytest.mark.parametrize(
+    ("options", "env"),
+    [
+        ([], {}),
+        ([], {"PYTHONIOENCODING": "latin-1:replace", "PYTHONOPTIMIZE": "2"}),
+        (["-E"], {"PYTHONIOENCODING": "latin-1", "PYTHONDONTWRITEBYTECODE": "1"}),
+        (["-I"], {"PYTHONIOENCODING": "latin-1", "PYTHONSAFEPATH": "1"}),
+        (["-O", "-B", "-s", "-S", "-u", "-b", "-P"], {}),
+        (["-OO", "-W", "error::DeprecationWarning", "-X", "utf8", "-X", "dev"], {}),
+        (["-X", "pycache_prefix=/nowhere", "-q", "-R"], {"PYTHONWARNINGS": "ignore"}),
+        ([], {"PYTHONUTF8": "1", "PYTHONNOUSERSITE": "1", "PYTHONVERBOSE": ""}),
+    ],
+)
+def test_options_and_environment_as_python(
+    exe: Exe, options: list[str], env: dict[str, str]
+) -> None:
+    """sys.flags, stdio, warnings, -X options and sys.argv follow the command line and
+    the PYTHON* variables (ignored with -E or -I) exactly as in python."""
+    got, expected = run_both(exe, [*options, "-c", REPORT, "arg"], env)
+    assert got == expected
+    assert got[0] == 0, got[2]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-m", "fixturemain", "a", "b"],  # a package's __main__
+        ["-m", "fixturemain.sub", "c"],  # a subpackage's
+        ["-m", "fixturemain.tool", "3"],  # a module; its SystemExit status
+        ["-m", "fixturemainns", "x"],  # a namespace package's __main__
+        ["-m", "fixturens"],  # a namespace package without one
+        ["-m", "fixturepkg"],  # a package without one
+        ["-m", "fixturemain.nope"],
+        ["-m", "fixturemain.tool.nope"],
+        ["-m", "no_such_module_anywhere"],
+        ["-m", "fixturemain.py"],
+        ["-m", "fixturemain.__main__"],
+        ["-m", "json.tool", "--sort-keys"],
+        ["-c", "raise KeyboardInterrupt"],  # dies of SIGINT, as python does
+        ["-c", "import sys; sys.exit('bye')"],
+        ["-I", "-c", "import fixturepkg.core, sys; print(fixturepkg.core.__name__, sys.path)"],
+        ["-nosuchoption"],
+        ["-m"],
+    ],
+)
+def test_command_lines_as_python(exe: Exe, args: list[str]) -> None:
+    """-m with packages, namespace packages and __main__ submodules, and python's
+    messages and exit statuses for what cannot run."""
+    got, expected = run_both(exe, args, stdin='{"b": 1, "a": 2}')
+    if args[:1] == ["-I"]:  # isolated python does not see PYTHONPATH: the fixture is not there
+        assert got == (0, "fixturepkg.core ['PYTHON']\n", ""), got
+        return
+    assert got == expected
+
+
+def test_namespace_package_spread_over_the_payload_and_the_disk(exe: Exe, tmp_path: Path) -> None:
+    """A namespace package holds the modules of every portion, the executable's first,
+    then those on sys.path, as importlib's PathFinder merges them; pkgutil lists them."""
+    (tmp_path / "fixturens").mkdir()
+    (tmp_path / "fixturens" / "on_disk.py").write_text("WHERE = 'disk'\n")
+    got = exe.result(
+        """
+        import importlib.util, pkgutil, sys
+        import fixturens, fixturens.on_disk, fixturens.direct
+        result = {
+            "path": list(fixturens.__path__),
+            "where": [fixturens.on_disk.WHERE, fixturens.direct.__file__],
+            "listed": sorted(m.name for m in pkgutil.iter_modules(fixturens.__path__)),
+            "find_spec": importlib.util.find_spec("fixturens.on_disk").origin,
+        }
+        """,
+        env={"PYTHONPATH": str(tmp_path)},
+    )
+    assert got == {
+        "path": [exe.virtual("fixturens"), str(tmp_path / "fixturens")],
+        "where": ["disk", exe.virtual("fixturens/direct.py")],
+        "listed": ["direct", "inner", "on_disk"],
+        "find_spec": str(tmp_path / "fixturens" / "on_disk.py"),
+    }
+
+
+def test_path_entry_finder_finds_only_its_directory(exe: Exe) -> None:
+    """A virtual package directory on a path finds the modules directly inside it, as
+    FileFinder does, and reports a namespace package there as a portion."""
+    got = exe.result(
+        """
+        import sys
+        from importlib.machinery import PathFinder
+        import fixturens, fixturepkg
+        def origin(name, path):
+            spec = PathFinder.find_spec(name, path)
+            if spec is None:
+                return None
+            return [spec.origin, list(spec.submodule_search_locations or [])]
+        result = {
+            "child": origin("fixturepkg.core", fixturepkg.__path__),
+            "elsewhere": origin("json.decoder", fixturepkg.__path__),
+            "grandchild": origin("fixturepkg.sub.helper", fixturepkg.__path__),
+            "portion": origin("fixturens.inner", fixturens.__path__),
+        }
+        """
+    )
+    assert got == {
+        "child": [exe.virtual("fixturepkg/core.py"), []],
+        "elsewhere": None,
+        "grandchild": None,
+        "portion": [None, [exe.virtual("fixturens/inner")]],
+    }

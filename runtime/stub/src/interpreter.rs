@@ -1,11 +1,19 @@
 //! Configure and start CPython, run the entry point, and exit with its status.
 //!
-//! Configuration is isolated: no site, no user site, no PYTHON* environment
-//! variables (`PYTHON_GIL` aside, on a free-threaded interpreter), no module
-//! search path on disk. Start-up is two-phase: the core
-//! (with frozen importlib) comes up first, `_pyingot` is put on
-//! `sys.meta_path`, and only then does the main phase import `encodings` and
-//! the rest, so that every module comes from the payload.
+//! An application's executable is isolated: no site, no user site, no PYTHON*
+//! environment variables (`PYTHON_GIL` aside, on a free-threaded interpreter),
+//! every argument the application's. A python-like
+//! executable (`entry = "python"`) reads its command line and environment as
+//! `python` does (docs/executables.md, "The python-like executable"). Either
+//! way there is no module search path on disk but what `python` would add to
+//! its standard library (the script's directory, PYTHONPATH, site), and the
+//! payload's modules are found first, but for a python-like executable's
+//! top-level modules that a directory before the executable on sys.path holds,
+//! as such a directory shadows python's standard library. Start-up is
+//! two-phase: the core (with frozen importlib) comes up first, `_pyingot` is
+//! put on `sys.meta_path`, and only then does the main phase import
+//! `encodings`, `site` and the rest, so that every module comes from the
+//! payload.
 
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::ptr::null_mut;
@@ -70,6 +78,48 @@ unsafe fn set_string(config: *mut ffi::PyConfig, field: *mut *mut libc::wchar_t,
     check(ffi::PyConfig_SetBytesString(config, field, c.as_ptr()));
 }
 
+/// PYTHONPATH's directories, when python would read it, appended to the module
+/// search path as python's getpath puts them before its standard library: made
+/// absolute against the current directory (an empty entry is the current
+/// directory), in order, before the executable's own entry (see `run`).
+unsafe fn append_pythonpath(config: *mut ffi::PyConfig) {
+    let env = (*config).pythonpath_env;
+    if env.is_null() {
+        return;
+    }
+    let mut wide = Vec::new();
+    for i in 0.. {
+        let c = *env.add(i);
+        if c == 0 {
+            break;
+        }
+        wide.push(c);
+    }
+    let cwd: Vec<libc::wchar_t> = std::env::current_dir()
+        .map(|d| d.display().to_string())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| c as libc::wchar_t)
+        .collect();
+    for part in wide.split(|c| *c == ':' as libc::wchar_t) {
+        let mut dir = if part.first() == Some(&('/' as libc::wchar_t)) {
+            part.to_vec()
+        } else if part.is_empty() {
+            cwd.clone()
+        } else {
+            let mut d = cwd.clone();
+            d.push('/' as libc::wchar_t);
+            d.extend_from_slice(part);
+            d
+        };
+        dir.push(0);
+        check(ffi::PyWideStringList_Append(
+            &mut (*config).module_search_paths,
+            dir.as_ptr(),
+        ));
+    }
+}
+
 pub unsafe fn run(executable: &str, what: Run, argc: c_int, argv: *mut *mut c_char) -> c_int {
     if ffi::PyImport_AppendInittab(c"_pyingot".as_ptr(), Some(importer::init_module)) != 0 {
         eprintln!("pyingot: cannot register the importer module");
@@ -81,30 +131,48 @@ pub unsafe fn run(executable: &str, what: Run, argc: c_int, argv: *mut *mut c_ch
     let mut pre = std::mem::zeroed::<ffi::PyPreConfig>();
     ffi::PyPreConfig_InitPythonConfig(&mut pre);
     // Locale: as python does (stdio encodings follow LC_CTYPE; the C locale is
-    // coerced to UTF-8), but the environment's PYTHON* variables are ignored.
-    pre.use_environment = 0;
-    pre.isolated = 1;
-    check(ffi::Py_PreInitialize(&pre));
+    // coerced to UTF-8).
+    if python_mode {
+        // -E, -I and -X utf8 on the command line, PYTHONUTF8, PYTHONMALLOC and
+        // PYTHONCOERCECLOCALE in the environment, as python reads them.
+        check(ffi::Py_PreInitializeFromBytesArgs(
+            &pre,
+            argc as ffi::Py_ssize_t,
+            argv,
+        ));
+    } else {
+        pre.use_environment = 0;
+        pre.isolated = 1;
+        check(ffi::Py_PreInitialize(&pre));
+    }
 
     let mut config = std::mem::zeroed::<ffi::PyConfig>();
     ffi::PyConfig_InitPythonConfig(&mut config);
     let cfg: *mut ffi::PyConfig = &mut config;
-    config.isolated = 1;
-    config.use_environment = 0;
-    config.user_site_directory = 0;
-    config.site_import = 0;
-    config.safe_path = 1;
-    config.write_bytecode = 0;
+    if !python_mode {
+        config.isolated = 1;
+        config.use_environment = 0;
+        config.user_site_directory = 0;
+        config.site_import = 0;
+        config.safe_path = 1;
+        config.write_bytecode = 0;
+        // Every argument belongs to the app (sys.argv == argv).
+        config.parse_argv = 0;
+    }
+    // A python-like executable keeps PyConfig_InitPythonConfig's defaults
+    // (python's): parse_argv, the environment, site, the user site, writing
+    // bytecode for modules imported from disk; options and PYTHON* variables
+    // change them as they change python's.
     config.pathconfig_warnings = 0;
+    // A python-like executable reads PYTHON_GIL (and -X gil) as python does.
     #[cfg(Py_GIL_DISABLED)]
-    {
+    if !python_mode {
         config.enable_gil = gil_setting();
     }
     config.install_signal_handlers = 1;
-    // App mode: every argument belongs to the app (sys.argv == argv).
-    config.parse_argv = python_mode as c_int;
     config._init_main = 0;
-    // Nothing on disk to search: the payload is the module path.
+    // Nothing on disk to search for the standard library: the payload is the
+    // module path (PYTHONPATH is added below, as python adds it).
     config.module_search_paths_set = 1;
     check(ffi::PyConfig_SetBytesArgv(
         cfg,
@@ -128,6 +196,28 @@ pub unsafe fn run(executable: &str, what: Run, argc: c_int, argv: *mut *mut c_ch
         &mut config.base_exec_prefix as *mut _,
     ] {
         set_string(cfg, field, &dir);
+    }
+    if python_mode {
+        // Parses the command line and reads the environment (once: a second
+        // read keeps the result), so that PYTHONPATH is known unless -E or -I.
+        let status = ffi::PyConfig_Read(cfg);
+        if ffi::PyStatus_Exception(status) != 0 {
+            ffi::PyConfig_Clear(cfg);
+            ffi::Py_ExitStatusException(status);
+        }
+        append_pythonpath(cfg);
+        // The executable stands where python's standard library directories
+        // would: what comes before it on sys.path shadows the payload's
+        // top-level modules (see importer/finder.rs, `shadowing_spec`).
+        let exe: Vec<libc::wchar_t> = executable
+            .chars()
+            .map(|c| c as libc::wchar_t)
+            .chain([0])
+            .collect();
+        check(ffi::PyWideStringList_Append(
+            &mut (*cfg).module_search_paths,
+            exe.as_ptr(),
+        ));
     }
     let status = ffi::Py_InitializeFromConfig(cfg);
     ffi::PyConfig_Clear(cfg);

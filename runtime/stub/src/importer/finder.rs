@@ -10,6 +10,8 @@ use pyo3_ffi::{PyObject, Py_ssize_t};
 use super::paths::{module_path, package_dir};
 use super::{lookup, self_module};
 use crate::capi::{arg_str, cached_attribute, none, positional, py_str, raise};
+use crate::settings::Entry as EntryPoint;
+use crate::state;
 
 /// An importable name in the payload.
 #[derive(Clone, Copy)]
@@ -87,12 +89,22 @@ pub unsafe extern "C" fn find_spec(
     let Ok(name) = arg_str(a[0], "fullname") else {
         return null_mut();
     };
+    if !name.contains('.') && state::get().settings.entry == EntryPoint::Python {
+        let spec = shadowing_spec(a[0]);
+        if spec.is_null() || spec != ffi::Py_None() {
+            return spec;
+        }
+        ffi::Py_DecRef(spec);
+    }
     let found = match module_entry(name) {
         Ok(Some(f)) => f,
         Ok(None) => return none(),
         Err(()) => return null_mut(),
     };
     let entry = *found.entry();
+    if entry.is_namespace() {
+        return namespace_spec(a[0], a.get(1).copied(), &package_dir(name));
+    }
     let cls = cached_attribute(&MODULE_SPEC, c"_frozen_importlib", c"ModuleSpec");
     if cls.is_null() {
         return null_mut();
@@ -101,11 +113,7 @@ pub unsafe extern "C" fn find_spec(
     ffi::PyTuple_SetItem(spec_args, 0, ffi::Py_NewRef(a[0]));
     ffi::PyTuple_SetItem(spec_args, 1, ffi::Py_NewRef(self_module()));
     let kwargs = ffi::PyDict_New();
-    let origin = if entry.is_namespace() {
-        none()
-    } else {
-        py_str(&found.path(name))
-    };
+    let origin = py_str(&found.path(name));
     ffi::PyDict_SetItemString(kwargs, c"origin".as_ptr(), origin);
     ffi::Py_DecRef(origin);
     let spec = ffi::PyObject_Call(cls, spec_args, kwargs);
@@ -114,11 +122,9 @@ pub unsafe extern "C" fn find_spec(
     if spec.is_null() {
         return null_mut();
     }
-    if !entry.is_namespace() {
-        // __file__ is set from origin only when the spec says it has a location.
-        ffi::PyObject_SetAttrString(spec, c"has_location".as_ptr(), ffi::Py_True());
-    }
-    if entry.is_package() || entry.is_namespace() {
+    // __file__ is set from origin only when the spec says it has a location.
+    ffi::PyObject_SetAttrString(spec, c"has_location".as_ptr(), ffi::Py_True());
+    if entry.is_package() {
         let locations = ffi::PyList_New(1);
         ffi::PyList_SetItem(locations, 0, py_str(&package_dir(name)));
         let rc =
@@ -129,6 +135,45 @@ pub unsafe extern "C" fn find_spec(
             return null_mut();
         }
     }
+    spec
+}
+
+/// In a python-like executable, the spec of a top-level module that a directory on
+/// sys.path before the executable's own entry holds (the script's directory,
+/// PYTHONPATH), which shadows the payload's as such a directory shadows python's
+/// standard library: `_pyingot.shadowing(fullname)`, which `_pyingot_boot.install`
+/// sets; None before that, or when nothing shadows the name.
+unsafe fn shadowing_spec(fullname: *mut PyObject) -> *mut PyObject {
+    let f = ffi::PyObject_GetAttrString(self_module(), c"shadowing".as_ptr());
+    if f.is_null() {
+        ffi::PyErr_Clear();
+        return none();
+    }
+    let spec = ffi::PyObject_CallOneArg(f, fullname);
+    ffi::Py_DecRef(f);
+    spec
+}
+
+static NAMESPACE_SPEC: OnceLock<usize> = OnceLock::new();
+
+/// The spec of a namespace package, as importlib's PathFinder makes it (no
+/// loader, no origin, a `_NamespacePath`), with the payload's directory as its
+/// first portion and the portions on `path` (sys.path for a top-level package)
+/// after it: `_pyingot_boot.namespace_spec(fullname, path, directory)`.
+unsafe fn namespace_spec(
+    fullname: *mut PyObject,
+    path: Option<*mut PyObject>,
+    directory: &str,
+) -> *mut PyObject {
+    let f = cached_attribute(&NAMESPACE_SPEC, c"_pyingot_boot", c"namespace_spec");
+    if f.is_null() {
+        return null_mut();
+    }
+    let directory = py_str(directory);
+    let path = path.unwrap_or_else(|| ffi::Py_None());
+    let spec =
+        ffi::PyObject_CallFunctionObjArgs(f, fullname, path, directory, null_mut::<PyObject>());
+    ffi::Py_DecRef(directory);
     spec
 }
 
