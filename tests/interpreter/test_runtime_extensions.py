@@ -413,7 +413,10 @@ def test_on_disk_distributions_are_imported_from_beside_the_executable(
     done = run(link, "-c", code)
     assert done.returncode == 0, done.stderr
     where = str((tmp_path / "bin" / "app.packages").resolve())
-    assert json.loads(done.stdout) == [7, f"{where}/ondisk/__init__.py", [where]]
+    # A python-like executable's sys.path is python's for -c ('' first), with
+    # the executable where the standard library would be, then the directory.
+    real = str(exe.resolve())
+    assert json.loads(done.stdout) == [7, f"{where}/ondisk/__init__.py", ["", real, where]]
 
 
 # -- multiprocessing ----------------------------------------------------------------------
