@@ -3,7 +3,7 @@
 The fixture (tests/fixtures/file_view) reads its data every way code does —
 ``open``, ``os.stat``, ``listdir``, ``scandir``, ``walk``, ``glob``, ``pathlib``,
 ``shutil.copy`` out, ``linecache``/``traceback``, SQLite by path, ``fopen``
-through ctypes, OpenSSL's ``cafile`` and ``capath`` — and checks that writes into
+and ``dlopen`` through ctypes, OpenSSL's ``cafile`` and ``capath`` — and checks that writes into
 the view fail with ``EROFS`` and that paths outside it behave as before. The
 run is traced: the view is served inside the process (no path under the
 executable reaches the kernel), no code is read from disk and nothing is
@@ -41,6 +41,7 @@ CHECKS = {
     "linecache_and_traceback",
     "sqlite_by_path",
     "ctypes_fopen",
+    "ctypes_cdll",
     "ssl_cafile",
     "ssl_capath_handshake",
     "writes_fail_with_erofs",
@@ -54,6 +55,14 @@ def test_package_reads_its_files_through_file_paths(python: str, tmp_path: Path)
     distribution(python)
     project = building.copy_project(FIXTURES / "file_view", tmp_path / "project")
     building.pin(project, python=python)
+    native = project / "viewpkg" / "native"
+    native.mkdir()
+    (native / "answer.c").write_text("int answer(void) { return 42; }\n")
+    subprocess.run(
+        ["cc", "-shared", "-fPIC", "-o", native / "answer.plugin", native / "answer.c"],
+        check=True,
+    )
+    (native / "answer.c").unlink()
     exe = building.build_ok(project, tmp_path / "file-view")
     outside = tmp_path / "outside"
     outside.mkdir()

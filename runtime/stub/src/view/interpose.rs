@@ -20,8 +20,10 @@
 //! and in a child between `fork` and `exec`: no Python, no lock on the
 //! pass-through path, no allocation before the path is known to be ours.
 
-use std::ffi::{c_char, c_int, c_long, CStr};
+use std::collections::HashMap;
+use std::ffi::{c_char, c_int, c_long, c_void, CStr, CString};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use libc::{mode_t, off_t, size_t, ssize_t, FILE};
 
@@ -601,6 +603,49 @@ pub unsafe extern "C" fn dirfd(d: *mut libc::DIR) -> c_int {
         Some(f) => f(d),
         None => fail(libc::ENOSYS, -1),
     }
+}
+
+// ---- dlopen: the dynamic loader opens files with system calls of its own ----
+
+/// The in-memory copies of view files given to the dynamic loader, by view path:
+/// the loader knows an object by the name it was opened with, so a second `dlopen`
+/// of one path must give it the same name to get the same handle.
+static LOADED: Mutex<Option<HashMap<String, String>>> = Mutex::new(None);
+
+#[no_mangle]
+pub unsafe extern "C" fn dlopen(path: *const c_char, flags: c_int) -> *mut c_void {
+    let real = real!(c"dlopen", fn(*const c_char, c_int) -> *mut c_void);
+    let Some(real) = real else {
+        return std::ptr::null_mut();
+    };
+    let Some(rel) = under_view(path) else {
+        return real(path, flags);
+    };
+    // Anything but a file: glibc's dlopen fails on the path as it did before the
+    // view (the kernel says ENOTDIR), and dlerror() tells the caller.
+    let Some((r, bytes)) = tree::resolve(rel).ok().and_then(|r| match r.node {
+        Node::File(bytes) => Some((r, bytes)),
+        Node::Dir { .. } => None,
+    }) else {
+        return real(path, flags);
+    };
+    let name = {
+        let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
+        let loaded = loaded.get_or_insert_with(HashMap::new);
+        match loaded.get(&r.normalized) {
+            Some(name) => name.clone(),
+            None => match crate::extensions::in_memory_file(&r.normalized, bytes) {
+                Ok(fd) => {
+                    let name = format!("/proc/self/fd/{fd}");
+                    loaded.insert(r.normalized.clone(), name.clone());
+                    name
+                }
+                Err(e) => return fail(e.raw_os_error().unwrap_or(libc::EIO), std::ptr::null_mut()),
+            },
+        }
+    };
+    let c = CString::new(name).unwrap_or_default();
+    real(c.as_ptr(), flags)
 }
 
 // ---- what would change the view: EROFS ----
