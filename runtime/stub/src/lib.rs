@@ -17,6 +17,7 @@ mod interpreter;
 mod multiprocessing;
 mod settings;
 mod state;
+mod view;
 
 use std::ffi::{c_char, c_int, CStr};
 
@@ -59,6 +60,7 @@ pub unsafe extern "C" fn main(argc: c_int, argv: *mut *mut c_char) -> c_int {
         payload,
         settings,
     });
+    view::install(&state.executable);
     let run = match child {
         Some(child) => Run::Child(child),
         None => Run::Entry(&state.settings.entry),

@@ -390,14 +390,19 @@ Debian 10, 2.31 Debian 11 and Ubuntu 20.04, 2.34 RHEL 9, 2.35 Ubuntu 22.04,
         "array of strings",
         "Installed distributions whose data files also go beside the executable, code "
         "staying embedded.",
-        doc="For packages that test `os.path.isfile()` on a `__file__`-relative path "
-        "(black's blib2to3 looks for its `Grammar.txt` that way). The package data of these "
-        "distributions is written to the directory `<executable>.data` beside the "
-        "executable (`dist/myapp.data/`), and their modules' `__file__` and `__path__` "
-        "name that real directory; their code, extension modules included, is still "
-        "imported from memory and their data stays readable through "
-        "`importlib.resources` too. Ship the directory with the executable. Names are "
-        "distribution names, as for `on-disk`; a distribution cannot be in both lists.",
+        doc="Rarely needed: the executable shows its packages' files read-only under "
+        "`<executable>/` (docs/executables.md), so `__file__`-relative `open`, `listdir` "
+        "and C code opening such paths work without it. It is for what that view cannot "
+        "serve: files the package executes (a script or program run by path), relative "
+        "paths or `os.chdir` into the package, directory descriptors (`dir_fd=`, "
+        "`os.fwalk`), code that bypasses glibc, and data written beside the package. The "
+        "package data of these distributions is written to the directory "
+        "`<executable>.data` beside the executable (`dist/myapp.data/`), and their "
+        "modules' `__file__` and `__path__` name that real directory; their code, "
+        "extension modules included, is still imported from memory and their data stays "
+        "readable through `importlib.resources` too. Ship the directory with the "
+        "executable. Names are distribution names, as for `on-disk`; a distribution "
+        "cannot be in both lists.",
         default=(),
         example=["black"],
     ),

@@ -1,0 +1,214 @@
+//! The view's tree: what a path under `<executable>/` names, and what a directory holds.
+//!
+//! A directory is a package (a MODULE or EXTENSION entry flagged package or
+//! namespace) or a folder inside one that holds data files; a file is a module's
+//! source (`mod.py`, `__init__.py`), an extension module's shared object
+//! (`mod.so`, `__init__.so`, the names `paths.rs` gives their `__file__`), or a
+//! DATA entry (`package/relative/path`, owned by the deepest package on its path,
+//! as `paths::data_file` reads them). Nothing else exists: a module packed without
+//! its source has no `.py` file in the view, as an installation without sources
+//! has none on disk.
+
+use std::collections::BTreeMap;
+
+use libc::c_int;
+use pyingot_payload::{Entry, Kind};
+
+use crate::state;
+
+/// What a path names.
+pub enum Node {
+    /// A file and its bytes.
+    File(&'static [u8]),
+    /// A directory: `package` (dotted) and the folder `sub` inside it ("" for the
+    /// package's own directory).
+    Dir { package: String, sub: String },
+}
+
+/// A resolved path: the node and the path normalized (`pkg/sub/file`, no `.`,
+/// `..` or repeated slashes), which names the node in the view and gives its inode.
+pub struct Resolved {
+    pub node: Node,
+    pub normalized: String,
+}
+
+fn entry(kind: Kind, name: &str) -> Option<Entry<'static>> {
+    // A damaged entry reads as missing here; the importer reports the damage.
+    state::get().payload.get(kind, name).ok().flatten()
+}
+
+/// The MODULE or EXTENSION entry of package `name`, if `name` is one.
+fn package(name: &str) -> Option<Entry<'static>> {
+    [Kind::Module, Kind::Extension]
+        .into_iter()
+        .filter_map(|k| entry(k, name))
+        .find(|e| e.is_package() || e.is_namespace())
+}
+
+/// The bytes of the entry of one of the view's files: its source or its shared object.
+/// The one place that reads an entry's bytes for the view.
+fn module_file(module: &str, file: &str) -> Option<&'static [u8]> {
+    let (stem, ext) = file.rsplit_once('.')?;
+    let init = stem == "__init__";
+    let name = if init {
+        module.to_owned()
+    } else if module.is_empty() {
+        stem.to_owned()
+    } else {
+        format!("{module}.{stem}")
+    };
+    if name.is_empty() || (!init && stem.contains('.')) {
+        return None;
+    }
+    let is_package = |e: &Entry<'_>| e.is_package() || e.is_namespace();
+    match ext {
+        "py" => entry(Kind::Module, &name)
+            .filter(|e| init == e.is_package() && !e.is_namespace())
+            .and_then(|e| e.source()),
+        "so" => entry(Kind::Extension, &name)
+            .filter(|e| init == is_package(e))
+            .map(|e| e.primary),
+        _ => None,
+    }
+}
+
+/// What `rel` (the path after `<executable>/`) names, or the errno a file
+/// system would give for it.
+pub fn resolve(rel: &[u8]) -> Result<Resolved, c_int> {
+    let rel = std::str::from_utf8(rel).map_err(|_| libc::ENOENT)?;
+    let mut parts: Vec<&str> = Vec::new();
+    for part in rel.split('/') {
+        match part {
+            "" | "." => {}
+            // `<executable>/..` goes through a regular file: the kernel says ENOTDIR.
+            ".." => {
+                parts.pop().ok_or(libc::ENOTDIR)?;
+            }
+            _ => parts.push(part),
+        }
+    }
+    if parts.is_empty() {
+        return Err(libc::ENOTDIR);
+    }
+    let normalized = parts.join("/");
+    let node = find(&parts)?;
+    if rel.ends_with('/') && matches!(node, Node::File(_)) {
+        return Err(libc::ENOTDIR);
+    }
+    Ok(Resolved { node, normalized })
+}
+
+fn find(parts: &[&str]) -> Result<Node, c_int> {
+    for split in (1..=parts.len()).rev() {
+        let name = parts[..split].join(".");
+        if package(&name).is_none() {
+            continue;
+        }
+        // The deepest package on the path owns what is below it.
+        let rest = &parts[split..];
+        if rest.is_empty() {
+            return Ok(Node::Dir {
+                package: name,
+                sub: String::new(),
+            });
+        }
+        if let [file] = rest {
+            if let Some(bytes) = module_file(&name, file) {
+                return Ok(Node::File(bytes));
+            }
+        }
+        let key = format!("{name}/{}", rest.join("/"));
+        if let Some(data) = entry(Kind::Data, &key) {
+            return Ok(Node::File(data.primary));
+        }
+        let folder = format!("{key}/");
+        if state::get()
+            .payload
+            .iter_prefix(Kind::Data, &folder)
+            .next()
+            .is_some()
+        {
+            return Ok(Node::Dir {
+                package: name,
+                sub: rest.join("/"),
+            });
+        }
+        return Err(through_file(&name, rest));
+    }
+    // No package on the path: a top-level module's file, or nothing.
+    match parts {
+        [file] if module_file("", file).is_some() => {
+            Ok(Node::File(module_file("", file).unwrap_or_default()))
+        }
+        _ => Err(through_file("", parts)),
+    }
+}
+
+/// ENOTDIR when the path goes on below a file (`pkg/mod.py/x`, `pkg/data.txt/x`),
+/// ENOENT otherwise.
+fn through_file(package: &str, rest: &[&str]) -> c_int {
+    if rest.len() > 1 && module_file(package, rest[0]).is_some() {
+        return libc::ENOTDIR;
+    }
+    if !package.is_empty() {
+        for end in 1..rest.len() {
+            if entry(Kind::Data, &format!("{package}/{}", rest[..end].join("/"))).is_some() {
+                return libc::ENOTDIR;
+            }
+        }
+    }
+    libc::ENOENT
+}
+
+/// The names in directory `package`/`sub`, each with whether it is a directory.
+pub fn list(package: &str, sub: &str) -> BTreeMap<String, bool> {
+    let payload = &state::get().payload;
+    let mut names = BTreeMap::new();
+    if sub.is_empty() {
+        if let Some(own) = package_file(package) {
+            names.insert(own, false);
+        }
+        let prefix = format!("{package}.");
+        for kind in [Kind::Module, Kind::Extension] {
+            for e in payload.iter_prefix(kind, &prefix).flatten() {
+                let rest = &e.name[prefix.len()..];
+                match rest.split_once('.') {
+                    Some((child, _)) => {
+                        names.insert(child.to_owned(), true);
+                    }
+                    None if e.is_package() || e.is_namespace() => {
+                        names.insert(rest.to_owned(), true);
+                    }
+                    None if kind == Kind::Extension => {
+                        names.insert(format!("{rest}.so"), false);
+                    }
+                    None if e.source().is_some() => {
+                        names.insert(format!("{rest}.py"), false);
+                    }
+                    None => {}
+                }
+            }
+        }
+    }
+    let prefix = if sub.is_empty() {
+        format!("{package}/")
+    } else {
+        format!("{package}/{sub}/")
+    };
+    for e in payload.iter_prefix(Kind::Data, &prefix).flatten() {
+        let rest = &e.name[prefix.len()..];
+        match rest.split_once('/') {
+            Some((folder, _)) => names.insert(folder.to_owned(), true),
+            None => names.insert(rest.to_owned(), false),
+        };
+    }
+    names
+}
+
+/// A package's own file in its directory: `__init__.py` (with source) or `__init__.so`.
+fn package_file(package: &str) -> Option<String> {
+    ["__init__.py", "__init__.so"]
+        .into_iter()
+        .find(|f| module_file(package, f).is_some())
+        .map(str::to_owned)
+}
