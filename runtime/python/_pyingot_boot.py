@@ -15,6 +15,10 @@ the output is dropped silently and the status is 1, as the ``signal`` module's
 documentation recommends for Python programs.
 """
 
+# importlib's own bootstrap modules, held from the start: code under test (CPython's
+# test_importlib) puts None in their sys.modules entries while it imports.
+import _frozen_importlib as _bootstrap_module
+import _frozen_importlib_external as _external
 import sys
 
 import _pyingot
@@ -81,7 +85,7 @@ def _shadowing_spec(fullname):
         return None
     if not end:
         return None
-    spec = sys.modules["_frozen_importlib_external"].PathFinder._get_spec(fullname, sys.path[:end])
+    spec = _external.PathFinder._get_spec(fullname, sys.path[:end])
     return spec if spec is not None and spec.loader is not None else None
 
 
@@ -105,7 +109,15 @@ class _PackageDirectory:
         if name != fullname:
             return None
         # No path: a namespace package's spec is then this directory's portion.
-        return _pyingot.find_spec(fullname, (), target)
+        spec = _pyingot.find_spec(fullname, (), target)
+        if spec is None:
+            # A directory of package data with no module in it is a namespace
+            # portion for python's FileFinder; the view shows it as a directory.
+            directory = f"{_pyingot.executable}/{name.replace('.', '/')}"
+            if _external._path_isdir(directory):
+                spec = _bootstrap().ModuleSpec(fullname, None, is_package=True)
+                spec.submodule_search_locations = [directory]
+        return spec
 
     def invalidate_caches(self):
         pass
@@ -121,7 +133,7 @@ class _PackageDirectory:
 
 
 def _bootstrap():
-    return sys.modules["_frozen_importlib"]
+    return _bootstrap_module
 
 
 def namespace_spec(fullname, path, directory):
@@ -138,7 +150,7 @@ def namespace_spec(fullname, path, directory):
         spec = _bootstrap().ModuleSpec(fullname, None, is_package=True)
         spec.submodule_search_locations = [directory]
         return spec
-    external = sys.modules["_frozen_importlib_external"]
+    external = _external
 
     def find(name, parent_path):
         portions = [directory]

@@ -93,6 +93,9 @@ def test_errors_are_those_of_a_read_only_file_system(exe: Exe) -> None:
             "truncate": err(os.truncate, core, 0),
             "symlink": err(os.symlink, "/etc/hostname", root + "/fixturepkg/link"),
             "utime": err(os.utime, core),
+            "remove missing": err(os.remove, root + "/fixturepkg/core.pyc"),
+            "rename missing": err(os.rename, root + "/fixturepkg/nope", root + "/x"),
+            "remove existing": err(os.remove, core),
             "readlink": err(os.readlink, core),
             "access W_OK": "ok" if not os.access(core, os.W_OK) else "writable",
         }}
@@ -115,6 +118,10 @@ def test_errors_are_those_of_a_read_only_file_system(exe: Exe) -> None:
         "truncate": "EROFS",
         "symlink": "EROFS",
         "utime": "EROFS",
+        # Nothing there to remove: the lookup's error, as clean-up code expects.
+        "remove missing": "ENOENT",
+        "rename missing": "ENOENT",
+        "remove existing": "EROFS",
         "readlink": "EINVAL",
         "access W_OK": "ok",
     }
