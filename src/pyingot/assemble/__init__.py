@@ -21,6 +21,7 @@ from pyingot.assemble.report import report
 from pyingot.assemble.write import write_executable
 from pyingot.config import ProjectConfig
 from pyingot.distribution.model import Distribution, ExtensionModule
+from pyingot.payload.compression import Compression
 from pyingot.resources.model import FileResource, ResourceSet
 
 __all__ = ["Assembled", "assemble", "report", "write_executable"]
@@ -85,7 +86,15 @@ def assemble(
             if d.package.partition(".")[0] in root_packages
         ]
         beside.write_on_disk(root_files, data_root)
-    write_executable(stub, payload, output)
+    # The dictionary is trained from the standard library's modules, which an edit of
+    # the application does not change: a rebuild recompresses only what changed.
+    samples = (
+        blob
+        for m in resources.modules.values()
+        if m.is_stdlib
+        for blob in (m.bytecode, m.source or b"")
+    )
+    write_executable(stub, payload, output, Compression.default(samples))
     return Assembled(
         output, embedded, floor, on_disk, data_root, tuple(root_packages), len(root_files)
     )

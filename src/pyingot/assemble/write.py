@@ -13,12 +13,17 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pyingot.payload import packing
-from pyingot.payload.packing import PayloadEntry
+from pyingot.payload.packing import BlobStore, PayloadEntry
 
 
-def write_executable(stub: Path, entries: Iterable[PayloadEntry], output: Path) -> Path:
-    """``stub`` + payload -> ``output`` (mode 0755), via a temporary file and a rename."""
-    payload = packing.write_payload(entries)
+def write_executable(
+    stub: Path, entries: Iterable[PayloadEntry], output: Path, store: BlobStore | None = None
+) -> Path:
+    """``stub`` + payload -> ``output`` (mode 0755), via a temporary file and a rename.
+
+    ``store`` compresses the blobs (:class:`pyingot.payload.compression.Compression`).
+    """
+    payload = packing.write_payload(entries, store)
     data = packing.append(stub.read_bytes(), payload)
     output.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
