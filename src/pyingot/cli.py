@@ -32,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     ins = sub.add_parser("inspect", help="show what an executable holds")
     ins.add_argument("executable", type=Path)
     ins.add_argument("-v", "--verbose", action="store_true", help="list every package and file")
+    ver = sub.add_parser(
+        "verify", help="check every entry of an executable's payload (exit 1 naming damage)"
+    )
+    ver.add_argument("executable", type=Path)
     i = sub.add_parser("init", help="add a starter [tool.pyingot] section to pyproject.toml")
     i.add_argument(
         "path",
@@ -111,6 +115,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from pyingot.payload import inspect
 
         print(inspect.render(inspect.inspect(args.executable), verbose=args.verbose))
+        return 0
+    if args.command == "verify":
+        from pyingot.payload import inspect
+
+        print(inspect.verify(args.executable))
         return 0
     if args.command == "init":
         from pyingot import config
