@@ -35,6 +35,7 @@ use std::sync::Mutex;
 use pyingot_payload::{Entry, Kind, Payload};
 
 use crate::settings::Settings;
+use crate::state;
 
 /// What has been loaded, for the life of the process.
 #[derive(Default)]
@@ -151,11 +152,10 @@ pub fn in_memory_file(name: &str, entry: &Entry<'_>) -> std::io::Result<c_int> {
 /// Writes the entry's primary blob into the in-memory file `fd`: a raw blob is
 /// written from the mapped executable, a compressed one decoded straight into the
 /// file's pages (mapped for the time of the decoding), with no buffer in between. A
-/// damaged blob is an error naming the entry.
+/// damaged blob stops the process with the message naming the entry.
 fn fill(fd: c_int, entry: &Entry<'_>) -> std::io::Result<()> {
-    let damaged = |e: pyingot_payload::PayloadError| std::io::Error::other(e.to_string());
     if !entry.primary.is_compressed() {
-        let bytes = entry.primary().map_err(damaged)?;
+        let bytes = entry.primary().unwrap_or_else(|e| state::damaged(&e));
         // SAFETY: fd is ours and open; ManuallyDrop keeps File from closing it.
         let mut file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });
         return file.write_all(&bytes);
@@ -181,10 +181,11 @@ fn fill(fd: c_int, entry: &Entry<'_>) -> std::io::Result<()> {
     }
     // SAFETY: ptr points to `len` writable bytes until the munmap below.
     let out = unsafe { std::slice::from_raw_parts_mut(ptr as *mut u8, len) };
-    let result = entry.decode_primary_into(out).map_err(damaged);
+    let result = entry.decode_primary_into(out);
     // SAFETY: the mapping made above; `out` is not used after this.
     unsafe { libc::munmap(ptr, len) };
-    result
+    result.unwrap_or_else(|e| state::damaged(&e));
+    Ok(())
 }
 
 fn memfd(

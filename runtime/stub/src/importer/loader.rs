@@ -136,7 +136,7 @@ unsafe fn code_from(entry: &Entry<'static>) -> *mut PyObject {
     }
     let bytes = match entry.primary() {
         Ok(bytes) => bytes,
-        Err(e) => return raise(ffi::PyExc_ImportError, &e.to_string()),
+        Err(e) => state::damaged(&e),
     };
     let code = ffi::PyMarshal_ReadObjectFromString(
         bytes.as_ptr() as *const c_char,
@@ -274,7 +274,7 @@ pub unsafe extern "C" fn get_source(_m: *mut PyObject, arg: *mut PyObject) -> *m
         Some(Found::Extension(_)) => none(),
         Some(Found::Module(e)) => match e.source() {
             Ok(source) => source.map_or_else(|| none(), |src| py_str_lossy(&src)),
-            Err(e) => raise(ffi::PyExc_ImportError, &e.to_string()),
+            Err(e) => state::damaged(&e),
         },
     })
 }

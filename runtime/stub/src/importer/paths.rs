@@ -76,7 +76,7 @@ pub fn data_file(path: &str) -> Result<DataPath, String> {
         if found.is_some_and(|e| e.is_package() || e.is_namespace()) {
             let key = format!("{package}/{}", parts[split..].join("/"));
             return Ok(match lookup(Kind::Data, &key)? {
-                Some(d) => DataPath::Embedded(d.primary().map_err(|e| e.to_string())?),
+                Some(d) => DataPath::Embedded(d.primary().unwrap_or_else(|e| state::damaged(&e))),
                 None => DataPath::Missing,
             });
         }

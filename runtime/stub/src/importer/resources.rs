@@ -65,10 +65,7 @@ pub unsafe extern "C" fn get(
             let flags = ffi::PyLong_FromLong(e.flags as c_long);
             let (primary, secondary) = match (e.primary(), e.secondary()) {
                 (Ok(p), Ok(s)) => (p, s),
-                (Err(err), _) | (_, Err(err)) => {
-                    ffi::Py_DecRef(flags);
-                    return raise(ffi::PyExc_OSError, &err.to_string());
-                }
+                (Err(err), _) | (_, Err(err)) => state::damaged(&err),
             };
             let primary = view(primary);
             let secondary = if e.secondary.is_empty() {
