@@ -24,12 +24,13 @@ def write_executable(
     ``store`` compresses the blobs (:class:`pyingot.payload.compression.Compression`).
     """
     payload = packing.write_payload(entries, store)
-    data = packing.append(stub.read_bytes(), payload)
+    parts = packing.executable_parts(stub.read_bytes(), payload)
     output.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            for part in parts:
+                f.write(part)
         os.chmod(tmp, 0o755)
         epoch = os.environ.get("SOURCE_DATE_EPOCH")
         if epoch and epoch.isdigit():

@@ -379,8 +379,14 @@ def trailer(payload: bytes, payload_offset: int) -> bytes:
 
 def append(stub: bytes, payload: bytes) -> bytes:
     """The executable: ``stub``, zero padding to 16 bytes, ``payload``, trailer."""
+    return b"".join(executable_parts(stub, payload))
+
+
+def executable_parts(stub: bytes, payload: bytes) -> tuple[bytes, bytes, bytes, bytes]:
+    """The executable's parts, to write one after the other without joining them:
+    ``stub``, zero padding to 16 bytes, ``payload``, trailer."""
     offset = _align(len(stub), PAYLOAD_ALIGNMENT)
-    return b"".join((stub, bytes(offset - len(stub)), payload, trailer(payload, offset)))
+    return stub, bytes(offset - len(stub)), payload, trailer(payload, offset)
 
 
 # --- reading -------------------------------------------------------------------------------
