@@ -69,6 +69,21 @@ impl<'a> Entry<'a> {
         blob::decode_into(&self.owner(), self.dictionary, &self.primary, out)
     }
 
+    /// Checks a CRC-32 that the caller computed over the primary blob's stored bytes
+    /// (reading them in pieces, as it copies them): the error is the one
+    /// [`Entry::primary`] would return.
+    pub fn check_primary_crc32(&self, computed: u32) -> Result<(), PayloadError> {
+        if computed == self.primary.crc32 {
+            return Ok(());
+        }
+        Err(PayloadError::BlobChecksumMismatch {
+            index: self.index,
+            entry: format!("{} '{}'", self.kind.name(), self.name),
+            expected: self.primary.crc32,
+            computed,
+        })
+    }
+
     /// The primary blob of a META entry (always stored raw), checked.
     pub fn raw_primary(&self) -> Result<&'a [u8], PayloadError> {
         match self.primary()? {
@@ -222,6 +237,11 @@ impl<'a> Payload<'a> {
     /// The payload's bytes, header included.
     pub fn as_bytes(&self) -> &'a [u8] {
         self.bytes
+    }
+
+    /// The data section: every stored blob (and the dictionary) lies in it.
+    pub fn data_section(&self) -> &'a [u8] {
+        self.data
     }
 
     /// The number of entries.

@@ -155,10 +155,20 @@ pub fn in_memory_file(name: &str, entry: &Entry<'_>) -> std::io::Result<c_int> {
 /// damaged blob stops the process with the message naming the entry.
 fn fill(fd: c_int, entry: &Entry<'_>) -> std::io::Result<()> {
     if !entry.primary.is_compressed() {
-        let bytes = entry.primary().unwrap_or_else(|e| state::damaged(&e));
+        // In pieces, each checksummed, written and unmapped in turn: a 25 MB library
+        // never takes more than a piece of this process's memory besides its file.
         // SAFETY: fd is ours and open; ManuallyDrop keeps File from closing it.
         let mut file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });
-        return file.write_all(&bytes);
+        let mut crc = crc32fast::Hasher::new();
+        for piece in entry.primary.stored.chunks(1 << 20) {
+            crc.update(piece);
+            file.write_all(piece)?;
+            state::release(piece);
+        }
+        entry
+            .check_primary_crc32(crc.finalize())
+            .unwrap_or_else(|e| state::damaged(&e));
+        return Ok(());
     }
     let len = entry.primary.len();
     // SAFETY: our own descriptor.
@@ -184,6 +194,7 @@ fn fill(fd: c_int, entry: &Entry<'_>) -> std::io::Result<()> {
     let result = entry.decode_primary_into(out);
     // SAFETY: the mapping made above; `out` is not used after this.
     unsafe { libc::munmap(ptr, len) };
+    state::release(entry.primary.stored);
     result.unwrap_or_else(|e| state::damaged(&e));
     Ok(())
 }

@@ -33,6 +33,13 @@ pub fn damaged(e: &PayloadError) -> ! {
     unsafe { libc::_exit(1) }
 }
 
+/// Unmaps the pages that reading a blob's stored bytes mapped (see [`exe::release`]).
+pub fn release(stored: &[u8]) {
+    if let Some(s) = STATE.get() {
+        crate::exe::release(s.payload.data_section(), stored);
+    }
+}
+
 pub fn get() -> &'static State {
     STATE
         .get()

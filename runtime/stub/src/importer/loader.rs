@@ -142,6 +142,7 @@ unsafe fn code_from(entry: &Entry<'static>) -> *mut PyObject {
         bytes.as_ptr() as *const c_char,
         bytes.len() as Py_ssize_t,
     );
+    state::release(entry.primary.stored);
     if !code.is_null() && rebase_filename(code).is_err() {
         ffi::Py_DecRef(code);
         return null_mut();
@@ -273,7 +274,11 @@ pub unsafe extern "C" fn get_source(_m: *mut PyObject, arg: *mut PyObject) -> *m
         None => not_found(name),
         Some(Found::Extension(_)) => none(),
         Some(Found::Module(e)) => match e.source() {
-            Ok(source) => source.map_or_else(|| none(), |src| py_str_lossy(&src)),
+            Ok(source) => {
+                let text = source.map_or_else(|| none(), |src| py_str_lossy(&src));
+                state::release(e.secondary.stored);
+                text
+            }
             Err(e) => state::damaged(&e),
         },
     })
