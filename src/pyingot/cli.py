@@ -91,6 +91,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the software bill of materials embedded in it (CycloneDX JSON) instead",
     )
+    ver = sub.add_parser(
+        "verify",
+        help="check every entry of an executable's payload (exit 1 naming damage)",
+        description="Read every entry of EXE's payload and check its checksum and "
+        "decompression; the executable itself checks each entry only when it reads it. "
+        "Exits 1 naming every damaged entry.",
+    )
+    ver.add_argument("executable", type=Path, help="the executable to check")
     i = sub.add_parser(
         "init",
         help="add a starter [tool.pyingot] section to pyproject.toml",
@@ -217,6 +225,11 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(inspect.sbom(found))
             return 0
         print(inspect.render(found, verbose=args.verbose))
+        return 0
+    if args.command == "verify":
+        from pyingot.payload import inspect
+
+        print(inspect.verify(args.executable))
         return 0
     if args.command == "init":
         from pyingot import config

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from pyingot.payload import packing
 from tests import binutils, building
 from tests import traced as trace
 from tests.building import ROOT
@@ -235,15 +236,39 @@ def test_closed_stdout_pipe_is_quiet(version: str, workdir: Path) -> None:
 # -- damaged executables ------------------------------------------------------------------
 
 
+def _stored_ranges(exe: bytes) -> list[tuple[str, range]]:
+    """Each blob's stored bytes in ``exe``, with the name of its entry."""
+    payload = packing.find_payload(exe)
+    start = len(exe) - packing.TRAILER_SIZE - len(payload)
+    header = packing.HEADER.struct.unpack_from(payload)
+    count, index, data = header[2], header[3], header[5]
+    out = []
+    for i in range(count):
+        f = packing.ENTRY.struct.unpack_from(payload, index + i * packing.ENTRY_SIZE)
+        for offset, length in ((f[7], f[8]), (f[10], f[12])):
+            at = start + data + offset
+            out.append((f"entry {i} ", range(at, at + length)))
+    return out
+
+
 def test_damaged_or_truncated_executable_fails_cleanly(workdir: Path, tmp_path: Path) -> None:
+    """Damage to the header, index or names (or a cut) stops the executable at start;
+    damage to a blob stops it when the blob is read, naming the entry; damage to a blob
+    it never reads goes unnoticed until `pyingot verify`, which names the entry."""
     good = built("hello", "3.11", workdir).read_bytes()
     payload_len = int.from_bytes(good[-24:-16], "little")
     payload_start = len(good) - 32 - payload_len
+    data_start = payload_start + packing.HEADER.struct.unpack_from(good, payload_start)[5]
+    blobs = _stored_ranges(good)
     import random
 
     rng = random.Random(2026)
-    cases = [("flip", payload_start + rng.randrange(payload_len)) for _ in range(12)]
+    cases = [("flip", payload_start + rng.randrange(data_start - payload_start)) for _ in range(8)]
+    cases += [("flip", data_start + rng.randrange(len(good) - 32 - data_start)) for _ in range(8)]
     cases += [("flip", len(good) - 1 - rng.randrange(32)) for _ in range(4)]
+    # A blob that hello reads at every start: the module `encodings` (its bytecode).
+    encodings = _module_blob(good, "encodings")
+    cases += [("flip", encodings.start + len(encodings) // 2)]
     # Cuts inside the payload or trailer. A cut inside the runtime's own ELF
     # segments kills the system's dynamic loader before any pyingot code runs
     # (docs/executables.md, "Limits"): only a cut that leaves the stub whole
@@ -256,6 +281,7 @@ def test_damaged_or_truncated_executable_fails_cleanly(workdir: Path, tmp_path: 
         payload_start + payload_len // 2,
     )
     cases += [("cut", n) for n in cuts]
+    unnoticed = 0
     for i, (how, at) in enumerate(cases):
         data = bytearray(good)
         if how == "flip":
@@ -266,10 +292,47 @@ def test_damaged_or_truncated_executable_fails_cleanly(workdir: Path, tmp_path: 
         exe.write_bytes(bytes(data))
         exe.chmod(0o755)
         done = run(exe)
+        assert "Traceback" not in done.stderr, (how, at, done.stderr)
+        in_blob = [name for name, r in blobs if at in r]
+        if done.returncode == 0:
+            # Only a flip in a blob that this run never read (or in the padding
+            # between blobs, which nothing reads) goes unnoticed; verify finds the first.
+            assert how == "flip" and at >= data_start, (how, at, done.stderr)
+            assert done.stdout.startswith("Hello, world!"), done.stdout
+            checked = building.pyingot("verify", str(exe))
+            if in_blob:
+                assert checked.returncode == 1, checked.stdout
+                assert f"payload is damaged: {in_blob[0]}(" in checked.stderr, checked.stderr
+                unnoticed += 1
+            else:
+                assert checked.returncode == 0, checked.stderr
+            continue
         assert done.returncode == 1, (how, at, done.returncode, done.stderr)
-        assert f"{exe}: cannot start: " in done.stderr, (how, at, done.stderr)
-        assert re.search(r"payload is damaged|no payload found|unsupported payload", done.stderr)
-        assert "Traceback" not in done.stderr
+        if how == "flip" and at >= data_start and at < len(good) - 32:
+            assert in_blob, (at, done.stderr)
+            assert f"{exe}: cannot continue: payload is damaged: {in_blob[0]}(" in done.stderr
+        else:
+            assert f"{exe}: cannot start: " in done.stderr, (how, at, done.stderr)
+            assert re.search(
+                r"payload is damaged|no payload found|unsupported payload", done.stderr
+            )
+    # hello imports a few dozen of its 200 modules: most blob damage goes unnoticed.
+    assert unnoticed > 0
+
+
+def _module_blob(exe: bytes, name: str) -> range:
+    """Where the stored bytecode of module ``name`` lies in ``exe``."""
+    payload = packing.find_payload(exe)
+    start = len(exe) - packing.TRAILER_SIZE - len(payload)
+    header = packing.HEADER.struct.unpack_from(payload)
+    count, index, names, data = header[2], header[3], header[4], header[5]
+    for i in range(count):
+        f = packing.ENTRY.struct.unpack_from(payload, index + i * packing.ENTRY_SIZE)
+        entry_name = payload[names + f[5] : names + f[5] + f[4]].decode()
+        if f[0] == packing.Kind.MODULE and entry_name == name:
+            at = start + data + f[7]
+            return range(at, at + f[8])
+    raise AssertionError(f"no module {name}")
 
 
 # -- build-time errors ------------------------------------------------------------------------

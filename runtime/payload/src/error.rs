@@ -73,6 +73,37 @@ pub enum PayloadError {
     ValueNotUtf8 {
         index: usize,
     },
+    /// The dictionary's offset and length in the header are outside the data section.
+    DictionaryOutOfBounds,
+    DictionaryChecksumMismatch {
+        expected: u32,
+        computed: u32,
+    },
+    BadDictionary {
+        problem: String,
+    },
+    UnknownCodec {
+        index: usize,
+        codec: u8,
+    },
+    /// A raw blob whose size is not its stored length, a compressed blob with no stored
+    /// bytes, or a compressed META value (META values are stored raw).
+    BadBlob {
+        index: usize,
+    },
+    /// A blob's stored bytes do not match its CRC-32: found when the blob is read.
+    BlobChecksumMismatch {
+        index: usize,
+        entry: String,
+        expected: u32,
+        computed: u32,
+    },
+    /// A compressed blob that does not decode to exactly its declared size.
+    BadCompressedBlob {
+        index: usize,
+        entry: String,
+        problem: String,
+    },
 }
 
 struct Hex<'a>(&'a [u8]);
@@ -103,7 +134,8 @@ impl fmt::Display for PayloadError {
             ),
             ChecksumMismatch { expected, computed } => write!(
                 f,
-                "{DAMAGED}: checksum mismatch (expected {expected:08x}, computed {computed:08x})"
+                "{DAMAGED}: index checksum mismatch (expected {expected:08x}, computed \
+                 {computed:08x})"
             ),
             TooShort { len } => write!(
                 f,
@@ -168,6 +200,44 @@ impl fmt::Display for PayloadError {
             ValueNotUtf8 { index } => {
                 write!(f, "{DAMAGED}: entry {index} has a value that is not UTF-8")
             }
+            DictionaryOutOfBounds => write!(
+                f,
+                "{DAMAGED}: the compression dictionary lies outside the data section"
+            ),
+            DictionaryChecksumMismatch { expected, computed } => write!(
+                f,
+                "{DAMAGED}: the compression dictionary fails its checksum (expected \
+                 {expected:08x}, computed {computed:08x})"
+            ),
+            BadDictionary { problem } => write!(
+                f,
+                "{DAMAGED}: the compression dictionary cannot be read ({problem})"
+            ),
+            UnknownCodec { index, codec } => {
+                write!(f, "{DAMAGED}: entry {index} has unknown codec {codec}")
+            }
+            BadBlob { index } => write!(
+                f,
+                "{DAMAGED}: entry {index} has a blob whose sizes do not fit its codec"
+            ),
+            BlobChecksumMismatch {
+                index,
+                entry,
+                expected,
+                computed,
+            } => write!(
+                f,
+                "{DAMAGED}: entry {index} ({entry}) fails its checksum (expected \
+                 {expected:08x}, computed {computed:08x})"
+            ),
+            BadCompressedBlob {
+                index,
+                entry,
+                problem,
+            } => write!(
+                f,
+                "{DAMAGED}: entry {index} ({entry}) cannot be decompressed ({problem})"
+            ),
         }
     }
 }

@@ -3,13 +3,13 @@
 //! tables). `payload-dump --constants` prints them for the spec test.
 
 /// The format version, also the last byte of [`MAGIC`].
-pub const FORMAT_VERSION: u8 = 1;
+pub const FORMAT_VERSION: u8 = 2;
 /// The first 8 bytes of a payload: `b"pyingot"` and the format version.
 pub const MAGIC: [u8; 8] = [b'p', b'y', b'i', b'n', b'g', b'o', b't', FORMAT_VERSION];
 /// The last 8 bytes of an executable that carries a payload.
 pub const TRAILER_MAGIC: [u8; 8] = *b"PYINGOT\0";
-pub const HEADER_SIZE: usize = 48;
-pub const ENTRY_SIZE: usize = 40;
+pub const HEADER_SIZE: usize = 64;
+pub const ENTRY_SIZE: usize = 56;
 pub const TRAILER_SIZE: usize = 32;
 /// Blobs start on this boundary within the payload.
 pub const DATA_ALIGNMENT: usize = 8;
@@ -22,7 +22,7 @@ pub const FLAG_IS_PACKAGE: u8 = 1;
 pub const FLAG_IS_NAMESPACE: u8 = 2;
 /// Entry flag: the secondary blob holds the module's UTF-8 source.
 pub const FLAG_HAS_SOURCE: u8 = 4;
-/// Every flag a version-1 reader knows; any other bit is an error.
+/// Every flag a version-2 reader knows; any other bit is an error.
 pub const KNOWN_FLAGS: u8 = FLAG_IS_PACKAGE | FLAG_IS_NAMESPACE | FLAG_HAS_SOURCE;
 /// The flags with their names in the spec.
 pub const FLAGS: [(&str, u8); 3] = [
@@ -30,6 +30,14 @@ pub const FLAGS: [(&str, u8); 3] = [
     ("IS_NAMESPACE", FLAG_IS_NAMESPACE),
     ("HAS_SOURCE", FLAG_HAS_SOURCE),
 ];
+
+/// Blob codec: the stored bytes are the blob.
+pub const CODEC_RAW: u8 = 0;
+/// Blob codec: the stored bytes are zstd frames, possibly made with the payload's
+/// dictionary (named by the frame's dictionary ID).
+pub const CODEC_ZSTD: u8 = 1;
+/// The codecs with their names in the spec.
+pub const CODECS: [(&str, u8); 2] = [("RAW", CODEC_RAW), ("ZSTD", CODEC_ZSTD)];
 
 /// Declares `Kind` from one list: each variant with its byte and its name in the spec.
 macro_rules! kinds {
@@ -100,23 +108,29 @@ macro_rules! fields {
     };
 }
 
-/// Fields of the 48-byte payload header.
+/// Fields of the 64-byte payload header.
 pub mod header {
     fields! {
         MAGIC = ("magic", 0, 8); FLAGS = ("flags", 8, 4); ENTRY_COUNT = ("entry_count", 12, 4);
         INDEX_OFFSET = ("index_offset", 16, 8); NAMES_OFFSET = ("names_offset", 24, 8);
         DATA_OFFSET = ("data_offset", 32, 8); PAYLOAD_LEN = ("payload_len", 40, 8);
+        DICTIONARY_OFFSET = ("dictionary_offset", 48, 8);
+        DICTIONARY_LEN = ("dictionary_len", 56, 4); DICTIONARY_CRC32 = ("dictionary_crc32", 60, 4);
     }
 }
 
-/// Fields of a 40-byte index entry.
+/// Fields of a 56-byte index entry. A blob is `*_len` stored bytes at `*_offset` with
+/// CRC-32 `*_crc32`, which decode with `*_codec` to `*_size` bytes.
 pub mod entry {
     fields! {
-        KIND = ("kind", 0, 1); FLAGS = ("flags", 1, 1); RESERVED = ("reserved", 2, 2);
+        KIND = ("kind", 0, 1); FLAGS = ("flags", 1, 1);
+        PRIMARY_CODEC = ("primary_codec", 2, 1); SECONDARY_CODEC = ("secondary_codec", 3, 1);
         NAME_LEN = ("name_len", 4, 4); NAME_OFFSET = ("name_offset", 8, 4);
-        PRIMARY_LEN = ("primary_len", 12, 4); PRIMARY_OFFSET = ("primary_offset", 16, 8);
-        SECONDARY_LEN = ("secondary_len", 24, 4); RESERVED2 = ("reserved2", 28, 4);
+        PRIMARY_SIZE = ("primary_size", 12, 4); PRIMARY_OFFSET = ("primary_offset", 16, 8);
+        PRIMARY_LEN = ("primary_len", 24, 4); PRIMARY_CRC32 = ("primary_crc32", 28, 4);
         SECONDARY_OFFSET = ("secondary_offset", 32, 8);
+        SECONDARY_SIZE = ("secondary_size", 40, 4); SECONDARY_LEN = ("secondary_len", 44, 4);
+        SECONDARY_CRC32 = ("secondary_crc32", 48, 4); RESERVED = ("reserved", 52, 4);
     }
 }
 
@@ -124,7 +138,7 @@ pub mod entry {
 pub mod trailer {
     fields! {
         PAYLOAD_OFFSET = ("payload_offset", 0, 8); PAYLOAD_LEN = ("payload_len", 8, 8);
-        CRC32 = ("crc32", 16, 4); RESERVED = ("reserved", 20, 4);
+        INDEX_CRC32 = ("index_crc32", 16, 4); RESERVED = ("reserved", 20, 4);
         TRAILER_MAGIC = ("trailer_magic", 24, 8);
     }
 }
@@ -193,7 +207,7 @@ mod tests {
 
     #[test]
     fn magic_ends_with_the_version() {
-        assert_eq!(&MAGIC, b"pyingot\x01");
+        assert_eq!(&MAGIC, b"pyingot\x02");
         assert_eq!(MAGIC[7], FORMAT_VERSION);
     }
 

@@ -1,22 +1,29 @@
 //! The reader: a payload found and checked, its entries read one at a time, on demand.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
+use crate::blob::{self, Blob, Dictionary, Owner};
 use crate::error::PayloadError;
 use crate::format::{
-    entry, header, read, read_u32, read_u64, read_u8, trailer, Kind, ENTRY_SIZE, FLAG_HAS_SOURCE,
-    FLAG_IS_NAMESPACE, FLAG_IS_PACKAGE, HEADER_SIZE, KNOWN_FLAGS, MAGIC, TRAILER_MAGIC,
-    TRAILER_SIZE,
+    entry, header, read, read_u32, read_u64, read_u8, trailer, Field, Kind, CODEC_RAW, CODEC_ZSTD,
+    ENTRY_SIZE, FLAG_HAS_SOURCE, FLAG_IS_NAMESPACE, FLAG_IS_PACKAGE, HEADER_SIZE, KNOWN_FLAGS,
+    MAGIC, TRAILER_MAGIC, TRAILER_SIZE,
 };
 
-/// One resource: slices of the payload buffer.
+/// One resource: its name, flags and blobs. The blobs are checked (CRC-32) and decoded
+/// only when read, through [`Entry::primary`], [`Entry::secondary`] or
+/// [`Entry::decode_primary_into`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry<'a> {
     pub kind: Kind,
     pub flags: u8,
     pub name: &'a str,
-    pub primary: &'a [u8],
-    pub secondary: &'a [u8],
+    /// The entry's number in the index, which error messages show.
+    pub index: usize,
+    pub primary: Blob<'a>,
+    pub secondary: Blob<'a>,
+    dictionary: Dictionary<'a>,
 }
 
 impl<'a> Entry<'a> {
@@ -28,9 +35,61 @@ impl<'a> Entry<'a> {
         self.flags & FLAG_IS_NAMESPACE != 0
     }
 
+    pub fn has_source(&self) -> bool {
+        self.flags & FLAG_HAS_SOURCE != 0
+    }
+
+    fn owner(&self) -> Owner<'a> {
+        Owner {
+            index: self.index,
+            kind: self.kind,
+            name: self.name,
+        }
+    }
+
+    /// The primary blob's bytes, checked and decoded (borrowed from the payload when
+    /// it is stored raw).
+    pub fn primary(&self) -> Result<Cow<'a, [u8]>, PayloadError> {
+        blob::read(&self.owner(), self.dictionary, &self.primary)
+    }
+
+    /// The secondary blob's bytes, checked and decoded.
+    pub fn secondary(&self) -> Result<Cow<'a, [u8]>, PayloadError> {
+        blob::read(&self.owner(), self.dictionary, &self.secondary)
+    }
+
     /// The module's UTF-8 source, if it was packed (possibly empty: an empty `__init__.py`).
-    pub fn source(&self) -> Option<&'a [u8]> {
-        (self.flags & FLAG_HAS_SOURCE != 0).then_some(self.secondary)
+    pub fn source(&self) -> Result<Option<Cow<'a, [u8]>>, PayloadError> {
+        self.has_source().then(|| self.secondary()).transpose()
+    }
+
+    /// Checks the primary blob and decodes it into `out`, which must be exactly
+    /// `self.primary.len()` bytes: an in-memory file, with no buffer in between.
+    pub fn decode_primary_into(&self, out: &mut [u8]) -> Result<(), PayloadError> {
+        blob::decode_into(&self.owner(), self.dictionary, &self.primary, out)
+    }
+
+    /// Checks a CRC-32 that the caller computed over the primary blob's stored bytes
+    /// (reading them in pieces, as it copies them): the error is the one
+    /// [`Entry::primary`] would return.
+    pub fn check_primary_crc32(&self, computed: u32) -> Result<(), PayloadError> {
+        if computed == self.primary.crc32 {
+            return Ok(());
+        }
+        Err(PayloadError::BlobChecksumMismatch {
+            index: self.index,
+            entry: format!("{} '{}'", self.kind.name(), self.name),
+            expected: self.primary.crc32,
+            computed,
+        })
+    }
+
+    /// The primary blob of a META entry (always stored raw), checked.
+    pub fn raw_primary(&self) -> Result<&'a [u8], PayloadError> {
+        match self.primary()? {
+            Cow::Borrowed(bytes) => Ok(bytes),
+            Cow::Owned(_) => Err(PayloadError::BadBlob { index: self.index }),
+        }
     }
 }
 
@@ -41,11 +100,13 @@ pub struct Payload<'a> {
     index: &'a [u8],
     names: &'a [u8],
     data: &'a [u8],
+    dictionary: Dictionary<'a>,
     count: usize,
 }
 
 impl<'a> Payload<'a> {
-    /// The payload of an executable: trailer, then bounds, then CRC-32, then header.
+    /// The payload of an executable: trailer, then bounds, then header, then the CRC-32
+    /// of the header, index and names (the blobs are checked when they are read).
     pub fn from_executable(exe: &'a [u8]) -> Result<Payload<'a>, PayloadError> {
         let start = exe
             .len()
@@ -72,12 +133,19 @@ impl<'a> Payload<'a> {
         }
         let offset = usize::try_from(payload_offset).map_err(|_| mismatch.clone())?;
         let payload = exe.get(offset..start).ok_or(mismatch)?;
-        let expected = read_u32(record, trailer::CRC32);
-        let computed = crc32fast::hash(payload);
+        let parsed = Payload::parse(payload)?;
+        let expected = read_u32(record, trailer::INDEX_CRC32);
+        let computed = crc32fast::hash(parsed.head());
         if computed != expected {
             return Err(PayloadError::ChecksumMismatch { expected, computed });
         }
-        Payload::parse(payload)
+        Ok(parsed)
+    }
+
+    /// The bytes the index checksum covers: header, index, names and their padding.
+    fn head(&self) -> &'a [u8] {
+        let len = self.bytes.len() - self.data.len();
+        self.bytes.get(..len).unwrap_or_default()
     }
 
     /// A bare payload: checks the header and the section bounds, not the CRC or the entries.
@@ -146,21 +214,34 @@ impl<'a> Payload<'a> {
         let index = section(index_start, index_start.checked_add(index_len));
         let names = section(names_start, Some(data_start));
         let data = section(data_start, None);
-        match (index, names, data) {
-            (Some(index), Some(names), Some(data)) => Ok(Payload {
-                bytes: payload,
-                index,
-                names,
-                data,
-                count,
-            }),
-            _ => Err(bad),
-        }
+        let (Some(index), Some(names), Some(data)) = (index, names, data) else {
+            return Err(bad);
+        };
+        let dictionary_offset = read_u64(record, header::DICTIONARY_OFFSET);
+        let dictionary_len = read_u32(record, header::DICTIONARY_LEN);
+        let dictionary = Dictionary {
+            bytes: slice(data, dictionary_offset, dictionary_len)
+                .ok_or(PayloadError::DictionaryOutOfBounds)?,
+            crc32: read_u32(record, header::DICTIONARY_CRC32),
+        };
+        Ok(Payload {
+            bytes: payload,
+            index,
+            names,
+            data,
+            dictionary,
+            count,
+        })
     }
 
     /// The payload's bytes, header included.
     pub fn as_bytes(&self) -> &'a [u8] {
         self.bytes
+    }
+
+    /// The data section: every stored blob (and the dictionary) lies in it.
+    pub fn data_section(&self) -> &'a [u8] {
+        self.data
     }
 
     /// The number of entries.
@@ -199,12 +280,32 @@ impl<'a> Payload<'a> {
         Ok((read_u8(record, entry::KIND), name))
     }
 
-    fn blob(&self, i: usize, offset: u64, len: u32) -> Result<&'a [u8], PayloadError> {
-        usize::try_from(offset)
-            .ok()
-            .and_then(|start| Some(start..start.checked_add(len as usize)?))
-            .and_then(|range| self.data.get(range))
-            .ok_or(PayloadError::DataOutOfBounds { index: i })
+    /// One blob of entry `i`, from its four fields, after checking its codec and bounds.
+    fn blob(
+        &self,
+        i: usize,
+        record: &[u8; ENTRY_SIZE],
+        meta: bool,
+        [codec, offset, len, size, crc]: [Field; 5],
+    ) -> Result<Blob<'a>, PayloadError> {
+        let codec = read_u8(record, codec);
+        let stored = slice(self.data, read_u64(record, offset), read_u32(record, len))
+            .ok_or(PayloadError::DataOutOfBounds { index: i })?;
+        let size = read_u32(record, size);
+        let fits = match codec {
+            CODEC_RAW => stored.len() == size as usize,
+            CODEC_ZSTD => !meta && !stored.is_empty() && size != 0,
+            _ => return Err(PayloadError::UnknownCodec { index: i, codec }),
+        };
+        if !fits {
+            return Err(PayloadError::BadBlob { index: i });
+        }
+        Ok(Blob {
+            codec,
+            stored,
+            size,
+            crc32: read_u32(record, crc),
+        })
     }
 
     /// Entry `i` in index order, after checking its kind, flags, name and blob bounds.
@@ -221,22 +322,39 @@ impl<'a> Payload<'a> {
         }
         let (_, name) = self.key(i)?;
         let name = std::str::from_utf8(name).map_err(|_| PayloadError::NameNotUtf8 { index: i })?;
+        let meta = kind == Kind::Meta;
         let primary = self.blob(
             i,
-            read_u64(record, entry::PRIMARY_OFFSET),
-            read_u32(record, entry::PRIMARY_LEN),
+            record,
+            meta,
+            [
+                entry::PRIMARY_CODEC,
+                entry::PRIMARY_OFFSET,
+                entry::PRIMARY_LEN,
+                entry::PRIMARY_SIZE,
+                entry::PRIMARY_CRC32,
+            ],
         )?;
         let secondary = self.blob(
             i,
-            read_u64(record, entry::SECONDARY_OFFSET),
-            read_u32(record, entry::SECONDARY_LEN),
+            record,
+            meta,
+            [
+                entry::SECONDARY_CODEC,
+                entry::SECONDARY_OFFSET,
+                entry::SECONDARY_LEN,
+                entry::SECONDARY_SIZE,
+                entry::SECONDARY_CRC32,
+            ],
         )?;
         Ok(Entry {
             kind,
             flags,
             name,
+            index: i,
             primary,
             secondary,
+            dictionary: self.dictionary,
         })
     }
 
@@ -273,7 +391,7 @@ impl<'a> Payload<'a> {
     pub fn meta(&self, name: &str) -> Result<Option<&'a str>, PayloadError> {
         match self.find(Kind::Meta, name)? {
             None => Ok(None),
-            Some(i) => std::str::from_utf8(self.entry(i)?.primary)
+            Some(i) => std::str::from_utf8(self.entry(i)?.raw_primary()?)
                 .map(Some)
                 .map_err(|_| PayloadError::ValueNotUtf8 { index: i }),
         }
@@ -302,10 +420,50 @@ impl<'a> Payload<'a> {
         }
     }
 
-    /// Reads and checks every entry; the first problem found is the error.
+    /// Reads and checks every entry, but not the blobs; the first problem found is the
+    /// error.
     pub fn validate(&self) -> Result<(), PayloadError> {
         self.entries().try_for_each(|e| e.map(|_| ()))
     }
+
+    /// Everything: every entry, then every blob (its CRC-32, and that it decodes to its
+    /// declared size), and the dictionary; every problem found, in index order. This is
+    /// `pyingot verify`: damage to a blob is otherwise found only when it is read.
+    pub fn verify(&self) -> Vec<PayloadError> {
+        let mut problems = Vec::new();
+        for e in self.entries() {
+            match e {
+                Err(e) => {
+                    problems.push(e);
+                    break;
+                }
+                Ok(e) => {
+                    for r in [e.primary(), e.secondary()] {
+                        if let Err(err) = r {
+                            let fatal = matches!(
+                                err,
+                                PayloadError::DictionaryChecksumMismatch { .. }
+                                    | PayloadError::BadDictionary { .. }
+                            );
+                            if !problems.contains(&err) {
+                                problems.push(err);
+                            }
+                            if fatal {
+                                return problems;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        problems
+    }
+}
+
+/// `len` bytes at `offset` of `section`, if they lie inside it.
+fn slice(section: &[u8], offset: u64, len: u32) -> Option<&[u8]> {
+    let start = usize::try_from(offset).ok()?;
+    section.get(start..start.checked_add(len as usize)?)
 }
 
 /// See [`Payload::iter_prefix`]. Stops after the first error.
@@ -399,10 +557,10 @@ mod tests {
         let mut p = vec![0u8; HEADER_SIZE];
         p[..8].copy_from_slice(&MAGIC);
         for (f, v) in [
-            (header::INDEX_OFFSET, 48u64),
-            (header::NAMES_OFFSET, 48),
-            (header::DATA_OFFSET, 48),
-            (header::PAYLOAD_LEN, 48),
+            (header::INDEX_OFFSET, 64u64),
+            (header::NAMES_OFFSET, 64),
+            (header::DATA_OFFSET, 64),
+            (header::PAYLOAD_LEN, 64),
         ] {
             p[f.offset..f.offset + 8].copy_from_slice(&v.to_le_bytes());
         }
@@ -429,7 +587,7 @@ mod tests {
         );
         assert_eq!(
             PayloadError::TooShort { len: 7 }.to_string(),
-            "payload is damaged: 7 bytes is shorter than the 48-byte header"
+            "payload is damaged: 7 bytes is shorter than the 64-byte header"
         );
     }
 }

@@ -32,9 +32,10 @@ use std::mem::ManuallyDrop;
 use std::os::fd::FromRawFd;
 use std::sync::Mutex;
 
-use pyingot_payload::{Kind, Payload};
+use pyingot_payload::{Entry, Kind, Payload};
 
 use crate::settings::Settings;
+use crate::state;
 
 /// What has been loaded, for the life of the process.
 #[derive(Default)]
@@ -68,7 +69,7 @@ pub fn prepare(
     payload: &Payload,
     settings: &Settings,
     name: &str,
-    bytes: &[u8],
+    entry: &Entry<'_>,
 ) -> Result<String, String> {
     if std::fs::metadata("/proc/self/fd").is_err() {
         return Err(
@@ -101,7 +102,7 @@ pub fn prepare(
             }
             Err(e) => return Err(e.to_string()),
         };
-        let (fd, path) = memfd(&library, entry.primary, &mut loaded.used_fds)
+        let (fd, path) = memfd(&library, &entry, &mut loaded.used_fds)
             .map_err(|e| format!("cannot copy the bundled library {library} to memory: {e}"))?;
         if let Err(e) = dlopen_local(&path) {
             // SAFETY: our own descriptor; the loader kept nothing of the failed load.
@@ -116,7 +117,7 @@ pub fn prepare(
     if let Some(path) = loaded.extensions.get(name) {
         return Ok(path.clone());
     }
-    let (_, path) = memfd(&format!("{name}.so"), bytes, &mut loaded.used_fds)
+    let (_, path) = memfd(&format!("{name}.so"), entry, &mut loaded.used_fds)
         .map_err(|e| format!("cannot copy it to memory: {e}"))?;
     loaded.extensions.insert(name.to_owned(), path.clone());
     Ok(path)
@@ -147,13 +148,67 @@ fn dlopen_local(path: &str) -> Result<(), String> {
 /// `/proc/PID/maps` (`/memfd:NAME (deleted)`), for whoever debugs the process.
 /// A sealed in-memory file holding `bytes`, named `name`, for the process's life
 /// (a data file handed out by path); its number is never reused for another.
-pub fn in_memory_file(name: &str, bytes: &[u8]) -> std::io::Result<c_int> {
+pub fn in_memory_file(name: &str, entry: &Entry<'_>) -> std::io::Result<c_int> {
     let mut guard = LOADED.lock().unwrap_or_else(|e| e.into_inner());
     let loaded = guard.get_or_insert_with(Loaded::default);
-    memfd(name, bytes, &mut loaded.used_fds).map(|(fd, _)| fd)
+    memfd(name, entry, &mut loaded.used_fds).map(|(fd, _)| fd)
 }
 
-fn memfd(name: &str, bytes: &[u8], used: &mut HashSet<c_int>) -> std::io::Result<(c_int, String)> {
+/// Writes the entry's primary blob into the in-memory file `fd`: a raw blob is
+/// written from the mapped executable, a compressed one decoded straight into the
+/// file's pages (mapped for the time of the decoding), with no buffer in between. A
+/// damaged blob stops the process with the message naming the entry.
+fn fill(fd: c_int, entry: &Entry<'_>) -> std::io::Result<()> {
+    if !entry.primary.is_compressed() {
+        // In pieces, each checksummed, written and unmapped in turn: a 25 MB library
+        // never takes more than a piece of this process's memory besides its file.
+        // SAFETY: fd is ours and open; ManuallyDrop keeps File from closing it.
+        let mut file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });
+        let mut crc = crc32fast::Hasher::new();
+        for piece in entry.primary.stored.chunks(1 << 20) {
+            crc.update(piece);
+            file.write_all(piece)?;
+            state::release(piece);
+        }
+        entry
+            .check_primary_crc32(crc.finalize())
+            .unwrap_or_else(|e| state::damaged(&e));
+        return Ok(());
+    }
+    let len = entry.primary.len();
+    // SAFETY: our own descriptor.
+    if unsafe { libc::ftruncate(fd, len as libc::off_t) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: a shared writable mapping of `len` bytes of our own file, unmapped below.
+    let ptr = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED,
+            fd,
+            0,
+        )
+    };
+    if ptr == libc::MAP_FAILED {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: ptr points to `len` writable bytes until the munmap below.
+    let out = unsafe { std::slice::from_raw_parts_mut(ptr as *mut u8, len) };
+    let result = entry.decode_primary_into(out);
+    // SAFETY: the mapping made above; `out` is not used after this.
+    unsafe { libc::munmap(ptr, len) };
+    state::release(entry.primary.stored);
+    result.unwrap_or_else(|e| state::damaged(&e));
+    Ok(())
+}
+
+fn memfd(
+    name: &str,
+    entry: &Entry<'_>,
+    used: &mut HashSet<c_int>,
+) -> std::io::Result<(c_int, String)> {
     // The kernel accepts names of up to 249 bytes.
     let mut shown: String = name.chars().filter(|c| *c != '\0').collect();
     while shown.len() > 249 {
@@ -188,9 +243,7 @@ fn memfd(name: &str, bytes: &[u8], used: &mut HashSet<c_int>) -> std::io::Result
         }
         fd = moved;
     }
-    // SAFETY: fd is ours and open; ManuallyDrop keeps File from closing it.
-    let mut file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });
-    if let Err(e) = file.write_all(bytes) {
+    if let Err(e) = fill(fd, entry) {
         // SAFETY: our own descriptor, not yet given to anyone.
         unsafe { libc::close(fd) };
         return Err(e);

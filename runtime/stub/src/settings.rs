@@ -92,7 +92,7 @@ impl<'a> Settings<'a> {
         let text = |name: &str| -> Result<Option<&'a str>, String> {
             match payload.get(Kind::Meta, name) {
                 Ok(None) => Ok(None),
-                Ok(Some(e)) => std::str::from_utf8(e.primary)
+                Ok(Some(e)) => std::str::from_utf8(e.raw_primary().map_err(|e| e.to_string())?)
                     .map(Some)
                     .map_err(|_| damaged(name, "not UTF-8")),
                 Err(e) => Err(e.to_string()),

@@ -23,6 +23,7 @@ from pyingot.assemble.write import write_atomically, write_executable
 from pyingot.config import ProjectConfig
 from pyingot.dependencies import InstalledDependencies
 from pyingot.distribution.model import Distribution, ExtensionModule
+from pyingot.payload.compression import Compression
 from pyingot.resources.model import FileResource, ResourceSet
 
 __all__ = ["Assembled", "assemble", "report", "write_executable"]
@@ -101,13 +102,21 @@ def assemble(
             if d.package.partition(".")[0] in root_packages
         ]
         beside.write_on_disk(root_files, data_root)
+    # The dictionary is trained from the standard library's modules, which an edit of
+    # the application does not change: a rebuild recompresses only what changed.
+    samples = (
+        blob
+        for m in resources.modules.values()
+        if m.is_stdlib
+        for blob in (m.bytecode, m.source or b"")
+    )
     # The SBOM beside it is staged first and renamed into place just after the
     # executable: when writing the executable fails, the old SBOM stays with the old
     # executable.
     bom_path = sbom.path_for(output)
     with write_atomically(bom_path) as staged:
         staged.write_text(bom)
-        write_executable(stub, payload, output)
+        write_executable(stub, payload, output, Compression.default(samples))
     return Assembled(
         output,
         embedded,

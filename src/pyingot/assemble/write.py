@@ -24,23 +24,29 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pyingot.payload import packing
-from pyingot.payload.packing import PayloadEntry
+from pyingot.payload.packing import BlobStore, PayloadEntry
 
 #: The size of each write of the executable (see above).
 WRITE_CHUNK = 64 * 1024
 
 
-def write_executable(stub: Path, entries: Iterable[PayloadEntry], output: Path) -> Path:
-    """``stub`` + payload -> ``output`` (mode 0755), via a temporary file and a rename."""
-    payload = packing.write_payload(entries)
-    data = packing.append(stub.read_bytes(), payload)
+def write_executable(
+    stub: Path, entries: Iterable[PayloadEntry], output: Path, store: BlobStore | None = None
+) -> Path:
+    """``stub`` + payload -> ``output`` (mode 0755), via a temporary file and a rename.
+
+    ``store`` compresses the blobs (:class:`pyingot.payload.compression.Compression`).
+    """
+    payload = packing.write_payload(entries, store)
+    parts = packing.executable_parts(stub.read_bytes(), payload)
     output.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
     try:
         with os.fdopen(fd, "wb", buffering=0) as f:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(f.fileno(), view[:WRITE_CHUNK]) :]
+            for part in parts:
+                view = memoryview(part)
+                while view:
+                    view = view[os.write(f.fileno(), view[:WRITE_CHUNK]) :]
         os.chmod(tmp, 0o755)
         epoch = os.environ.get("SOURCE_DATE_EPOCH")
         if epoch and epoch.isdigit():

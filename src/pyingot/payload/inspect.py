@@ -49,6 +49,35 @@ def sbom(ins: Inspection) -> str:
     return ins.settings.sbom.rstrip("\n")
 
 
+def verify(path: Path) -> str:
+    """Check all of ``path``'s payload: the header and index, then every blob's checksum
+    and decoding (which the runtime checks only when it reads the blob). Raises
+    :class:`PyingotError` naming every damaged entry."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise PyingotError(f"cannot read {path}: {e.strerror or e}") from e
+    try:
+        payload = packing.find_payload(data)
+    except PyingotError as e:
+        raise PyingotError(f"{path}: {e.message}", hint=e.hint) from e
+    problems = packing.verify_payload(payload)
+    if problems:
+        raise PyingotError(
+            f"{path}: {len(problems)} problem(s):\n" + "\n".join(f"  {p}" for p in problems),
+            hint="the file was changed or cut short after it was built; build or download it again",
+        )
+    count = len(packing.read_payload(payload))
+    return f"{path}: intact ({count} entries, payload {_size(len(payload))})"
+
+
+def _stored(entries: list[PayloadEntry]) -> str:
+    """``stored / uncompressed`` sizes of ``entries``."""
+    stored = sum(e.stored for e in entries)
+    size = sum(len(e.primary) + len(e.secondary) for e in entries)
+    return f"{_size(stored)} stored, {_size(size)} uncompressed"
+
+
 def _size(n: int) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if n < 1024 or unit == "GiB":
@@ -75,7 +104,7 @@ def render(ins: Inspection, *, verbose: bool = False) -> str:
     packages = sum(1 for m in modules if m.flags & (Flag.IS_PACKAGE | Flag.IS_NAMESPACE))
     lines.append(
         f"modules:         {len(modules)} ({packages} packages; bytecode "
-        f"{_size(code)}, sources {_size(src)})"
+        f"{_size(code)}, sources {_size(src)}; {_stored(modules)})"
     )
     for title, kind in (
         ("package data", Kind.DATA),
@@ -85,8 +114,7 @@ def render(ins: Inspection, *, verbose: bool = False) -> str:
     ):
         items = ins.of_kind(kind)
         if items:
-            total = sum(len(e.primary) for e in items)
-            lines.append(f"{title + ':':<16} {len(items)} ({_size(total)})")
+            lines.append(f"{title + ':':<16} {len(items)} ({_stored(items)})")
     tops = Counter(m.name.partition(".")[0] for m in modules)
     sizes: Counter[str] = Counter()
     for m in modules:
@@ -105,7 +133,10 @@ def render(ins: Inspection, *, verbose: bool = False) -> str:
         items = ins.of_kind(kind)
         if items and verbose:
             lines.append(f"{title}:")
-            lines.extend(f"  {e.name:<50} {_size(len(e.primary)):>10}" for e in items)
+            lines.extend(
+                f"  {e.name:<50} {_size(len(e.primary)):>10} ({_size(e.stored)} stored)"
+                for e in items
+            )
     needs = settings.extension_libraries
     extensions = ins.of_kind(Kind.EXTENSION)
     if extensions:
@@ -113,7 +144,9 @@ def render(ins: Inspection, *, verbose: bool = False) -> str:
         for e in extensions:
             libs = needs.get(e.name, ())
             after = f"  after {len(libs)} libraries" if libs and not verbose else ""
-            lines.append(f"  {e.name:<50} {_size(len(e.primary)):>10}{after}")
+            lines.append(
+                f"  {e.name:<50} {_size(len(e.primary)):>10} ({_size(e.stored)} stored){after}"
+            )
             if verbose:
                 lines.extend(f"    needs {lib}" for lib in libs)
     if settings.on_disk_path:

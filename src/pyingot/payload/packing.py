@@ -10,6 +10,9 @@ to each other.
 Layout of an executable::
 
     stub | zero padding to 16 | payload: header, index, names, data | trailer (32 bytes)
+
+Blobs are stored raw or compressed: :mod:`pyingot.payload.compression` decides how
+(:class:`BlobStore`); without one, every blob is stored raw.
 """
 
 from __future__ import annotations
@@ -18,13 +21,13 @@ import enum
 import itertools
 import struct
 import zlib
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Final
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
 
 from pyingot.errors import InternalError, PyingotError
 
-FORMAT_VERSION: Final = 1
+FORMAT_VERSION: Final = 2
 # The magic's last byte is the format version (as PyOxidizer's b"pyembed\x03"), so a
 # reader tells "another version" from "not a payload at all".
 MAGIC: Final = b"pyingot" + bytes([FORMAT_VERSION])
@@ -54,6 +57,13 @@ class Flag(enum.IntFlag):
     IS_PACKAGE = 1
     IS_NAMESPACE = 2
     HAS_SOURCE = 4
+
+
+class Codec(enum.IntEnum):
+    """How a blob is stored: its bytes, or zstd frames (with the payload's dictionary)."""
+
+    RAW = 0
+    ZSTD = 1
 
 
 NO_FLAGS: Final = Flag(0)
@@ -106,23 +116,33 @@ HEADER: Final = Layout(
     Field("names_offset", "Q"),
     Field("data_offset", "Q"),
     Field("payload_len", "Q"),
+    Field("dictionary_offset", "Q"),
+    Field("dictionary_len", "I"),
+    Field("dictionary_crc32", "I"),
 )
+# A blob is `*_len` stored bytes at `*_offset` with CRC-32 `*_crc32`, which decode with
+# `*_codec` to `*_size` bytes.
 ENTRY: Final = Layout(
     Field("kind", "B"),
     Field("flags", "B"),
-    Field("reserved", "H"),
+    Field("primary_codec", "B"),
+    Field("secondary_codec", "B"),
     Field("name_len", "I"),
     Field("name_offset", "I"),
-    Field("primary_len", "I"),
+    Field("primary_size", "I"),
     Field("primary_offset", "Q"),
-    Field("secondary_len", "I"),
-    Field("reserved2", "I"),
+    Field("primary_len", "I"),
+    Field("primary_crc32", "I"),
     Field("secondary_offset", "Q"),
+    Field("secondary_size", "I"),
+    Field("secondary_len", "I"),
+    Field("secondary_crc32", "I"),
+    Field("reserved", "I"),
 )
 TRAILER: Final = Layout(
     Field("payload_offset", "Q"),
     Field("payload_len", "Q"),
-    Field("crc32", "I"),
+    Field("index_crc32", "I"),
     Field("reserved", "I"),
     Field("trailer_magic", "8s"),
 )
@@ -140,9 +160,32 @@ class PayloadEntry:
     primary: bytes = b""
     secondary: bytes = b""
     flags: Flag = NO_FLAGS
+    #: As read back from a payload: the bytes each blob takes there (compressed or not).
+    primary_stored: int | None = field(default=None, compare=False)
+    secondary_stored: int | None = field(default=None, compare=False)
 
     def describe(self) -> str:
         return f"{Kind(self.kind).name} {self.name!r}"
+
+    @property
+    def stored(self) -> int:
+        """The bytes the entry's blobs take in the payload (their size when not read back)."""
+        p = len(self.primary) if self.primary_stored is None else self.primary_stored
+        s = len(self.secondary) if self.secondary_stored is None else self.secondary_stored
+        return p + s
+
+
+class BlobStore(Protocol):
+    """How blobs are stored: :class:`pyingot.payload.compression.Compression`."""
+
+    @property
+    def dictionary(self) -> bytes:
+        """The zstd dictionary the ZSTD blobs may use (empty: none)."""
+        ...
+
+    def store(self, kind: Kind, blob: bytes) -> tuple[Codec, bytes]:
+        """The codec and stored bytes of a blob of an entry of ``kind``."""
+        ...
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -233,10 +276,12 @@ def _align(n: int, alignment: int) -> int:
     return -(-n // alignment) * alignment
 
 
-def write_payload(entries: Iterable[PayloadEntry]) -> bytes:
+def write_payload(entries: Iterable[PayloadEntry], store: BlobStore | None = None) -> bytes:
     """Pack ``entries`` into a payload: sorted by (kind, name bytes), byte-for-byte reproducible.
 
-    Raises :class:`PyingotError` for duplicate (kind, name) pairs and invalid entries.
+    ``store`` decides how each blob is stored (raw without one); META values are always
+    stored raw (the runtime reads them in place). Raises :class:`PyingotError` for
+    duplicate (kind, name) pairs and invalid entries.
     """
     checked = sorted(((*_check(e), e) for e in entries), key=lambda t: (t[0], t[1]))
     for (kind, name, _, first), (kind2, name2, _, _) in itertools.pairwise(checked):
@@ -260,26 +305,40 @@ def write_payload(entries: Iterable[PayloadEntry]) -> bytes:
         data.extend(blob)
         return offset
 
+    def stored(kind: Kind, blob: bytes) -> tuple[Codec, bytes, int]:
+        """The blob's codec, stored bytes and their offset in the data section."""
+        codec, out = (Codec.RAW, blob)
+        if store is not None and blob and kind is not Kind.META:
+            codec, out = store.store(kind, blob)
+        return codec, out, put(out)
+
+    dictionary = store.dictionary if store is not None else b""
+    dictionary_offset = put(dictionary)
     index = bytearray()
     for kind, name, flags, entry in checked:
         name_offset = len(names)
         if name_offset > MAX_U32:
             raise PyingotError("the names of a payload's entries add up to 4 GiB or more")
         names.extend(name)
-        primary_offset = put(entry.primary)
-        secondary_offset = put(entry.secondary)
+        p_codec, p_stored, p_offset = stored(kind, entry.primary)
+        s_codec, s_stored, s_offset = stored(kind, entry.secondary)
         index.extend(
             ENTRY.struct.pack(
                 int(kind),
                 int(flags),
-                0,
+                int(p_codec),
+                int(s_codec),
                 len(name),
                 name_offset,
                 len(entry.primary),
-                primary_offset,
+                p_offset,
+                len(p_stored),
+                zlib.crc32(p_stored),
+                s_offset,
                 len(entry.secondary),
+                len(s_stored),
+                zlib.crc32(s_stored),
                 0,
-                secondary_offset,
             )
         )
 
@@ -288,68 +347,89 @@ def write_payload(entries: Iterable[PayloadEntry]) -> bytes:
     data_offset = _align(names_offset + len(names), DATA_ALIGNMENT)
     payload_len = data_offset + len(data)
     header = HEADER.struct.pack(
-        MAGIC, 0, len(checked), index_offset, names_offset, data_offset, payload_len
+        MAGIC,
+        0,
+        len(checked),
+        index_offset,
+        names_offset,
+        data_offset,
+        payload_len,
+        dictionary_offset,
+        len(dictionary),
+        zlib.crc32(dictionary),
     )
     out = b"".join((header, index, names, bytes(data_offset - names_offset - len(names)), data))
     assert len(out) == payload_len
     return out
 
 
+def _head(payload: bytes | memoryview) -> bytes | memoryview:
+    """What the index checksum covers: header, index and names, up to ``data_offset``."""
+    if len(payload) < HEADER_SIZE:
+        return payload
+    data_offset = HEADER.struct.unpack_from(payload)[5]
+    return payload[:data_offset]
+
+
 def trailer(payload: bytes, payload_offset: int) -> bytes:
     """The 32 bytes that end an executable whose payload starts at ``payload_offset``."""
-    return TRAILER.struct.pack(payload_offset, len(payload), zlib.crc32(payload), 0, TRAILER_MAGIC)
+    crc = zlib.crc32(_head(payload))
+    return TRAILER.struct.pack(payload_offset, len(payload), crc, 0, TRAILER_MAGIC)
 
 
 def append(stub: bytes, payload: bytes) -> bytes:
     """The executable: ``stub``, zero padding to 16 bytes, ``payload``, trailer."""
+    return b"".join(executable_parts(stub, payload))
+
+
+def executable_parts(stub: bytes, payload: bytes) -> tuple[bytes, bytes, bytes, bytes]:
+    """The executable's parts, to write one after the other without joining them:
+    ``stub``, zero padding to 16 bytes, ``payload``, trailer."""
     offset = _align(len(stub), PAYLOAD_ALIGNMENT)
-    return b"".join((stub, bytes(offset - len(stub)), payload, trailer(payload, offset)))
+    return stub, bytes(offset - len(stub)), payload, trailer(payload, offset)
 
 
 # --- reading -------------------------------------------------------------------------------
 # The checks, their order and their messages are the Rust reader's (runtime/payload), so
-# `pyingot inspect` and a damaged executable report the same thing. The spec lists them.
+# `pyingot inspect`, `pyingot verify` and a damaged executable report the same thing. The
+# spec lists them.
 
 _DAMAGED_HINT: Final = (
     "the file was changed or cut short after it was built; build or download it again"
 )
+# A zstd block of 3 stored bytes decodes to at most 128 KiB (the Rust reader's bound).
+_MAX_ZSTD_RATIO: Final = 128 * 1024 // 3 + 1
 
 
 def _damaged(problem: str) -> PyingotError:
     return PyingotError(f"payload is damaged: {problem}", hint=_DAMAGED_HINT)
 
 
-def find_payload(executable: bytes) -> bytes:
-    """The payload inside an executable, located by its trailer and checked by its CRC-32."""
-    size = len(executable)
-    if size < TRAILER_SIZE or executable[-len(TRAILER_MAGIC) :] != TRAILER_MAGIC:
-        raise PyingotError(
-            "no payload found: the file is truncated or is not a pyingot executable",
-            hint="run this on a file that `pyingot build` made",
-        )
-    offset, length, expected, _reserved, _magic = TRAILER.struct.unpack_from(
-        executable, size - TRAILER_SIZE
-    )
-    if offset + length != size - TRAILER_SIZE:
-        raise _damaged(
-            f"the trailer does not match the file (payload of {length} bytes at offset "
-            f"{offset} in a file of {size} bytes)"
-        )
-    payload = executable[offset : offset + length]
-    computed = zlib.crc32(payload)
-    if computed != expected:
-        raise _damaged(f"checksum mismatch (expected {expected:08x}, computed {computed:08x})")
-    return payload
+@dataclass(frozen=True)
+class _Header:
+    count: int
+    index_offset: int
+    names: memoryview
+    blobs: memoryview
+    dictionary: bytes
+    dictionary_crc32: int
 
 
-def read_payload(data: bytes) -> list[PayloadEntry]:
-    """Every entry of a bare payload, in index order, after checking all of them."""
-    view = memoryview(data)
+def _header(view: memoryview) -> _Header:
     if len(view) < HEADER_SIZE:
         raise _damaged(f"{len(view)} bytes is shorter than the {HEADER_SIZE}-byte header")
-    magic, flags, count, index_offset, names_offset, data_offset, payload_len = (
-        HEADER.struct.unpack_from(view)
-    )
+    (
+        magic,
+        flags,
+        count,
+        index_offset,
+        names_offset,
+        data_offset,
+        payload_len,
+        dict_offset,
+        dict_len,
+        dict_crc,
+    ) = HEADER.struct.unpack_from(view)
     if magic != MAGIC:
         if magic[:-1] == MAGIC[:-1]:
             raise PyingotError(
@@ -368,20 +448,144 @@ def read_payload(data: bytes) -> list[PayloadEntry]:
             f"the sections are out of bounds (index of {count} entries at {index_offset}, "
             f"names at {names_offset}, data at {data_offset}, payload of {payload_len} bytes)"
         )
-    names = view[names_offset:data_offset]
     blobs = view[data_offset:]
+    if dict_offset + dict_len > len(blobs):
+        raise _damaged("the compression dictionary lies outside the data section")
+    dictionary = bytes(blobs[dict_offset : dict_offset + dict_len])
+    return _Header(count, index_offset, view[names_offset:data_offset], blobs, dictionary, dict_crc)
 
-    def blob(i: int, offset: int, length: int) -> bytes:
+
+def find_payload(executable: bytes) -> bytes:
+    """The payload inside an executable, located by its trailer; its header is checked,
+    and the CRC-32 of its header, index and names (each blob has its own)."""
+    size = len(executable)
+    if size < TRAILER_SIZE or executable[-len(TRAILER_MAGIC) :] != TRAILER_MAGIC:
+        raise PyingotError(
+            "no payload found: the file is truncated or is not a pyingot executable",
+            hint="run this on a file that `pyingot build` made",
+        )
+    offset, length, expected, _reserved, _magic = TRAILER.struct.unpack_from(
+        executable, size - TRAILER_SIZE
+    )
+    if offset + length != size - TRAILER_SIZE:
+        raise _damaged(
+            f"the trailer does not match the file (payload of {length} bytes at offset "
+            f"{offset} in a file of {size} bytes)"
+        )
+    payload = executable[offset : offset + length]
+    _header(memoryview(payload))
+    computed = zlib.crc32(_head(payload))
+    if computed != expected:
+        raise _damaged(
+            f"index checksum mismatch (expected {expected:08x}, computed {computed:08x})"
+        )
+    return payload
+
+
+class _Decoder:
+    """Checks blobs (CRC-32) and decodes them, with the payload's dictionary."""
+
+    def __init__(self, header: _Header) -> None:
+        self.header = header
+        self._zstd: object | None = None
+
+    def _decompressor(self) -> Any:
+        if self._zstd is None:
+            import zstandard
+
+            dictionary = self.header.dictionary
+            if dictionary:
+                computed = zlib.crc32(dictionary)
+                if computed != self.header.dictionary_crc32:
+                    raise _damaged(
+                        "the compression dictionary fails its checksum (expected "
+                        f"{self.header.dictionary_crc32:08x}, computed {computed:08x})"
+                    )
+                try:
+                    d = zstandard.ZstdCompressionDict(
+                        dictionary, dict_type=zstandard.DICT_TYPE_FULLDICT
+                    )
+                except zstandard.ZstdError as e:
+                    raise _damaged(f"the compression dictionary cannot be read ({e})") from None
+                self._zstd = zstandard.ZstdDecompressor(dict_data=d)
+            else:
+                self._zstd = zstandard.ZstdDecompressor()
+        return self._zstd
+
+    def decode(self, i: int, who: str, codec: int, stored: bytes, size: int, crc: int) -> bytes:
+        computed = zlib.crc32(stored)
+        if computed != crc:
+            raise _damaged(
+                f"entry {i} ({who}) fails its checksum "
+                f"(expected {crc:08x}, computed {computed:08x})"
+            )
+        if codec == Codec.RAW:
+            return stored
+        if size > len(stored) * _MAX_ZSTD_RATIO:
+            raise _damaged(
+                f"entry {i} ({who}) cannot be decompressed ({len(stored)} stored bytes "
+                f"cannot decode to the declared {size})"
+            )
+        import zstandard
+
+        try:
+            out = self._decompressor().decompressobj().decompress(stored)
+        except zstandard.ZstdError as e:
+            raise _damaged(f"entry {i} ({who}) cannot be decompressed ({e})") from None
+        if len(out) != size:
+            raise _damaged(
+                f"entry {i} ({who}) cannot be decompressed (it decodes to {len(out)} bytes, "
+                f"not the declared {size})"
+            )
+        return bytes(out)
+
+
+@dataclass(frozen=True)
+class _Blob:
+    codec: int
+    stored: bytes
+    size: int
+    crc32: int
+
+
+def _entries(data: bytes) -> Iterator[tuple[int, Kind, str, Flag, _Blob, _Blob, _Decoder]]:
+    """Every entry of a bare payload, in index order, checked but not its blobs."""
+    view = memoryview(data)
+    header = _header(view)
+    decoder = _Decoder(header)
+    names, blobs = header.names, header.blobs
+
+    def blob(
+        i: int, meta: bool, codec: int, offset: int, length: int, size: int, crc: int
+    ) -> _Blob:
         if offset + length > len(blobs):
             raise _damaged(f"entry {i} points outside the data section")
-        return bytes(blobs[offset : offset + length])
+        if codec not in Codec._value2member_map_:
+            raise _damaged(f"entry {i} has unknown codec {codec}")
+        fits = length == size if codec == Codec.RAW else (not meta and length > 0 and size > 0)
+        if not fits:
+            raise _damaged(f"entry {i} has a blob whose sizes do not fit its codec")
+        return _Blob(codec, bytes(blobs[offset : offset + length]), size, crc)
 
-    entries: list[PayloadEntry] = []
     previous: tuple[int, bytes] | None = None
-    for i in range(count):
-        (kind, eflags, _, name_len, name_offset, p_len, p_off, s_len, _, s_off) = (
-            ENTRY.struct.unpack_from(view, index_offset + i * ENTRY_SIZE)
-        )
+    for i in range(header.count):
+        (
+            kind,
+            eflags,
+            p_codec,
+            s_codec,
+            name_len,
+            name_offset,
+            p_size,
+            p_off,
+            p_len,
+            p_crc,
+            s_off,
+            s_size,
+            s_len,
+            s_crc,
+            _,
+        ) = ENTRY.struct.unpack_from(view, header.index_offset + i * ENTRY_SIZE)
         if kind not in Kind._value2member_map_:
             raise _damaged(f"entry {i} has unknown kind {kind}")
         if eflags & ~int(KNOWN_FLAGS):
@@ -393,10 +597,45 @@ def read_payload(data: bytes) -> list[PayloadEntry]:
             text = name.decode("utf-8")
         except UnicodeDecodeError:
             raise _damaged(f"entry {i} has a name that is not UTF-8") from None
-        primary = blob(i, p_off, p_len)
-        secondary = blob(i, s_off, s_len)
+        meta = kind == Kind.META
+        primary = blob(i, meta, p_codec, p_off, p_len, p_size, p_crc)
+        secondary = blob(i, meta, s_codec, s_off, s_len, s_size, s_crc)
         if previous is not None and (kind, name) <= previous:
             raise _damaged(f"entry {i} is out of order")
         previous = (kind, name)
-        entries.append(PayloadEntry(Kind(kind), text, primary, secondary, Flag(eflags)))
-    return entries
+        yield i, Kind(kind), text, Flag(eflags), primary, secondary, decoder
+
+
+def read_payload(data: bytes) -> list[PayloadEntry]:
+    """Every entry of a bare payload, in index order, after checking all of them and
+    decoding every blob."""
+    out = []
+    for i, kind, name, flags, p, s, decoder in _entries(data):
+        who = f"{kind.name} '{name}'"
+        primary = decoder.decode(i, who, p.codec, p.stored, p.size, p.crc32)
+        secondary = decoder.decode(i, who, s.codec, s.stored, s.size, s.crc32)
+        out.append(
+            PayloadEntry(kind, name, primary, secondary, flags, len(p.stored), len(s.stored))
+        )
+    return out
+
+
+def verify_payload(data: bytes) -> list[str]:
+    """Every problem of a bare payload, as the messages the runtime would show: the
+    first problem of the header or the index (which stops the reading), else every blob
+    that fails its checksum or does not decode to its size. Empty: it is intact."""
+    problems: list[str] = []
+    try:
+        for i, kind, name, _, p, s, decoder in _entries(data):
+            who = f"{kind.name} '{name}'"
+            for b in (p, s):
+                try:
+                    decoder.decode(i, who, b.codec, b.stored, b.size, b.crc32)
+                except PyingotError as e:
+                    if e.message not in problems:
+                        problems.append(e.message)
+                    if "dictionary" in e.message:
+                        return problems
+    except PyingotError as e:
+        problems.append(e.message)
+    return problems

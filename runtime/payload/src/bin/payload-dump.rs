@@ -4,24 +4,27 @@
 //! payload-dump [--raw] FILE                      one JSON line per entry, in index order
 //! payload-dump [--raw] FILE --get KIND NAME      the entry's line, or `null`
 //! payload-dump [--raw] FILE --prefix KIND PREFIX the lines of the entries under PREFIX
+//! payload-dump [--raw] FILE --verify             every problem (JSON string lines); status 1 if any
 //! payload-dump --constants                       every named constant of the format
 //! ```
 //!
-//! FILE is an executable (found by its trailer, CRC-checked) or, with `--raw`, a bare
-//! payload. A damaged file prints `error: <message>` on stderr and exits with status 1.
-//! Blobs are shown as length and CRC-32, which Python recomputes with `zlib.crc32`; the
+//! FILE is an executable (found by its trailer, index CRC-checked) or, with `--raw`, a
+//! bare payload. A damaged file prints `error: <message>` on stderr and exits with
+//! status 1. Blobs are read (CRC-checked, decoded) and shown as decoded length and
+//! CRC-32, which Python recomputes with `zlib.crc32`, with stored length and codec; the
 //! cross-language test (tests/unit/test_packing.py) compares this output with the writer's.
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use pyingot_payload::{
-    entry, header, trailer, Entry, Field, Kind, Payload, PayloadError, DATA_ALIGNMENT, ENTRY_SIZE,
-    FLAGS, FORMAT_VERSION, HEADER_SIZE, MAGIC, PAYLOAD_ALIGNMENT, TRAILER_MAGIC, TRAILER_SIZE,
+    entry, header, trailer, Entry, Field, Kind, Payload, PayloadError, CODECS, DATA_ALIGNMENT,
+    ENTRY_SIZE, FLAGS, FORMAT_VERSION, HEADER_SIZE, MAGIC, PAYLOAD_ALIGNMENT, TRAILER_MAGIC,
+    TRAILER_SIZE,
 };
 
 const USAGE: &str =
-    "usage: payload-dump [--raw] FILE [--get KIND NAME | --prefix KIND PREFIX]\n       \
+    "usage: payload-dump [--raw] FILE [--get KIND NAME | --prefix KIND PREFIX | --verify]\n       \
                      payload-dump --constants";
 
 /// A JSON string literal.
@@ -49,18 +52,27 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
-fn entry_json(e: &Entry<'_>) -> String {
-    format!(
+/// An entry's line: its blobs read (checked and decoded) and shown as decoded length
+/// and CRC-32, with their stored length and codec.
+fn entry_json(e: &Entry<'_>) -> Result<String, PayloadError> {
+    let (primary, secondary) = (e.primary()?, e.secondary()?);
+    Ok(format!(
         "{{\"kind\": {}, \"flags\": {}, \"name\": {}, \"primary_len\": {}, \"primary_crc32\": {}, \
-         \"secondary_len\": {}, \"secondary_crc32\": {}}}",
+         \"primary_stored\": {}, \"primary_codec\": {}, \
+         \"secondary_len\": {}, \"secondary_crc32\": {}, \"secondary_stored\": {}, \
+         \"secondary_codec\": {}}}",
         e.kind as u8,
         e.flags,
         json_str(e.name),
-        e.primary.len(),
-        crc32fast::hash(e.primary),
-        e.secondary.len(),
-        crc32fast::hash(e.secondary),
-    )
+        primary.len(),
+        crc32fast::hash(&primary),
+        e.primary.stored.len(),
+        e.primary.codec,
+        secondary.len(),
+        crc32fast::hash(&secondary),
+        e.secondary.stored.len(),
+        e.secondary.codec,
+    ))
 }
 
 fn fields_json(fields: &[Field]) -> String {
@@ -80,16 +92,21 @@ fn constants_json() -> String {
         .iter()
         .map(|(name, bit)| format!("{}: {}", json_str(name), bit))
         .collect();
+    let codecs: Vec<String> = CODECS
+        .iter()
+        .map(|(name, value)| format!("{}: {}", json_str(name), value))
+        .collect();
     format!(
         "{{\"constants\": {{\"MAGIC\": \"{}\", \"FORMAT_VERSION\": {FORMAT_VERSION}, \
          \"TRAILER_MAGIC\": \"{}\", \"HEADER_SIZE\": {HEADER_SIZE}, \
          \"ENTRY_SIZE\": {ENTRY_SIZE}, \"TRAILER_SIZE\": {TRAILER_SIZE}, \
          \"DATA_ALIGNMENT\": {DATA_ALIGNMENT}, \"PAYLOAD_ALIGNMENT\": {PAYLOAD_ALIGNMENT}}}, \
-         \"kinds\": {{{}}}, \"flags\": {{{}}}, \"header\": {}, \"entry\": {}, \"trailer\": {}}}",
+         \"kinds\": {{{}}}, \"flags\": {{{}}}, \"codecs\": {{{}}}, \"header\": {}, \"entry\": {}, \"trailer\": {}}}",
         hex(&MAGIC),
         hex(&TRAILER_MAGIC),
         kinds.join(", "),
         flags.join(", "),
+        codecs.join(", "),
         fields_json(&header::ALL),
         fields_json(&entry::ALL),
         fields_json(&trailer::ALL),
@@ -102,6 +119,7 @@ fn parse_kind(s: &str) -> Result<Kind, String> {
 
 enum Query {
     All,
+    Verify,
     Get(Kind, String),
     Prefix(Kind, String),
 }
@@ -110,16 +128,25 @@ fn dump(payload: &Payload<'_>, query: &Query) -> Result<(), PayloadError> {
     match query {
         Query::All => {
             for e in payload.entries() {
-                println!("{}", entry_json(&e?));
+                println!("{}", entry_json(&e?)?);
+            }
+        }
+        Query::Verify => {
+            let problems = payload.verify();
+            for p in &problems {
+                println!("{}", json_str(&p.to_string()));
+            }
+            if let Some(first) = problems.into_iter().next() {
+                return Err(first);
             }
         }
         Query::Get(kind, name) => match payload.get(*kind, name)? {
-            Some(e) => println!("{}", entry_json(&e)),
+            Some(e) => println!("{}", entry_json(&e)?),
             None => println!("null"),
         },
         Query::Prefix(kind, prefix) => {
             for e in payload.iter_prefix(*kind, prefix) {
-                println!("{}", entry_json(&e?));
+                println!("{}", entry_json(&e?)?);
             }
         }
     }
@@ -138,6 +165,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 return Ok(ExitCode::SUCCESS);
             }
             "--raw" => raw = true,
+            "--verify" => query = Query::Verify,
             "--get" | "--prefix" => {
                 let (Some(kind), Some(name)) = (args.next(), args.next()) else {
                     return Err(USAGE.to_string());

@@ -4,9 +4,11 @@
 #![allow(dead_code)]
 
 use pyingot_payload::{
-    entry, header, trailer, Field, Kind, DATA_ALIGNMENT, ENTRY_SIZE, FLAG_HAS_SOURCE, HEADER_SIZE,
-    KNOWN_FLAGS, MAGIC, PAYLOAD_ALIGNMENT, TRAILER_MAGIC, TRAILER_SIZE,
+    entry, header, trailer, Field, Kind, CODEC_RAW, CODEC_ZSTD, DATA_ALIGNMENT, ENTRY_SIZE,
+    FLAG_HAS_SOURCE, HEADER_SIZE, KNOWN_FLAGS, MAGIC, PAYLOAD_ALIGNMENT, TRAILER_MAGIC,
+    TRAILER_SIZE,
 };
+use ruzstd::encoding::{compress_to_vec, CompressionLevel};
 
 /// SplitMix64: small, seeded, good enough to pick test cases.
 pub struct Rng(u64);
@@ -41,6 +43,8 @@ pub struct TestEntry {
     pub name: String,
     pub primary: Vec<u8>,
     pub secondary: Vec<u8>,
+    /// Store the blobs as zstd frames (without a dictionary).
+    pub compress: bool,
 }
 
 impl TestEntry {
@@ -51,6 +55,7 @@ impl TestEntry {
             name: name.to_string(),
             primary: primary.to_vec(),
             secondary: Vec::new(),
+            compress: false,
         }
     }
 }
@@ -69,7 +74,17 @@ fn align(n: usize, a: usize) -> usize {
     n.div_ceil(a) * a
 }
 
-/// Sort `entries` by (kind, name bytes) and pack them as the spec says.
+/// A blob's codec and stored bytes: a zstd frame if asked (and not empty), else raw.
+pub fn stored_blob(compress: bool, blob: &[u8]) -> (u8, Vec<u8>) {
+    if compress && !blob.is_empty() {
+        (CODEC_ZSTD, compress_to_vec(blob, CompressionLevel::Fastest))
+    } else {
+        (CODEC_RAW, blob.to_vec())
+    }
+}
+
+/// Sort `entries` by (kind, name bytes) and pack them as the spec says (no dictionary).
+/// META entries are never compressed.
 pub fn write(entries: &[TestEntry]) -> Vec<u8> {
     let mut sorted = entries.to_vec();
     sorted.sort_by(|a, b| (a.kind, a.name.as_bytes()).cmp(&(b.kind, b.name.as_bytes())));
@@ -92,10 +107,26 @@ pub fn write(entries: &[TestEntry]) -> Vec<u8> {
         put(&mut rec, entry::NAME_OFFSET, names.len() as u64);
         put(&mut rec, entry::NAME_LEN, e.name.len() as u64);
         names.extend_from_slice(e.name.as_bytes());
-        put(&mut rec, entry::PRIMARY_OFFSET, put_blob(&e.primary));
-        put(&mut rec, entry::PRIMARY_LEN, e.primary.len() as u64);
-        put(&mut rec, entry::SECONDARY_OFFSET, put_blob(&e.secondary));
-        put(&mut rec, entry::SECONDARY_LEN, e.secondary.len() as u64);
+        let (codec, stored) = stored_blob(e.compress && e.kind != Kind::Meta as u8, &e.primary);
+        put(&mut rec, entry::PRIMARY_CODEC, codec.into());
+        put(&mut rec, entry::PRIMARY_OFFSET, put_blob(&stored));
+        put(&mut rec, entry::PRIMARY_LEN, stored.len() as u64);
+        put(&mut rec, entry::PRIMARY_SIZE, e.primary.len() as u64);
+        put(
+            &mut rec,
+            entry::PRIMARY_CRC32,
+            crc32fast::hash(&stored).into(),
+        );
+        let (codec, stored) = stored_blob(e.compress && e.kind != Kind::Meta as u8, &e.secondary);
+        put(&mut rec, entry::SECONDARY_CODEC, codec.into());
+        put(&mut rec, entry::SECONDARY_OFFSET, put_blob(&stored));
+        put(&mut rec, entry::SECONDARY_LEN, stored.len() as u64);
+        put(&mut rec, entry::SECONDARY_SIZE, e.secondary.len() as u64);
+        put(
+            &mut rec,
+            entry::SECONDARY_CRC32,
+            crc32fast::hash(&stored).into(),
+        );
         index.extend_from_slice(&rec);
     }
     let names_offset = HEADER_SIZE + index.len();
@@ -122,7 +153,15 @@ pub fn trailer_for(payload: &[u8], offset: usize) -> Vec<u8> {
     let mut t = vec![0u8; TRAILER_SIZE];
     put(&mut t, trailer::PAYLOAD_OFFSET, offset as u64);
     put(&mut t, trailer::PAYLOAD_LEN, payload.len() as u64);
-    put(&mut t, trailer::CRC32, crc32fast::hash(payload).into());
+    // The index checksum covers the payload up to `data_offset` (all of it when the
+    // bytes are too short or too damaged to say).
+    let end = if payload.len() >= HEADER_SIZE {
+        (get(payload, header::DATA_OFFSET) as usize).min(payload.len())
+    } else {
+        payload.len()
+    };
+    let head = &payload[..end];
+    put(&mut t, trailer::INDEX_CRC32, crc32fast::hash(head).into());
     t[trailer::TRAILER_MAGIC.offset..].copy_from_slice(&TRAILER_MAGIC);
     t
 }
@@ -172,12 +211,14 @@ pub fn random_entries(rng: &mut Rng, max: usize) -> Vec<TestEntry> {
             (0, Vec::new())
         };
         let primary = rng.bytes(primary_len);
+        let compress = kind != Kind::Meta as u8 && rng.below(2) == 0;
         out.push(TestEntry {
             kind,
             flags,
             name,
             primary,
             secondary,
+            compress,
         });
     }
     out

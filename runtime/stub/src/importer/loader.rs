@@ -52,7 +52,7 @@ unsafe fn create_extension(
 ) -> *mut PyObject {
     let shown = Found::Extension(*entry).path(name);
     let state = state::get();
-    let path = match extensions::prepare(&state.payload, &state.settings, name, entry.primary) {
+    let path = match extensions::prepare(&state.payload, &state.settings, name, entry) {
         Ok(p) => p,
         Err(msg) => {
             return import_error(
@@ -135,10 +135,15 @@ unsafe fn code_from(entry: &Entry<'static>) -> *mut PyObject {
         // A namespace package: no code.
         return none();
     }
+    let bytes = match entry.primary() {
+        Ok(bytes) => bytes,
+        Err(e) => state::damaged(&e),
+    };
     let code = ffi::PyMarshal_ReadObjectFromString(
-        entry.primary.as_ptr() as *const c_char,
-        entry.primary.len() as Py_ssize_t,
+        bytes.as_ptr() as *const c_char,
+        bytes.len() as Py_ssize_t,
     );
+    state::release(entry.primary.stored);
     if !code.is_null() && rebase_filename(code).is_err() {
         ffi::Py_DecRef(code);
         return null_mut();
@@ -272,7 +277,14 @@ pub unsafe extern "C" fn get_source(_m: *mut PyObject, arg: *mut PyObject) -> *m
     with_name(arg, |name, found| match found {
         None => not_found(name),
         Some(Found::Extension(_)) => none(),
-        Some(Found::Module(e)) => e.source().map_or_else(|| none(), |src| decode_source(src)),
+        Some(Found::Module(e)) => match e.source() {
+            Ok(source) => {
+                let text = source.map_or_else(|| none(), |src| decode_source(&src));
+                state::release(e.secondary.stored);
+                text
+            }
+            Err(e) => state::damaged(&e),
+        },
     })
 }
 
@@ -320,7 +332,7 @@ pub unsafe extern "C" fn get_data(_m: *mut PyObject, arg: *mut PyObject) -> *mut
         return null_mut();
     };
     match data_file(path) {
-        Ok(DataPath::Embedded(bytes)) => py_bytes(bytes),
+        Ok(DataPath::Embedded(bytes)) => py_bytes(&bytes),
         // A data-on-disk file: a real file beside the executable.
         Ok(DataPath::OnDisk) => match std::fs::read(path) {
             Ok(bytes) => py_bytes(&bytes),

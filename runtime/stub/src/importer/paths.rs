@@ -5,6 +5,8 @@
 //! `data-on-disk` distributions (the `data_root` setting) have theirs under the real
 //! data directory beside the executable instead.
 
+use std::borrow::Cow;
+
 use pyingot_payload::{Entry, Kind};
 
 use super::lookup;
@@ -46,7 +48,7 @@ pub enum DataPath {
     /// A file under the data root: a real file on disk.
     OnDisk,
     /// A DATA entry's bytes.
-    Embedded(&'static [u8]),
+    Embedded(Cow<'static, [u8]>),
     Missing,
 }
 
@@ -74,7 +76,7 @@ pub fn data_file(path: &str) -> Result<DataPath, String> {
         if found.is_some_and(|e| e.is_package() || e.is_namespace()) {
             let key = format!("{package}/{}", parts[split..].join("/"));
             return Ok(match lookup(Kind::Data, &key)? {
-                Some(d) => DataPath::Embedded(d.primary),
+                Some(d) => DataPath::Embedded(d.primary().unwrap_or_else(|e| state::damaged(&e))),
                 None => DataPath::Missing,
             });
         }

@@ -5,6 +5,7 @@
 //! own entry points into those two (`get_resource_reader`, `find_distributions`), and
 //! `iter_modules` for `pkgutil`.
 
+use std::borrow::Cow;
 use std::ffi::c_long;
 use std::ptr::null_mut;
 
@@ -14,7 +15,7 @@ use pyo3_ffi::{PyObject, Py_ssize_t};
 
 use super::lookup;
 use crate::capi::{
-    arg_str, attribute, bool_obj, memoryview, none, positional, py_str, raise, release,
+    arg_str, attribute, bool_obj, memoryview, none, positional, py_bytes, py_str, raise, release,
 };
 use crate::{extensions, state};
 
@@ -39,6 +40,14 @@ unsafe fn kind_and_str<'a>(
     Ok((kind, arg_str(a[1], what)?))
 }
 
+/// A raw blob as a memoryview of the mapped executable, a decoded one as bytes.
+unsafe fn view(bytes: Cow<'static, [u8]>) -> *mut PyObject {
+    match bytes {
+        Cow::Borrowed(b) => memoryview(b),
+        Cow::Owned(b) => py_bytes(&b),
+    }
+}
+
 /// `get(kind, name)` -> None or (flags, memoryview primary, memoryview | None secondary)
 pub unsafe extern "C" fn get(
     _m: *mut PyObject,
@@ -54,11 +63,15 @@ pub unsafe extern "C" fn get(
         Ok(None) => none(),
         Ok(Some(e)) => {
             let flags = ffi::PyLong_FromLong(e.flags as c_long);
-            let primary = memoryview(e.primary);
+            let (primary, secondary) = match (e.primary(), e.secondary()) {
+                (Ok(p), Ok(s)) => (p, s),
+                (Err(err), _) | (_, Err(err)) => state::damaged(&err),
+            };
+            let primary = view(primary);
             let secondary = if e.secondary.is_empty() {
                 none()
             } else {
-                memoryview(e.secondary)
+                view(secondary)
             };
             let t = ffi::PyTuple_Pack(3, flags, primary, secondary);
             release([flags, primary, secondary]);
@@ -86,7 +99,7 @@ pub unsafe extern "C" fn memfd(
             ffi::PyExc_FileNotFoundError,
             &format!("no {kind:?} entry {name}"),
         ),
-        Ok(Some(e)) => match extensions::in_memory_file(name, e.primary) {
+        Ok(Some(e)) => match extensions::in_memory_file(name, &e) {
             Ok(fd) => ffi::PyLong_FromLong(fd as c_long),
             Err(err) => raise(ffi::PyExc_OSError, &format!("{name}: {err}")),
         },

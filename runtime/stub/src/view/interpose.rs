@@ -623,9 +623,10 @@ pub unsafe extern "C" fn dlopen(path: *const c_char, flags: c_int) -> *mut c_voi
     };
     // Anything but a file: glibc's dlopen fails on the path as it did before the
     // view (the kernel says ENOTDIR), and dlerror() tells the caller.
-    let Some((r, bytes)) = tree::resolve(rel).ok().and_then(|r| match r.node {
-        Node::File(bytes) => Some((r, bytes)),
-        Node::Dir { .. } => None,
+    let Some((r, file)) = tree::resolve(rel).ok().and_then(|r| match r.node {
+        // A shared object is a primary blob (an extension module or a data file).
+        Node::File(file) if !file.source => Some((r, file)),
+        _ => None,
     }) else {
         return real(path, flags);
     };
@@ -634,7 +635,7 @@ pub unsafe extern "C" fn dlopen(path: *const c_char, flags: c_int) -> *mut c_voi
         let loaded = loaded.get_or_insert_with(HashMap::new);
         match loaded.get(&r.normalized) {
             Some(name) => name.clone(),
-            None => match crate::extensions::in_memory_file(&r.normalized, bytes) {
+            None => match crate::extensions::in_memory_file(&r.normalized, &file.entry) {
                 Ok(fd) => {
                     let name = format!("/proc/self/fd/{fd}");
                     loaded.insert(r.normalized.clone(), name.clone());

@@ -97,11 +97,11 @@ fn stat_of(r: &Resolved) -> libc::stat64 {
     st.st_ino = inode(&r.normalized);
     st.st_blksize = 4096;
     match &r.node {
-        Node::File(bytes) => {
+        Node::File(file) => {
             st.st_mode = libc::S_IFREG | 0o444;
             st.st_nlink = 1;
-            st.st_size = bytes.len() as i64;
-            st.st_blocks = (bytes.len() as u64).div_ceil(512) as i64;
+            st.st_size = file.len() as i64;
+            st.st_blocks = (file.len() as u64).div_ceil(512) as i64;
         }
         Node::Dir { .. } => {
             st.st_mode = libc::S_IFDIR | 0o555;
@@ -183,7 +183,11 @@ fn open(rel: &[u8], flags: c_int) -> Result<c_int, c_int> {
             Err(libc::EEXIST)
         }
         Node::File(_) if writes => Err(libc::EROFS),
-        Node::File(bytes) => open_file(&r.normalized, bytes, flags & libc::O_CLOEXEC != 0),
+        Node::File(file) => match file.bytes() {
+            Some(bytes) => open_file(&r.normalized, &bytes, flags & libc::O_CLOEXEC != 0),
+            // A damaged blob: the read fails, as a disk's bad sector would.
+            None => Err(libc::EIO),
+        },
     }
 }
 

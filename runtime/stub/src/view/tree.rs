@@ -16,10 +16,39 @@ use pyingot_payload::{Entry, Kind};
 
 use crate::state;
 
+/// One of the view's files: an entry and which of its blobs holds the file's
+/// bytes (checked and decoded only when the file is opened).
+#[derive(Clone, Copy)]
+pub struct File {
+    pub entry: Entry<'static>,
+    /// The secondary blob (a module's source), else the primary one.
+    pub source: bool,
+}
+
+impl File {
+    /// The file's length: the blob's decoded size, known without reading it.
+    pub fn len(&self) -> usize {
+        if self.source {
+            self.entry.secondary.len()
+        } else {
+            self.entry.primary.len()
+        }
+    }
+
+    /// The file's bytes, checked and decoded; None when the blob is damaged.
+    pub fn bytes(&self) -> Option<std::borrow::Cow<'static, [u8]>> {
+        if self.source {
+            self.entry.secondary().ok()
+        } else {
+            self.entry.primary().ok()
+        }
+    }
+}
+
 /// What a path names.
 pub enum Node {
-    /// A file and its bytes.
-    File(&'static [u8]),
+    /// A file.
+    File(File),
     /// A directory: `package` (dotted) and the folder `sub` inside it ("" for the
     /// package's own directory).
     Dir { package: String, sub: String },
@@ -45,9 +74,9 @@ fn package(name: &str) -> Option<Entry<'static>> {
         .find(|e| e.is_package() || e.is_namespace())
 }
 
-/// The bytes of the entry of one of the view's files: its source or its shared object.
-/// The one place that reads an entry's bytes for the view.
-fn module_file(module: &str, file: &str) -> Option<&'static [u8]> {
+/// The entry of one of the view's files: its source or its shared object.
+/// The one place that finds an entry's bytes for the view.
+fn module_file(module: &str, file: &str) -> Option<File> {
     let (stem, ext) = file.rsplit_once('.')?;
     let init = stem == "__init__";
     let name = if init {
@@ -63,11 +92,17 @@ fn module_file(module: &str, file: &str) -> Option<&'static [u8]> {
     let is_package = |e: &Entry<'_>| e.is_package() || e.is_namespace();
     match ext {
         "py" => entry(Kind::Module, &name)
-            .filter(|e| init == e.is_package() && !e.is_namespace())
-            .and_then(|e| e.source()),
+            .filter(|e| init == e.is_package() && !e.is_namespace() && e.has_source())
+            .map(|entry| File {
+                entry,
+                source: true,
+            }),
         "so" => entry(Kind::Extension, &name)
             .filter(|e| init == is_package(e))
-            .map(|e| e.primary),
+            .map(|entry| File {
+                entry,
+                source: false,
+            }),
         _ => None,
     }
 }
@@ -113,13 +148,16 @@ fn find(parts: &[&str]) -> Result<Node, c_int> {
             });
         }
         if let [file] = rest {
-            if let Some(bytes) = module_file(&name, file) {
-                return Ok(Node::File(bytes));
+            if let Some(f) = module_file(&name, file) {
+                return Ok(Node::File(f));
             }
         }
         let key = format!("{name}/{}", rest.join("/"));
         if let Some(data) = entry(Kind::Data, &key) {
-            return Ok(Node::File(data.primary));
+            return Ok(Node::File(File {
+                entry: data,
+                source: false,
+            }));
         }
         let folder = format!("{key}/");
         if state::get()
@@ -137,9 +175,10 @@ fn find(parts: &[&str]) -> Result<Node, c_int> {
     }
     // No package on the path: a top-level module's file, or nothing.
     match parts {
-        [file] if module_file("", file).is_some() => {
-            Ok(Node::File(module_file("", file).unwrap_or_default()))
-        }
+        [file] => match module_file("", file) {
+            Some(f) => Ok(Node::File(f)),
+            None => Err(through_file("", parts)),
+        },
         _ => Err(through_file("", parts)),
     }
 }
@@ -182,7 +221,7 @@ pub fn list(package: &str, sub: &str) -> BTreeMap<String, bool> {
                     None if kind == Kind::Extension => {
                         names.insert(format!("{rest}.so"), false);
                     }
-                    None if e.source().is_some() => {
+                    None if e.has_source() => {
                         names.insert(format!("{rest}.py"), false);
                     }
                     None => {}

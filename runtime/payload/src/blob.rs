@@ -1,0 +1,203 @@
+//! Blobs: stored bytes, checked by their CRC-32 and decoded when they are read.
+//!
+//! The index checksum covers the header, the index and the names; each blob has its own
+//! CRC-32, checked every time the blob is read (not at start-up, so that start-up reads
+//! no page of the data section it does not need). A blob is checked before it is
+//! decoded, so the zstd decoder only ever sees bytes the writer wrote, unless they were
+//! changed on purpose, and even then it returns an error, never a panic.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+
+use ruzstd::decoding::{Dictionary as ZstdDictionary, FrameDecoder};
+
+use crate::error::PayloadError;
+use crate::format::{Kind, CODEC_RAW, CODEC_ZSTD};
+
+/// One blob of an entry, as stored: its codec, stored bytes, decoded size and CRC-32
+/// (of the stored bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Blob<'a> {
+    pub codec: u8,
+    pub stored: &'a [u8],
+    /// The length of the decoded blob.
+    pub size: u32,
+    pub crc32: u32,
+}
+
+impl Blob<'_> {
+    pub fn is_empty(&self) -> bool {
+        self.size == 0
+    }
+
+    /// The blob's decoded length, in bytes.
+    pub fn len(&self) -> usize {
+        self.size as usize
+    }
+
+    pub fn is_compressed(&self) -> bool {
+        self.codec != CODEC_RAW
+    }
+}
+
+/// The payload's zstd dictionary, as stored (empty: none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Dictionary<'a> {
+    pub bytes: &'a [u8],
+    pub crc32: u32,
+}
+
+/// What a decoding error names: the entry's number, kind and name.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Owner<'a> {
+    pub index: usize,
+    pub kind: Kind,
+    pub name: &'a str,
+}
+
+impl Owner<'_> {
+    fn describe(&self) -> String {
+        format!("{} '{}'", self.kind.name(), self.name)
+    }
+
+    fn bad(&self, problem: String) -> PayloadError {
+        PayloadError::BadCompressedBlob {
+            index: self.index,
+            entry: self.describe(),
+            problem,
+        }
+    }
+}
+
+/// The decoder of this thread and the dictionary it holds (identified by its address,
+/// length and CRC-32), so that a dictionary is parsed once per thread, not per blob.
+type Cached = (usize, usize, u32, FrameDecoder);
+
+thread_local! {
+    static DECODER: RefCell<Option<Cached>> = const { RefCell::new(None) };
+}
+
+fn check_crc(owner: &Owner<'_>, blob: &Blob<'_>) -> Result<(), PayloadError> {
+    let computed = crc32fast::hash(blob.stored);
+    if computed != blob.crc32 {
+        return Err(PayloadError::BlobChecksumMismatch {
+            index: owner.index,
+            entry: owner.describe(),
+            expected: blob.crc32,
+            computed,
+        });
+    }
+    Ok(())
+}
+
+fn with_decoder<T>(
+    dictionary: Dictionary<'_>,
+    f: impl FnOnce(&mut FrameDecoder) -> T,
+) -> Result<T, PayloadError> {
+    let key = (
+        dictionary.bytes.as_ptr() as usize,
+        dictionary.bytes.len(),
+        dictionary.crc32,
+    );
+    DECODER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let fresh = !matches!(&*slot, Some((p, l, c, _)) if (*p, *l, *c) == key);
+        if fresh {
+            let mut decoder = FrameDecoder::new();
+            if !dictionary.bytes.is_empty() {
+                let computed = crc32fast::hash(dictionary.bytes);
+                if computed != dictionary.crc32 {
+                    return Err(PayloadError::DictionaryChecksumMismatch {
+                        expected: dictionary.crc32,
+                        computed,
+                    });
+                }
+                let parsed = ZstdDictionary::decode_dict(dictionary.bytes).map_err(|e| {
+                    PayloadError::BadDictionary {
+                        problem: e.to_string(),
+                    }
+                })?;
+                decoder
+                    .add_dict(parsed)
+                    .map_err(|e| PayloadError::BadDictionary {
+                        problem: e.to_string(),
+                    })?;
+            }
+            *slot = Some((key.0, key.1, key.2, decoder));
+        }
+        match &mut *slot {
+            Some((_, _, _, decoder)) => Ok(f(decoder)),
+            None => Err(PayloadError::BadDictionary {
+                problem: "no decoder".into(),
+            }),
+        }
+    })
+}
+
+/// Checks `blob` and decodes it into `out`, which must be exactly `blob.size` bytes.
+pub(crate) fn decode_into(
+    owner: &Owner<'_>,
+    dictionary: Dictionary<'_>,
+    blob: &Blob<'_>,
+    out: &mut [u8],
+) -> Result<(), PayloadError> {
+    if out.len() != blob.len() {
+        return Err(owner.bad(format!(
+            "a buffer of {} bytes for a blob of {}",
+            out.len(),
+            blob.size
+        )));
+    }
+    check_crc(owner, blob)?;
+    match blob.codec {
+        CODEC_RAW if blob.stored.len() == out.len() => {
+            out.copy_from_slice(blob.stored);
+            Ok(())
+        }
+        CODEC_ZSTD => {
+            let written = with_decoder(dictionary, |d| d.decode_all(blob.stored, out))?.map_err(
+                |e| match e {
+                    ruzstd::decoding::errors::FrameDecoderError::TargetTooSmall => {
+                        owner.bad(format!("it expands past its declared {} bytes", blob.size))
+                    }
+                    e => owner.bad(e.to_string()),
+                },
+            )?;
+            if written != out.len() {
+                return Err(owner.bad(format!(
+                    "it decodes to {written} bytes, not the declared {}",
+                    blob.size
+                )));
+            }
+            Ok(())
+        }
+        _ => Err(PayloadError::BadBlob { index: owner.index }),
+    }
+}
+
+const MAX_ZSTD_RATIO: u64 = 128 * 1024 / 3 + 1;
+
+/// Checks `blob` and returns its bytes: the stored slice itself when it is raw.
+pub(crate) fn read<'a>(
+    owner: &Owner<'_>,
+    dictionary: Dictionary<'_>,
+    blob: &Blob<'a>,
+) -> Result<Cow<'a, [u8]>, PayloadError> {
+    if blob.codec == CODEC_RAW {
+        check_crc(owner, blob)?;
+        return Ok(Cow::Borrowed(blob.stored));
+    }
+    // A zstd block of 3 stored bytes (an RLE block with its header, plus one byte)
+    // decodes to at most 128 KiB: a size beyond that ratio is a damaged index, and is
+    // refused before it is allocated.
+    if blob.size as u64 > (blob.stored.len() as u64).saturating_mul(MAX_ZSTD_RATIO) {
+        return Err(owner.bad(format!(
+            "{} stored bytes cannot decode to the declared {}",
+            blob.stored.len(),
+            blob.size
+        )));
+    }
+    let mut out = vec![0u8; blob.len()];
+    decode_into(owner, dictionary, blob, &mut out)?;
+    Ok(Cow::Owned(out))
+}
