@@ -145,6 +145,20 @@ def _cpython(dist: Distribution, selected: Mapping[str, ExtensionModule]) -> Jso
         properties.append({"name": "pyingot:source_sha256", "value": own["source_sha256"]})
     if properties:
         component["properties"] = properties
+    applied = [p for p in own.get("patches") or () if isinstance(p, dict)]
+    if applied:
+        # Fixes pyingot makes to CPython's sources (distribution/patches.py).
+        component["pedigree"] = {
+            "patches": [
+                {
+                    "type": "unofficial",
+                    "resolves": [
+                        {"type": "defect", "name": str(p["name"]), "description": str(p["reason"])}
+                    ],
+                }
+                for p in applied
+            ]
+        }
     bundled = sorted(
         {
             link.name

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyingot import cache, tools
-from pyingot.distribution import pbs, setupfile, source, toolchain, verify
+from pyingot.distribution import patches, pbs, setupfile, source, toolchain, verify
 from pyingot.distribution.libraries import hide
 from pyingot.distribution.libraries.prefix import Libraries, build_all
 from pyingot.distribution.model import Distribution, ExtensionModule, Link, link_order
@@ -139,6 +139,8 @@ def build(
     if options.free_threaded:
         # Only when set, so that the default build's key (and cache) stays as it was.
         inputs["build"] = FREE_THREADED
+    if fixes := patches.key(options.free_threaded):
+        inputs["patches"] = fixes
     key = cache.input_hash(inputs)
     cached = find_cached(key)
     if cached is not None:
@@ -207,6 +209,9 @@ class _Builder:
                 "(configure --disable-gil arrived in 3.13)",
                 hint="build it from a CPython 3.13 source: --source debian:python3.13",
             )
+        for patch in patches.selected(self.version.minor, self.options.free_threaded):
+            patches.apply(self.tree, patch)
+            self.progress.note(f"patched {patch.path}: {patch.reason} ({patch.name})")
         self.progress.stage("checking build dependencies")
         self._check_tools()
         self.progress.stage("configuring")
@@ -618,6 +623,10 @@ class _Builder:
                 "cannot_be_static": {k: v for k, v in CANNOT_BE_STATIC.items()},
                 "toolchain": {"zig": self.tc.version, "glibc": self.tc.glibc},
                 "libraries": [lib.to_json() for lib in self.libs.libraries],
+                "patches": [
+                    {"name": p.name, "reason": p.reason, "path": p.path, "sha256": p.digest}
+                    for p in patches.selected(self.version.minor, self.options.free_threaded)
+                ],
             },
         }
         return Distribution(

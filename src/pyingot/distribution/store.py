@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pyingot.distribution import build, pbs
+from pyingot.distribution import build, patches, pbs
 from pyingot.distribution.model import Distribution
 from pyingot.distribution.recipe import RECIPE_VERSION
 from pyingot.errors import PyingotError
@@ -23,9 +23,16 @@ def cached() -> list[Distribution]:
 
 
 def is_current(dist: Distribution) -> bool:
-    """Built by this version of pyingot's recipe (older builds are never picked implicitly)."""
+    """Built by this version of pyingot's recipe, with the source patches it gets
+    today (older builds are never picked implicitly)."""
     own = dist.extra.get("pyingot")
-    return isinstance(own, dict) and own.get("recipe_version") == RECIPE_VERSION
+    if not isinstance(own, dict) or own.get("recipe_version") != RECIPE_VERSION:
+        return False
+    minor = int(dist.major_minor.split(".")[1])
+    wanted = {p.name: p.digest for p in patches.selected(minor, dist.freethreaded)}
+    recorded = own.get("patches") or []
+    have = {p.get("name"): p.get("sha256") for p in recorded if isinstance(p, dict)}
+    return have == wanted
 
 
 def prune() -> list[Path]:
