@@ -76,11 +76,15 @@ def build(
 
     progress.stage("runtime stub")
     selected = stub.extensions_to_link(config, dist, resources)
-    stub_path = stub.stub(dist, selected, progress)
+    runtime = stub.runtime_library(dist, progress)
+    stub_path = stub.stub(dist, selected, progress, runtime=runtime)
+    crates = stub.runtime_crates(runtime)
 
     progress.stage("writing the executable")
     output = output or config.root / "dist" / config.name
-    done = assemble.assemble(config, dist, resources, selected, stub_path, output, installed)
+    done = assemble.assemble(
+        config, dist, resources, selected, stub_path, output, installed, crates=crates
+    )
     if done.data_root is not None:
         progress.note(
             f"data beside the executable: {done.data_root.name}/ ({done.data_root_files} "

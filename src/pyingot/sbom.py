@@ -30,7 +30,7 @@ import json
 import os
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -42,6 +42,7 @@ from pyingot.dependencies import InstalledDependencies, Origin
 from pyingot.distribution.model import Distribution, ExtensionModule
 from pyingot.distribution.recipe import BUNDLED_LICENSES
 from pyingot.resources.model import ResourceSet, SharedLibraryResource
+from pyingot.stub.runtime import Crate
 
 SPEC_VERSION = "1.6"
 #: The file beside the executable: ``dist/<name>`` + this.
@@ -283,6 +284,7 @@ def document(
     selected: Mapping[str, ExtensionModule],
     installed: InstalledDependencies | None,
     resources: ResourceSet,
+    crates: Sequence[Crate] = (),
 ) -> Json:
     """The CycloneDX 1.6 document of an executable built from these inputs."""
     shipped = {names.normalize(m.distribution) for m in resources.metadata if m.distribution}
@@ -317,15 +319,18 @@ def document(
     if epoch and epoch.isdigit():
         when = datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
         metadata = {"timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"), **metadata}
+    runtime = [_crate(c) for c in crates]
     components = [
-        _clean(c) for c in (_cpython(dist, selected), *static, *python_dists, *system_libraries)
+        _clean(c)
+        for c in (_cpython(dist, selected), *static, *python_dists, *system_libraries, *runtime)
     ]
     dependencies = [
         {
             "ref": "application",
             "dependsOn": ["cpython"]
             + [c["bom-ref"] for c in python_dists]
-            + [c["bom-ref"] for c in system_libraries],
+            + [c["bom-ref"] for c in system_libraries]
+            + [c["bom-ref"] for c in runtime],
         },
         {"ref": "cpython", "dependsOn": [c["bom-ref"] for c in static]},
     ]
@@ -346,6 +351,21 @@ def document(
         "serialNumber": serial.urn,
         **{k: v for k, v in body.items() if k not in ("bomFormat", "specVersion")},
     }
+
+
+def _crate(crate: Crate) -> Json:
+    """A Rust crate compiled into pyingot's runtime, which every executable links."""
+    component: Json = {
+        "type": "library",
+        "bom-ref": f"cargo:{crate.name}@{crate.version}",
+        "name": crate.name,
+        "version": crate.version,
+        "licenses": licenses(crate.license),
+        "description": "Rust, compiled into pyingot's runtime",
+    }
+    if crate.name != "rust-std":
+        component["purl"] = f"pkg:cargo/{crate.name}@{_purl_version(crate.version)}"
+    return component
 
 
 def _clean(component: Json) -> Json:

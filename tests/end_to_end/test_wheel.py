@@ -144,6 +144,9 @@ def test_the_wheel_builds_an_application_without_rust(tmp_path: Path) -> None:
     for name, data in archives.items():
         assert data.startswith(b"!<arch>\n")
         assert hashlib.sha256(data).hexdigest() == manifest["variants"][name]["sha256"]
+    # Each archive's record of the crates compiled into it, for the executables' SBOM.
+    for variant in runtime.SUPPORTED_VARIANTS:
+        assert f"pyingot/prebuilt/{variant.name}/{runtime.CRATES}" in names
 
     env_dir = tmp_path / "venv"
     # This pip installs into it (--python): quicker than seeding the venv with its own.
@@ -220,3 +223,7 @@ def test_the_wheel_builds_an_application_without_rust(tmp_path: Path) -> None:
     ran = subprocess.run([exe, "wheel"], capture_output=True, text=True, timeout=60, check=False)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.startswith("Hello, wheel! (Python 3.11.")
+    # With no cargo, the SBOM still names the Rust crates, from the wheel's record.
+    bom = json.loads(exe.with_name(f"{exe.name}.cdx.json").read_text())
+    crates = {c["name"] for c in bom["components"] if c["bom-ref"].startswith("cargo:")}
+    assert {"pyo3-ffi", "rust-std"} <= crates

@@ -138,3 +138,36 @@ def test_without_a_prebuilt_archive_or_cargo_the_error_says_both(
         "Python version whose runtime a wheel of pyingot carries (3.11, 3.12, 3.13, 3.13t)"
     )
     assert not (isolated_cache / "runtime").exists() or not os.listdir(isolated_cache / "runtime")
+
+
+# --------------------------------------------------------------------------- crates
+
+
+def test_the_crates_record_is_what_cargo_links_not_build_scripts_nor_pyingot(
+    tmp_path: Path,
+) -> None:
+    if shutil.which("cargo") is None:
+        pytest.skip("cargo is not on PATH")
+    library = tmp_path / runtime.ARCHIVE
+    library.write_bytes(b"!<arch>\n")
+    crates = runtime.runtime_crates(library)  # no record yet: made with cargo tree
+    by_name = {c.name: c for c in crates}
+    lock = tomllib.loads((runtime.runtime_dir() / "Cargo.lock").read_text())
+    locked = {p["name"]: p["version"] for p in lock["package"]}
+    assert by_name["pyo3-ffi"].version == locked["pyo3-ffi"]
+    assert by_name["pyo3-ffi"].license == "MIT OR Apache-2.0"
+    assert "rust-std" in by_name
+    # pyo3's build script's crates are not linked; pyingot's own crates are pyingot.
+    assert "pyo3-build-config" not in by_name and "target-lexicon" not in by_name
+    assert not any(name.startswith("pyingot") for name in by_name)
+    # Written beside the archive, read back without cargo.
+    assert runtime.runtime_crates(library) == crates
+    assert json.loads((tmp_path / runtime.CRATES).read_text())[0]["name"] == crates[0].name
+
+
+def test_an_unreadable_crates_record_names_the_file(tmp_path: Path) -> None:
+    library = tmp_path / runtime.ARCHIVE
+    library.write_bytes(b"!<arch>\n")
+    (tmp_path / runtime.CRATES).write_text("[{")
+    with pytest.raises(PyingotError, match=r"crates .*crates\.json is unreadable"):
+        runtime.runtime_crates(library)

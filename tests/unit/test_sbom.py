@@ -19,6 +19,7 @@ from pyingot.dependencies import InstalledDependencies, Origin, report_origins
 from pyingot.distribution.model import Distribution, ExtensionModule, Link
 from pyingot.resources.model import MetadataResource, ResourceSet, SharedLibraryResource
 from pyingot.resources.scan import installed_distributions
+from pyingot.stub.runtime import Crate
 
 
 def validate(document: str) -> None:
@@ -191,6 +192,7 @@ def test_a_document_lists_what_is_inside_and_validates(
         ),
     )  # fmt: skip
     selected = {n: dist.extension(n) for n in ("_ssl", "_sqlite3", "_decimal")}
+    crates = (Crate("ruzstd", "0.8.3", "MIT"), Crate("rust-std", "1.95.0", "MIT OR Apache-2.0"))
     doc = sbom.document(
         name="app",
         version="1.0",
@@ -198,6 +200,7 @@ def test_a_document_lists_what_is_inside_and_validates(
         selected=selected,
         installed=installed,
         resources=resources,
+        crates=crates,
     )
     text = sbom.dumps(doc)
     validate(text)
@@ -219,7 +222,14 @@ def test_a_document_lists_what_is_inside_and_validates(
         "numpy",
         "requests",
         "libstdc++.so.6",
+        "ruzstd",
+        "rust-std",
     ]
+    # The Rust runtime every executable links: crates as cargo packages, and std.
+    assert by_name["ruzstd"]["purl"] == "pkg:cargo/ruzstd@0.8.3"
+    assert by_name["ruzstd"]["licenses"] == [{"license": {"id": "MIT"}}]
+    assert by_name["rust-std"]["licenses"] == [{"expression": "MIT OR Apache-2.0"}]
+    assert "cargo:ruzstd@0.8.3" in doc["dependencies"][0]["dependsOn"]
     cpython = by_name["cpython"]
     assert cpython["version"] == "3.13.5"
     assert cpython["purl"] == "pkg:deb/debian/python3.13@3.13.5-2%2Bdeb13u5?arch=source"
@@ -253,6 +263,7 @@ def test_a_document_lists_what_is_inside_and_validates(
             selected=selected,
             installed=installed,
             resources=resources,
+            crates=crates,
         )
     )
     assert again == text

@@ -11,7 +11,7 @@ payload entries (:mod:`.entries`, the application's own ``.dist-info`` from
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from pyingot.dependencies import InstalledDependencies
 from pyingot.distribution.model import Distribution, ExtensionModule
 from pyingot.payload.compression import Compression
 from pyingot.resources.model import FileResource, ResourceSet
+from pyingot.stub.runtime import Crate
 
 __all__ = ["Assembled", "assemble", "report", "write_executable"]
 
@@ -54,6 +55,7 @@ def assemble(
     stub: Path,
     output: Path,
     installed: InstalledDependencies | None = None,
+    crates: Sequence[Crate] = (),
 ) -> Assembled:
     data = tuple(d for d in resources.data if config.data.selects(d.file_path))
     embedded = dataclasses.replace(resources, data=data)
@@ -70,6 +72,7 @@ def assemble(
             selected=selected,
             installed=installed,
             resources=embedded,
+            crates=crates,
         )
     )
     settings = entries.runtime_settings(

@@ -20,18 +20,23 @@ from pyingot.progress import Progress
 from pyingot.resources.model import ResourceSet
 from pyingot.stub import linking
 from pyingot.stub.runtime import (
+    Crate,
     RuntimeVariant,
     pyo3_config,
+    runtime_crates,
     runtime_dir,
     runtime_library,
     runtime_python_modules,
 )
 
 __all__ = [
+    "Crate",
     "RuntimeVariant",
     "extensions_to_link",
     "pyo3_config",
+    "runtime_crates",
     "runtime_dir",
+    "runtime_library",
     "runtime_python_modules",
     "stub",
 ]
@@ -66,9 +71,15 @@ def extensions_to_link(
     }
 
 
-def stub(dist: Distribution, selected: Mapping[str, ExtensionModule], progress: Progress) -> Path:
-    """The linked, stripped stub for ``dist`` with the ``selected`` extensions."""
-    runtime = runtime_library(dist, progress)
+def stub(
+    dist: Distribution,
+    selected: Mapping[str, ExtensionModule],
+    progress: Progress,
+    runtime: Path | None = None,
+) -> Path:
+    """The linked, stripped stub for ``dist`` with the ``selected`` extensions
+    (and ``runtime``, by default :func:`runtime_library`'s)."""
+    runtime = runtime or runtime_library(dist, progress)
     key = cache.input_hash(
         {
             "recipe": STUB_RECIPE,

@@ -25,6 +25,7 @@ import importlib.resources
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,8 @@ ARCHIVE = "libpyingot_runtime.a"
 #: The prebuilt archives' directory inside the ``pyingot`` package (wheels only).
 PREBUILT = "prebuilt"
 MANIFEST = "manifest.json"
+#: Beside each archive: the Rust crates compiled into it (for the SBOM).
+CRATES = "crates.json"
 #: Bump when the manifest's layout changes; an unknown one is not trusted.
 MANIFEST_FORMAT = 1
 
@@ -143,6 +146,82 @@ def runtime_library(dist: Distribution, progress: Progress) -> Path:
     return prebuilt_library(variant) or built_library(variant, progress)
 
 
+@dataclass(frozen=True)
+class Crate:
+    """A third-party Rust crate (or Rust's standard library) compiled into the runtime."""
+
+    name: str
+    version: str
+    #: As the crate declares it (an SPDX expression), "" if it declares none.
+    license: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "version": self.version, "license": self.license}
+
+
+def runtime_crates(library: Path) -> tuple[Crate, ...]:
+    """The crates compiled into ``library`` (an archive :func:`runtime_library`
+    returned), from the record written beside it when it was built."""
+    record = library.parent / CRATES
+    try:
+        rows = json.loads(record.read_text())
+        return tuple(Crate(r["name"], r["version"], r.get("license", "")) for r in rows)
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise PyingotError(
+            f"the record of the Rust runtime's crates {record} is unreadable ({e})",
+            hint="remove that directory from pyingot's cache (or reinstall pyingot), then build",
+        ) from e
+    if shutil.which("cargo") is None:
+        raise PyingotError(
+            f"the Rust runtime {library} has no record of its crates ({CRATES}), "
+            "and cargo is not on PATH to make one",
+            hint="reinstall pyingot, or install Rust so that cargo is on PATH",
+        )
+    # An archive cached before the record existed: cargo tree reads the lock
+    # file only (no compiling), so make the record now, written as a cache entry is.
+    crates = _cargo_crates(runtime_dir(), dict(os.environ))
+    _write_crates(record, crates)
+    return crates
+
+
+def _cargo_crates(root: Path, env: dict[str, str]) -> tuple[Crate, ...]:
+    """The crates ``cargo tree`` says the runtime links (normal dependencies,
+    not build scripts' or tests'), and Rust's standard library."""
+    command = [
+        "cargo", "tree", "--locked", "--offline", "-e", "normal", "-p", "pyingot-runtime",
+        "--prefix", "none", "-f", "{p}|{l}", "--manifest-path", str(root / "Cargo.toml"),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=root)
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True, env=env)
+    if done.returncode != 0 or rustc.returncode != 0:
+        raise PyingotError(
+            "cargo could not list the Rust runtime's crates: "
+            + (done.stderr or rustc.stderr).strip()[-500:],
+            hint=f"check that cargo works in {root}",
+        )
+    found: dict[tuple[str, str], Crate] = {}
+    for line in done.stdout.splitlines():
+        package, _, license_ = line.partition("|")
+        words = package.split()
+        # pyingot's own crates are path dependencies ("name v0.1.0 (/path)"): part of pyingot.
+        if len(words) != 2 or not words[1].startswith("v"):
+            continue
+        crate = Crate(words[0], words[1][1:], license_.removesuffix("(*)").strip())
+        found[(crate.name, crate.version)] = crate
+    # "rustc 1.91.0 (f8297e351 2025-10-28)": std, core, alloc... are linked in too.
+    version = rustc.stdout.split()[1]
+    found[("rust-std", version)] = Crate("rust-std", version, "MIT OR Apache-2.0")
+    return tuple(sorted(found.values(), key=lambda c: (c.name, c.version)))
+
+
+def _write_crates(record: Path, crates: tuple[Crate, ...]) -> None:
+    tmp = record.with_name(f".{record.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps([c.to_json() for c in crates], indent=2) + "\n")
+    os.replace(tmp, record)
+
+
 def prebuilt_directory() -> Path:
     """Where a wheel of pyingot keeps its prebuilt archives (a checkout has none)."""
     return Path(str(importlib.resources.files("pyingot").joinpath(PREBUILT)))
@@ -233,6 +312,7 @@ def built_library(variant: RuntimeVariant, progress: Progress) -> Path:
             env=env,
         )
         shutil.copy2(target / "release" / ARCHIVE, tmp / ARCHIVE)
+        _write_crates(tmp / CRATES, _cargo_crates(root, env))
         config.unlink()
         cache.commit(tmp, final)
     return lib
@@ -250,6 +330,7 @@ def write_prebuilt(destination: Path, progress: Progress) -> None:
             lib = built_library(variant, progress)
             (tmp / variant.name).mkdir()
             shutil.copyfile(lib, tmp / variant.name / ARCHIVE)
+            _write_crates(tmp / variant.name / CRATES, runtime_crates(lib))
             variants[variant.name] = {"sha256": cache.file_sha256(lib)}
         manifest = {"format": MANIFEST_FORMAT, "runtime": runtime_version(), "variants": variants}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
