@@ -5,10 +5,11 @@ One executable per Python version and session is built from
 CPython's ``test`` package (modules and data files). Each test module in ``MODULES`` runs
 by name with unittest (regrtest would list the ``test`` package's directory) inside the
 executable and under the static interpreter of the same distribution
-(``<dist>/python/install/bin/python3.X``). Every test that passes under the stock
-interpreter must pass in the executable, but for those needing CPython's test extension
-modules (``_testcapi``, ``_testinternalcapi``), which executables leave out, and the few
-differences ``BY_DESIGN`` names with their reasons.
+(``<dist>/python/install/bin/python3.X``). The executable embeds CPython's test extension
+modules (``_testcapi``, ``_testsinglephase``..., built only as shared libraries) through
+``[tool.pyingot.extensions] include``, loaded from memory. Every test that passes under the
+stock interpreter must pass in the executable, but for the few differences ``BY_DESIGN``
+names with their reasons (and any that still needs a test extension module left out).
 
 Both runs' outcomes are kept, with the classified difference, under
 ``$PYINGOT_CPYTHON_TESTS_REPORT`` (a directory; pytest's temporary directory if unset):
@@ -78,8 +79,8 @@ BY_DESIGN = {
 #: xfail: it fails the run once the module passes, so the entry is removed then.
 NEEDS_FILE_VIEW = {"test_importlib", "test_unittest"}
 
-#: A detail mentioning one of these: the test needs CPython's test extension modules,
-#: which executables leave out (extensions policy "all" does).
+#: A detail mentioning one of these: the test needs a CPython test extension module that
+#: the fixture does not include.
 TESTCAPI = re.compile(
     r"\b_test(capi|internalcapi|limitedcapi|singlephase|multiphase|importmultiple|buffer)\b"
 )
@@ -112,6 +113,11 @@ def interpreters(
         )
         text = text.replace('include = ["test/**"]', 'include = ["test/**", "unittest/test/**"]')
         pyproject.write_text(text)
+    else:
+        # Test extension modules that 3.12 added.
+        pyproject = project / "pyproject.toml"
+        added = '"_testbuffer", "_testsinglephase", "_testlimitedcapi"]'
+        pyproject.write_text(pyproject.read_text().replace('"_testbuffer"]', added))
     out = root / "bin" / "python-like"
     done = building.build(project, out, quiet=True)
     if done.returncode != 0:
