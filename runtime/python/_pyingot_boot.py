@@ -68,8 +68,14 @@ def _excepthook(exc_type, exc, tb):
 
 def _path_hook(path):
     for root in _roots():
-        if path == root or path.startswith(root + "/"):
-            return _PackageDirectory(path[len(root) + 1 :].replace("/", "."))
+        if path == root:
+            return _PackageDirectory("", path)
+        if path.startswith(root + "/"):
+            if not _external._path_isdir(path):
+                # A file in the view (an embedded .zip on sys.path): the next hooks'
+                # (zipimport's) to answer, as in python.
+                raise ImportError("not a directory inside this executable")
+            return _PackageDirectory(path[len(root) + 1 :].replace("/", "."), path)
     raise ImportError("not a path inside this executable")
 
 
@@ -99,15 +105,20 @@ class _PackageDirectory:
     FileFinder, it finds the modules directly inside it, and a namespace package
     there is a portion (a spec without a loader) that PathFinder merges."""
 
-    def __init__(self, package):
+    def __init__(self, package, path):
         self.package = package
+        self.path = path
+        self._files = None
 
     def find_spec(self, fullname, target=None):
         # FileFinder looks for the last part of the name in its directory.
         tail = fullname.rpartition(".")[2]
         name = f"{self.package}.{tail}" if self.package else tail
         if name != fullname:
-            return None
+            # The directory is searched under another name than its package's (a
+            # directory of the view put on sys.path): its files are modules of that
+            # name, as importlib's FileFinder finds them, read through the view.
+            return self._file_finder().find_spec(fullname, target)
         # No path: a namespace package's spec is then this directory's portion.
         spec = _pyingot.find_spec(fullname, (), target)
         if spec is None:
@@ -119,8 +130,16 @@ class _PackageDirectory:
                 spec.submodule_search_locations = [directory]
         return spec
 
+    def _file_finder(self):
+        if self._files is None:
+            self._files = _external.FileFinder(
+                self.path, *_external._get_supported_file_loaders()
+            )
+        return self._files
+
     def invalidate_caches(self):
-        pass
+        if self._files is not None:
+            self._files.invalidate_caches()
 
     def iter_modules(self, prefix=""):
         base = self.package + "." if self.package else ""

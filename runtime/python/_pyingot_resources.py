@@ -6,7 +6,6 @@ mapped executable. Subpackages appear as directories. Embedded in every
 payload; imports only the standard library and ``_pyingot``.
 """
 
-import _thread
 import io
 import os
 from importlib.resources import as_file
@@ -22,34 +21,24 @@ def reader(fullname):
     return _Reader(fullname)
 
 
-#: Data files handed out as real paths: resource key -> memfd, kept open for the
-#: life of the process so that the path stays valid.
-_in_memory_files = {}
-#: Guards _in_memory_files, so that threads asking for one file at once share one
-#: copy (without a GIL, both could otherwise find it missing and each make one).
-_in_memory_files_lock = _thread.allocate_lock()
-
-
 def _as_file(path):
     """``importlib.resources.as_file()`` for embedded data, without touching the disk.
 
     The generic implementation extracts a temporary copy (certifi.where() and so
-    requests at import time would write under /tmp). A file's bytes go instead
-    into an anonymous in-memory file, named by its /proc/self/fd path. A
-    directory, or a system without /proc, gets the generic behaviour.
+    requests at import time would write under /tmp). An embedded file or
+    directory has a path already: its own in the executable's read-only view
+    (``<exe>/pkg/data.txt``), which ``open()``, ``os`` functions and C code read
+    as a file, under its own name, as python's resources on disk are handed out.
     """
     import contextlib
     import pathlib
 
-    if not path.is_file() or not os.path.isdir("/proc/self/fd"):
+    virtual = f"{_pyingot.executable}/{path._package.replace('.', '/')}"
+    if path._path:
+        virtual += "/" + path._path
+    if not os.path.exists(virtual):
         return as_file.registry[object](path)
-    key = path._key()
-    with _in_memory_files_lock:
-        fd = _in_memory_files.get(key)
-        if fd is None:
-            fd = _pyingot.memfd(_pyingot.DATA, key)
-            _in_memory_files[key] = fd
-    return contextlib.nullcontext(pathlib.Path(f"/proc/self/fd/{fd}"))
+    return contextlib.nullcontext(pathlib.Path(virtual))
 
 
 class _Reader(TraversableResources):
