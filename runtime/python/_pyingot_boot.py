@@ -132,9 +132,7 @@ class _PackageDirectory:
 
     def _file_finder(self):
         if self._files is None:
-            self._files = _external.FileFinder(
-                self.path, *_external._get_supported_file_loaders()
-            )
+            self._files = _external.FileFinder(self.path, *_external._get_supported_file_loaders())
         return self._files
 
     def invalidate_caches(self):
