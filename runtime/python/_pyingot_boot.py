@@ -27,13 +27,16 @@ _installed = False
 
 
 def install():
-    """Path hook for the payload's virtual package directories (used by pkgutil),
-    the directory of on-disk distributions on ``sys.path``, and before 3.13 a
-    ``sys.excepthook`` that shows embedded source lines."""
+    """Called once the interpreter is initialized: ``sys._stdlib_dir`` and the
+    frozen modules' files, the path hook for the payload's virtual package
+    directories (used by pkgutil), the directory of on-disk distributions on
+    ``sys.path``, and before 3.13 a ``sys.excepthook`` that shows embedded source
+    lines."""
     global _installed
     if _installed:
         return
     _installed = True
+    _frozen_files()
     sys.path_hooks.insert(0, _path_hook)
     sys.path_importer_cache.clear()
     # Consulted by _pyingot.find_spec in a python-like executable only.
@@ -204,6 +207,31 @@ def main(run, *args):
     except BaseException as e:  # the top of the program
         status = _print_exception(e)
     return _flush(status)
+
+
+def _frozen_files():
+    """``sys._stdlib_dir`` is the executable, where python's standard library
+    directory would be, so that frozen modules (``os``, ``site``, ``codecs``...) have
+    a ``__file__`` there, as python gives them one in ``Lib/`` (the view holds their
+    sources). The interpreter's configuration knows no such directory, so it is set
+    once the interpreter is initialized, and the frozen modules imported before get
+    their files as importlib's ``FrozenImporter._fix_up_module`` gives them."""
+    sys._stdlib_dir = _pyingot.executable
+    frozen = _bootstrap_module.FrozenImporter
+    for module in list(sys.modules.values()):
+        spec = getattr(module, "__spec__", None)
+        state = getattr(spec, "loader_state", None)
+        if spec is None or spec.loader is not frozen or hasattr(module, "__file__"):
+            continue
+        if not getattr(state, "origname", None) or state.filename:
+            continue
+        ispkg = spec.submodule_search_locations is not None
+        state.filename, pkgdir = frozen._resolve_filename(state.origname, spec.name, ispkg)
+        module.__file__ = state.filename
+        if pkgdir and pkgdir not in spec.submodule_search_locations:
+            spec.submodule_search_locations.insert(0, pkgdir)
+            if module.__path__ is not spec.submodule_search_locations:
+                module.__path__.insert(0, pkgdir)
 
 
 def run_function(module_name, function):

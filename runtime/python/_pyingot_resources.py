@@ -33,9 +33,7 @@ def _as_file(path):
     import contextlib
     import pathlib
 
-    virtual = f"{_pyingot.executable}/{path._package.replace('.', '/')}"
-    if path._path:
-        virtual += "/" + path._path
+    virtual = path._virtual()
     if not os.path.exists(virtual):
         return as_file.registry[object](path)
     return contextlib.nullcontext(pathlib.Path(virtual))
@@ -78,8 +76,18 @@ class PayloadPath(Traversable):
     def _entry(self):
         return _pyingot.get(_pyingot.DATA, self._key()) if self._path else None
 
+    def _virtual(self):
+        """The path in the executable's read-only view."""
+        virtual = f"{_pyingot.executable}/{self._package.replace('.', '/')}"
+        return f"{virtual}/{self._path}" if self._path else virtual
+
+    def _module_file(self):
+        """A module's file in the package's directory (``__init__.py``, ``mod.py``):
+        not package data, but listed and read as on disk, through the view."""
+        return bool(self._path) and "/" not in self._path and os.path.isfile(self._virtual())
+
     def is_file(self):
-        return self._entry() is not None
+        return self._entry() is not None or self._module_file()
 
     def is_dir(self):
         if not self._path:
@@ -105,6 +113,11 @@ class PayloadPath(Traversable):
                 if "." not in child and _pyingot.is_package(name) and child not in seen:
                     seen.add(child)
                     yield PayloadPath(name, "")
+            # The modules' own files, as a directory on disk lists them.
+            for child in sorted(os.listdir(self._virtual())):
+                if child not in seen and child.endswith((".py", ".so")):
+                    seen.add(child)
+                    yield PayloadPath(self._package, child)
 
     def _child(self, child):
         path = f"{self._path}/{child}" if self._path else child
@@ -131,6 +144,9 @@ class PayloadPath(Traversable):
     def read_bytes(self):
         entry = self._entry()
         if entry is None:
+            if self._module_file():
+                with open(self._virtual(), "rb") as f:
+                    return f.read()
             raise FileNotFoundError(f"{_pyingot.executable}/{self._key()}")
         return bytes(entry[1])
 

@@ -481,6 +481,7 @@ def test_resources_read_every_data_file(exe: Exe) -> None:
 def test_resources_directories(exe: Exe) -> None:
     got = exe.result(
         """
+        import fixturepkg
         from importlib.resources import files
         root = files("fixturepkg")
         def names(node):
@@ -495,11 +496,14 @@ def test_resources_directories(exe: Exe) -> None:
             "dirs": [(root / d).is_dir() for d in ("data", "data/nested", "sub", "sub/templates")],
             "not_files": [(root / d).is_file() for d in ("data", "data/nested", "sub")],
             "root_is_dir": root.is_dir(),
+            "init_is_file": (root / "__init__.py").is_file()
+            and (root / "__init__.py").read_bytes() == open(fixturepkg.__file__, "rb").read(),
         }
         """
     )
-    # Directories list their data files and subpackages; modules are not resources.
-    assert {"data", "sub"} <= set(got["root"])
+    # Directories list their data files, subpackages and, as on disk, the modules' files.
+    assert {"data", "sub", "__init__.py"} <= set(got["root"])
+    assert got["init_is_file"] is True
     assert "__pycache__" not in got["root"]
     assert got["data"] == ["blob.bin", "greeting.txt", "nested"]
     assert got["nested"] == ["deep.txt"]
@@ -595,6 +599,7 @@ def test_metadata_of_the_application(exe: Exe) -> None:
     project = tomllib.loads((FIXTURE / "pyproject.toml").read_text())["project"]
     got = exe.result(
         """
+        import sys
         from importlib import metadata
         meta = metadata.metadata("importer-fixture")
         result = {
@@ -604,6 +609,9 @@ def test_metadata_of_the_application(exe: Exe) -> None:
             "summary": meta["Summary"],
             "requires": metadata.requires("importer-fixture"),
             "distributions": [d.metadata["Name"] for d in metadata.distributions()],
+            # A search of given paths finds the embedded ones only in the executable.
+            "elsewhere": [d.metadata["Name"] for d in metadata.distributions(path=["/nowhere"])],
+            "in_exe": [d.metadata["Name"] for d in metadata.distributions(path=[sys.executable])],
         }
         """
     )
@@ -614,6 +622,8 @@ def test_metadata_of_the_application(exe: Exe) -> None:
         "summary": project["description"],
         "requires": project["dependencies"],
         "distributions": [project["name"]],
+        "elsewhere": [],
+        "in_exe": [project["name"]],
     }
 
 
