@@ -74,12 +74,25 @@ def _path_hook(path):
         if path == root:
             return _PackageDirectory("", path)
         if path.startswith(root + "/"):
-            if not _external._path_isdir(path):
-                # A file in the view (an embedded .zip on sys.path): the next hooks'
-                # (zipimport's) to answer, as in python.
+            if not _external._path_isdir(path) and _in_file(path, root):
+                # A zip archive of the view on sys.path (or a directory inside one):
+                # zipimport's, the next hook, as in python.
                 raise ImportError("not a directory inside this executable")
+            # A path the view does not have gets a finder that finds nothing, as
+            # before: multiprocessing's spawn children hand the entry script's
+            # __file__ (no file of the view) to runpy.run_path, which then runs
+            # the embedded __main__ that the path hooks do not find there.
             return _PackageDirectory(path[len(root) + 1 :].replace("/", "."), path)
     raise ImportError("not a path inside this executable")
+
+
+def _in_file(path, root):
+    """``path`` is a file of the view under ``root``, or lies below one."""
+    while len(path) > len(root):
+        if _external._path_isfile(path):
+            return True
+        path = path.rpartition("/")[0]
+    return False
 
 
 def _shadowing_spec(fullname):
@@ -121,6 +134,8 @@ class _PackageDirectory:
             # The directory is searched under another name than its package's (a
             # directory of the view put on sys.path): its files are modules of that
             # name, as importlib's FileFinder finds them, read through the view.
+            if not _external._path_isdir(self.path):
+                return None
             return self._file_finder().find_spec(fullname, target)
         # No path: a namespace package's spec is then this directory's portion.
         spec = _pyingot.find_spec(fullname, (), target)
