@@ -27,13 +27,16 @@ _installed = False
 
 
 def install():
-    """Path hook for the payload's virtual package directories (used by pkgutil),
-    the directory of on-disk distributions on ``sys.path``, and before 3.13 a
-    ``sys.excepthook`` that shows embedded source lines."""
+    """Called once the interpreter is initialized: ``sys._stdlib_dir`` and the
+    frozen modules' files, the path hook for the payload's virtual package
+    directories (used by pkgutil), the directory of on-disk distributions on
+    ``sys.path``, and before 3.13 a ``sys.excepthook`` that shows embedded source
+    lines."""
     global _installed
     if _installed:
         return
     _installed = True
+    _frozen_files()
     sys.path_hooks.insert(0, _path_hook)
     sys.path_importer_cache.clear()
     # Consulted by _pyingot.find_spec in a python-like executable only.
@@ -68,9 +71,28 @@ def _excepthook(exc_type, exc, tb):
 
 def _path_hook(path):
     for root in _roots():
-        if path == root or path.startswith(root + "/"):
-            return _PackageDirectory(path[len(root) + 1 :].replace("/", "."))
+        if path == root:
+            return _PackageDirectory("", path)
+        if path.startswith(root + "/"):
+            if not _external._path_isdir(path) and _in_file(path, root):
+                # A zip archive of the view on sys.path (or a directory inside one):
+                # zipimport's, the next hook, as in python.
+                raise ImportError("not a directory inside this executable")
+            # A path the view does not have gets a finder that finds nothing, as
+            # before: multiprocessing's spawn children hand the entry script's
+            # __file__ (no file of the view) to runpy.run_path, which then runs
+            # the embedded __main__ that the path hooks do not find there.
+            return _PackageDirectory(path[len(root) + 1 :].replace("/", "."), path)
     raise ImportError("not a path inside this executable")
+
+
+def _in_file(path, root):
+    """``path`` is a file of the view under ``root``, or lies below one."""
+    while len(path) > len(root):
+        if _external._path_isfile(path):
+            return True
+        path = path.rpartition("/")[0]
+    return False
 
 
 def _shadowing_spec(fullname):
@@ -99,15 +121,22 @@ class _PackageDirectory:
     FileFinder, it finds the modules directly inside it, and a namespace package
     there is a portion (a spec without a loader) that PathFinder merges."""
 
-    def __init__(self, package):
+    def __init__(self, package, path):
         self.package = package
+        self.path = path
+        self._files = None
 
     def find_spec(self, fullname, target=None):
         # FileFinder looks for the last part of the name in its directory.
         tail = fullname.rpartition(".")[2]
         name = f"{self.package}.{tail}" if self.package else tail
         if name != fullname:
-            return None
+            # The directory is searched under another name than its package's (a
+            # directory of the view put on sys.path): its files are modules of that
+            # name, as importlib's FileFinder finds them, read through the view.
+            if not _external._path_isdir(self.path):
+                return None
+            return self._file_finder().find_spec(fullname, target)
         # No path: a namespace package's spec is then this directory's portion.
         spec = _pyingot.find_spec(fullname, (), target)
         if spec is None:
@@ -119,8 +148,14 @@ class _PackageDirectory:
                 spec.submodule_search_locations = [directory]
         return spec
 
+    def _file_finder(self):
+        if self._files is None:
+            self._files = _external.FileFinder(self.path, *_external._get_supported_file_loaders())
+        return self._files
+
     def invalidate_caches(self):
-        pass
+        if self._files is not None:
+            self._files.invalidate_caches()
 
     def iter_modules(self, prefix=""):
         base = self.package + "." if self.package else ""
@@ -187,6 +222,31 @@ def main(run, *args):
     except BaseException as e:  # the top of the program
         status = _print_exception(e)
     return _flush(status)
+
+
+def _frozen_files():
+    """``sys._stdlib_dir`` is the executable, where python's standard library
+    directory would be, so that frozen modules (``os``, ``site``, ``codecs``...) have
+    a ``__file__`` there, as python gives them one in ``Lib/`` (the view holds their
+    sources). The interpreter's configuration knows no such directory, so it is set
+    once the interpreter is initialized, and the frozen modules imported before get
+    their files as importlib's ``FrozenImporter._fix_up_module`` gives them."""
+    sys._stdlib_dir = _pyingot.executable
+    frozen = _bootstrap_module.FrozenImporter
+    for module in list(sys.modules.values()):
+        spec = getattr(module, "__spec__", None)
+        state = getattr(spec, "loader_state", None)
+        if spec is None or spec.loader is not frozen or hasattr(module, "__file__"):
+            continue
+        if not getattr(state, "origname", None) or state.filename:
+            continue
+        ispkg = spec.submodule_search_locations is not None
+        state.filename, pkgdir = frozen._resolve_filename(state.origname, spec.name, ispkg)
+        module.__file__ = state.filename
+        if pkgdir and pkgdir not in spec.submodule_search_locations:
+            spec.submodule_search_locations.insert(0, pkgdir)
+            if module.__path__ is not spec.submodule_search_locations:
+                module.__path__.insert(0, pkgdir)
 
 
 def run_function(module_name, function):

@@ -79,6 +79,11 @@ class PayloadFile(PurePosixPath):
 
 def find_distributions(context=None):
     context = context or DistributionFinder.Context()
+    # The embedded distributions lie in the executable (their files' paths start
+    # there): a search of other paths (distributions(path=[...])) does not find them.
+    path = vars(context).get("path")
+    if path is not None and _pyingot.executable not in path:
+        return
     wanted = None if context.name is None else _normalize(context.name)
     dirs = sorted({name.partition("/")[0] for name in _pyingot.names(_pyingot.METADATA, "")})
     for dist_info in dirs:

@@ -6,7 +6,6 @@ mapped executable. Subpackages appear as directories. Embedded in every
 payload; imports only the standard library and ``_pyingot``.
 """
 
-import _thread
 import io
 import os
 from importlib.resources import as_file
@@ -22,34 +21,22 @@ def reader(fullname):
     return _Reader(fullname)
 
 
-#: Data files handed out as real paths: resource key -> memfd, kept open for the
-#: life of the process so that the path stays valid.
-_in_memory_files = {}
-#: Guards _in_memory_files, so that threads asking for one file at once share one
-#: copy (without a GIL, both could otherwise find it missing and each make one).
-_in_memory_files_lock = _thread.allocate_lock()
-
-
 def _as_file(path):
     """``importlib.resources.as_file()`` for embedded data, without touching the disk.
 
     The generic implementation extracts a temporary copy (certifi.where() and so
-    requests at import time would write under /tmp). A file's bytes go instead
-    into an anonymous in-memory file, named by its /proc/self/fd path. A
-    directory, or a system without /proc, gets the generic behaviour.
+    requests at import time would write under /tmp). An embedded file or
+    directory has a path already: its own in the executable's read-only view
+    (``<exe>/pkg/data.txt``), which ``open()``, ``os`` functions and C code read
+    as a file, under its own name, as python's resources on disk are handed out.
     """
     import contextlib
     import pathlib
 
-    if not path.is_file() or not os.path.isdir("/proc/self/fd"):
+    virtual = path._virtual()
+    if not os.path.exists(virtual):
         return as_file.registry[object](path)
-    key = path._key()
-    with _in_memory_files_lock:
-        fd = _in_memory_files.get(key)
-        if fd is None:
-            fd = _pyingot.memfd(_pyingot.DATA, key)
-            _in_memory_files[key] = fd
-    return contextlib.nullcontext(pathlib.Path(f"/proc/self/fd/{fd}"))
+    return contextlib.nullcontext(pathlib.Path(virtual))
 
 
 class _Reader(TraversableResources):
@@ -89,8 +76,18 @@ class PayloadPath(Traversable):
     def _entry(self):
         return _pyingot.get(_pyingot.DATA, self._key()) if self._path else None
 
+    def _virtual(self):
+        """The path in the executable's read-only view."""
+        virtual = f"{_pyingot.executable}/{self._package.replace('.', '/')}"
+        return f"{virtual}/{self._path}" if self._path else virtual
+
+    def _module_file(self):
+        """A module's file in the package's directory (``__init__.py``, ``mod.py``):
+        not package data, but listed and read as on disk, through the view."""
+        return bool(self._path) and "/" not in self._path and os.path.isfile(self._virtual())
+
     def is_file(self):
-        return self._entry() is not None
+        return self._entry() is not None or self._module_file()
 
     def is_dir(self):
         if not self._path:
@@ -116,6 +113,11 @@ class PayloadPath(Traversable):
                 if "." not in child and _pyingot.is_package(name) and child not in seen:
                     seen.add(child)
                     yield PayloadPath(name, "")
+            # The modules' own files, as a directory on disk lists them.
+            for child in sorted(os.listdir(self._virtual())):
+                if child not in seen and child.endswith((".py", ".so")):
+                    seen.add(child)
+                    yield PayloadPath(self._package, child)
 
     def _child(self, child):
         path = f"{self._path}/{child}" if self._path else child
@@ -142,6 +144,9 @@ class PayloadPath(Traversable):
     def read_bytes(self):
         entry = self._entry()
         if entry is None:
+            if self._module_file():
+                with open(self._virtual(), "rb") as f:
+                    return f.read()
             raise FileNotFoundError(f"{_pyingot.executable}/{self._key()}")
         return bytes(entry[1])
 

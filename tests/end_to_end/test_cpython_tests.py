@@ -5,10 +5,11 @@ One executable per Python version and session is built from
 CPython's ``test`` package (modules and data files). Each test module in ``MODULES`` runs
 by name with unittest (regrtest would list the ``test`` package's directory) inside the
 executable and under the static interpreter of the same distribution
-(``<dist>/python/install/bin/python3.X``). Every test that passes under the stock
-interpreter must pass in the executable, but for those needing CPython's test extension
-modules (``_testcapi``, ``_testinternalcapi``), which executables leave out, and the few
-differences ``BY_DESIGN`` names with their reasons.
+(``<dist>/python/install/bin/python3.X``). The executable embeds CPython's test extension
+modules (``_testcapi``, ``_testsinglephase``..., built only as shared libraries) through
+``[tool.pyingot.extensions] include``, loaded from memory. Every test that passes under the
+stock interpreter must pass in the executable, but for the few differences ``BY_DESIGN``
+names with their reasons (and any that still needs a test extension module left out).
 
 Both runs' outcomes are kept, with the classified difference, under
 ``$PYINGOT_CPYTHON_TESTS_REPORT`` (a directory; pytest's temporary directory if unset):
@@ -70,16 +71,54 @@ BY_DESIGN = {
         "which inside an executable is read-only"
     ),
 }
+_CHILD_IN_VIEW = (
+    "starts `python -m unittest` with the working directory set to its test package's "
+    "directory, which inside an executable is in the executable's view, where the kernel "
+    "cannot chdir (docs/executables.md: the view's limits)"
+)
+_EXE_IS_A_FILE = (
+    "uses the directory where `_testsinglephase` was found on sys.path, which in an "
+    "executable is the executable itself: a regular file to stat() and os.listdir(), so "
+    "importlib's FileFinder lists nothing there and its path hook refuses it, as for any file"
+)
+_LOADER_PATH = (
+    "reads the loader's `path` (an attribute of importlib's FileLoader, the module's file); "
+    "an embedded module's loader is the `_pyingot` module, one loader for every embedded "
+    "module, which has no per-module path (the module's file is its `__file__`)"
+)
+_SUBINTERPRETER = (
+    "creates a sub-interpreter, which imports `encodings` with CPython's own finders only, "
+    "before any other finder can be installed in it: an executable cannot start "
+    "sub-interpreters (docs/executables.md: Limits)"
+)
+for _prefix in ("unittest.test", "test.test_unittest"):  # 3.11, 3.13
+    BY_DESIGN[f"{_prefix}.test_program.TestCommandLineArgs.testSelectedTestNamesFunctionalTest"] = (
+        _CHILD_IN_VIEW
+    )
+    BY_DESIGN[f"{_prefix}.test_runner.Test_TextTestRunner.test_warnings"] = _CHILD_IN_VIEW
+for _kind in ("Frozen", "Source"):  # importlib's tests run against both of its copies
+    _importlib = "test.test_importlib"
+    BY_DESIGN[f"{_importlib}.extension.test_finder.{_kind}_FinderTests.test_module"] = (
+        _EXE_IS_A_FILE
+    )
+    BY_DESIGN[f"{_importlib}.extension.test_path_hook.{_kind}_PathHookTests.test_success"] = (
+        _EXE_IS_A_FILE
+    )
+    BY_DESIGN[f"{_importlib}.test_api.{_kind}_ReloadTests.test_reload_missing_loader"] = (
+        _LOADER_PATH
+    )
+for _test in ("complete_multi_phase", "incomplete_multi_phase", "single_phase"):
+    BY_DESIGN[
+        "test.test_importlib.test_util.IncompatibleExtensionModuleRestrictionsTests."
+        f"test_{_test}_init_module"
+    ] = _SUBINTERPRETER
 
-#: Modules that still differ with the read-only view in place (issue 11 stays open):
-#: test_importlib (3.11's imports importlib's pure-Python bootstrap, which the payload
-#: does not hold; data-only namespace portions; zip fixtures) and test_unittest
-#: (3.11's discovery of unittest.test; 3.13: two discovery tests). Each is a strict
-#: xfail: it fails the run once the module passes, so the entry is removed then.
-NEEDS_FILE_VIEW = {"test_importlib", "test_unittest"}
+#: Modules that still differ from the stock interpreter, each a strict xfail (it fails
+#: the run once the module passes, so the entry is removed then). None today.
+NEEDS_FILE_VIEW: set[str] = set()
 
-#: A detail mentioning one of these: the test needs CPython's test extension modules,
-#: which executables leave out (extensions policy "all" does).
+#: A detail mentioning one of these: the test needs a CPython test extension module that
+#: the fixture does not include.
 TESTCAPI = re.compile(
     r"\b_test(capi|internalcapi|limitedcapi|singlephase|multiphase|importmultiple|buffer)\b"
 )
@@ -112,6 +151,11 @@ def interpreters(
         )
         text = text.replace('include = ["test/**"]', 'include = ["test/**", "unittest/test/**"]')
         pyproject.write_text(text)
+    else:
+        # Test extension modules that 3.12 added.
+        pyproject = project / "pyproject.toml"
+        added = '"_testbuffer", "_testsinglephase", "_testlimitedcapi"]'
+        pyproject.write_text(pyproject.read_text().replace('"_testbuffer"]', added))
     out = root / "bin" / "python-like"
     done = building.build(project, out, quiet=True)
     if done.returncode != 0:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,7 @@ CHECKS = {
     "ssl_capath_handshake",
     "writes_fail_with_erofs",
     "missing_and_not_a_directory",
+    "namespace_folder_and_sys_path",
     "outside_unchanged",
 }
 
@@ -63,6 +65,9 @@ def test_package_reads_its_files_through_file_paths(python: str, tmp_path: Path)
         check=True,
     )
     (native / "answer.c").unlink()
+    # A zip archive of modules among the package data (zipimport reads it in the view).
+    with zipfile.ZipFile(project / "viewpkg" / "plugins" / "bundle.zip", "w") as bundle:
+        bundle.writestr("zipped.py", "ANSWER = 42\n")
     exe = building.build_ok(project, tmp_path / "file-view")
     outside = tmp_path / "outside"
     outside.mkdir()

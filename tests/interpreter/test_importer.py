@@ -481,6 +481,7 @@ def test_resources_read_every_data_file(exe: Exe) -> None:
 def test_resources_directories(exe: Exe) -> None:
     got = exe.result(
         """
+        import fixturepkg
         from importlib.resources import files
         root = files("fixturepkg")
         def names(node):
@@ -495,11 +496,14 @@ def test_resources_directories(exe: Exe) -> None:
             "dirs": [(root / d).is_dir() for d in ("data", "data/nested", "sub", "sub/templates")],
             "not_files": [(root / d).is_file() for d in ("data", "data/nested", "sub")],
             "root_is_dir": root.is_dir(),
+            "init_is_file": (root / "__init__.py").is_file()
+            and (root / "__init__.py").read_bytes() == open(fixturepkg.__file__, "rb").read(),
         }
         """
     )
-    # Directories list their data files and subpackages; modules are not resources.
-    assert {"data", "sub"} <= set(got["root"])
+    # Directories list their data files, subpackages and, as on disk, the modules' files.
+    assert {"data", "sub", "__init__.py"} <= set(got["root"])
+    assert got["init_is_file"] is True
     assert "__pycache__" not in got["root"]
     assert got["data"] == ["blob.bin", "greeting.txt", "nested"]
     assert got["nested"] == ["deep.txt"]
@@ -558,10 +562,11 @@ def test_resources_missing_file(exe: Exe) -> None:
     assert got["is_dir"] is False
 
 
-def test_resources_as_file_gives_an_in_memory_file(exe: Exe, tmp_path: Path) -> None:
-    # as_file() must give a real path. For embedded data the runtime hands out an
-    # anonymous in-memory file (/proc/self/fd/N) instead of the generic temporary
-    # copy, so nothing is written to TMPDIR (certifi.where() relies on this).
+def test_resources_as_file_gives_the_path_in_the_view(exe: Exe, tmp_path: Path) -> None:
+    # as_file() must give a real path. For embedded data it is the file's (or the
+    # directory's) own path in the executable's read-only view, under its own name
+    # as python hands out resources on disk, instead of the generic temporary copy:
+    # nothing is written to TMPDIR (certifi.where() relies on this).
     tmpdir = tmp_path / "tmpdir"
     tmpdir.mkdir()
     got = exe.result(
@@ -570,18 +575,20 @@ def test_resources_as_file_gives_an_in_memory_file(exe: Exe, tmp_path: Path) -> 
         from importlib.resources import as_file, files
         with as_file(files("fixturepkg") / "data" / "blob.bin") as path:
             inside = [str(path), os.path.isfile(path), open(path, "rb").read().hex()]
-        with as_file(files("fixturepkg") / "data" / "blob.bin") as again:
-            same = str(again) == str(path)
-        result = {"inside": inside, "same": same, "after": os.path.exists(path)}
+        with as_file(files("fixturepkg") / "data") as folder:
+            listed = sorted(os.listdir(folder))
+        result = {"inside": inside, "folder": str(folder), "listed": listed,
+                  "after": os.path.exists(path)}
         """,
         env={"TMPDIR": str(tmpdir)},
     )
     path, is_file, data = got["inside"]
-    assert path.startswith("/proc/self/fd/")
+    assert path == exe.virtual("fixturepkg/data/blob.bin")
     assert is_file is True
     assert data == (SRC / "fixturepkg/data/blob.bin").read_bytes().hex()
-    assert got["same"] is True  # one in-memory copy per resource
-    assert got["after"] is True  # kept open: a path handed out stays valid
+    assert got["folder"] == exe.virtual("fixturepkg/data")
+    assert "blob.bin" in got["listed"]
+    assert got["after"] is True  # a path handed out stays valid
     assert list(tmpdir.iterdir()) == []
 
 
@@ -592,6 +599,7 @@ def test_metadata_of_the_application(exe: Exe) -> None:
     project = tomllib.loads((FIXTURE / "pyproject.toml").read_text())["project"]
     got = exe.result(
         """
+        import sys
         from importlib import metadata
         meta = metadata.metadata("importer-fixture")
         result = {
@@ -601,6 +609,9 @@ def test_metadata_of_the_application(exe: Exe) -> None:
             "summary": meta["Summary"],
             "requires": metadata.requires("importer-fixture"),
             "distributions": [d.metadata["Name"] for d in metadata.distributions()],
+            # A search of given paths finds the embedded ones only in the executable.
+            "elsewhere": [d.metadata["Name"] for d in metadata.distributions(path=["/nowhere"])],
+            "in_exe": [d.metadata["Name"] for d in metadata.distributions(path=[sys.executable])],
         }
         """
     )
@@ -611,6 +622,8 @@ def test_metadata_of_the_application(exe: Exe) -> None:
         "summary": project["description"],
         "requires": project["dependencies"],
         "distributions": [project["name"]],
+        "elsewhere": [],
+        "in_exe": [project["name"]],
     }
 
 

@@ -863,6 +863,12 @@ def test_stdlib_all_on_a_real_distribution(tmp_path: Path) -> None:
     names = set(rs.modules)
     assert len(names) > 600
     assert {"asyncio", "tkinter", "lib2to3.pgen2", "email.mime.text", "main"} <= names
+    # The sources of importlib's frozen bootstrap, as Lib/ has them (for code that
+    # blocks the frozen importlib); a reachable build leaves them out.
+    assert set(dynamic.FROZEN_ALIASES) <= names
+    reachable = _dist_collect(dist, app_paths=[app], entry_module="main", stdlib="reachable")
+    assert "importlib" in reachable.modules
+    assert not set(dynamic.FROZEN_ALIASES) & set(reachable.modules)
     assert not any(
         n.split(".")[0] in ("test", "idlelib", "turtledemo", "ensurepip")
         or n.endswith((".test", ".tests"))

@@ -54,9 +54,12 @@ def test_unknown_module_suggests_close_names(dist: Distribution) -> None:
     assert e.value.hint == "did you mean _sqlite3?"
 
 
-def test_shared_only_module_cannot_be_included(dist: Distribution) -> None:
-    with pytest.raises(PyingotError, match="has it only as a shared library"):
-        ExtensionSelection(include=("_testcapi",)).resolve(dist)
+def test_shared_only_module_is_embedded_when_included(dist: Distribution) -> None:
+    sel = ExtensionSelection(include=("_testcapi",))
+    assert "_testcapi" not in sel.resolve(dist)
+    assert sel.embedded(dist) == ("_testcapi",)
+    assert ExtensionSelection(include=("_sqlite3",)).embedded(dist) == ()
+    assert ExtensionSelection().embedded(dist) == ()
 
 
 def test_bad_policy_and_double_listing() -> None:

@@ -264,9 +264,11 @@ Debian 10, 2.31 Debian 11 and Ubuntu 20.04, 2.34 RHEL 9, 2.35 Ubuntu 22.04,
         "include",
         "array of strings",
         "Extension modules to add to the policy's set.",
-        doc="Checked against the distribution by the build: an unknown name, a module "
-        'available only as a shared library, or a GPL module under `"no-copyleft"` is '
-        "an error.",
+        doc="Checked against the distribution by the build: an unknown name or a GPL "
+        'module under `"no-copyleft"` is an error. A module the distribution builds only '
+        "as a shared library (CPython's test modules in `lib-dynload`: `_testcapi`, "
+        "`_testinternalcapi`, `_testsinglephase`…) cannot be linked: it is embedded "
+        "and loaded from memory like a wheel's extension module, at `<exe>/NAME.so`.",
         default=(),
         example=["_testcapi"],
     ),

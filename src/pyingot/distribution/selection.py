@@ -11,6 +11,11 @@ A policy picks a base set and explicit lists adjust it:
 ``minimal``
     only the modules the interpreter needs to start (``required`` in PYTHON.json).
 
+An included module that the distribution has only as a shared library (CPython's
+test modules in lib-dynload: ``_testcapi``, ``_testsinglephase``...) cannot be
+linked; it is embedded instead and loaded from memory like a wheel's extension
+module (:meth:`ExtensionSelection.embedded`).
+
 Required modules are always in. Contradictions (excluding a required module,
 including a GPL module under ``no-copyleft``, naming a module twice) are errors
 when the selection is made, not surprises at link time.
@@ -65,13 +70,7 @@ class ExtensionSelection:
         for name, variants in sorted(dist.extensions.items()):
             static = [v for v in variants if v.is_static]
             if not static:
-                if name in self.include:
-                    raise PyingotError(
-                        f"extension module '{name}' cannot be linked in: distribution "
-                        f"{dist.name} has it only as a shared library",
-                        hint="remove it from the include list",
-                    )
-                continue
+                continue  # embedded when included (embedded())
             required = any(v.required for v in static)
             if name in self.exclude:
                 if required:
@@ -99,3 +98,17 @@ class ExtensionSelection:
             if wanted:
                 chosen[name] = static[0]
         return chosen
+
+    def embedded(self, dist: Distribution) -> tuple[str, ...]:
+        """The included modules that ``dist`` has only as shared libraries: they are
+        embedded as files and loaded from memory (as a wheel's extension modules
+        are) instead of being linked."""
+        self.resolve(dist)  # the same checks of the names
+        return tuple(
+            sorted(
+                name
+                for name in self.include
+                if not any(v.is_static for v in dist.extensions[name])
+                and any(v.shared_lib for v in dist.extensions[name])
+            )
+        )

@@ -51,6 +51,14 @@ def collect(request: CollectRequest) -> ResourceSet:
     roots = [
         *(SearchRoot(p) for p in app_dirs),
         *dep_roots,
+        # The extension modules the distribution builds only as shared libraries;
+        # embedded when included (policy.Policy.embeds_extension).
+        *(
+            [SearchRoot(request.stdlib_dir.absolute() / "lib-dynload", is_stdlib=True)]
+            if request.shared_extensions
+            else []
+        ),
+        # Last: the walk of stdlib="all" reads it as roots[-1].
         SearchRoot(request.stdlib_dir.absolute(), is_stdlib=True),
     ]
     dists = [d for r in dep_roots for d in installed_distributions(r.path)]
@@ -68,6 +76,8 @@ def collect(request: CollectRequest) -> ResourceSet:
             test_packages=("test", *request.test_packages),
             provided=frozenset(request.provided),
             unlinked=frozenset(request.unlinked),
+            frozen_sources=request.stdlib == "all" or request.python_like,
+            shared_extensions=frozenset(request.shared_extensions),
         )
         walk = Reachability(
             finder,
@@ -148,7 +158,7 @@ def _start(
     finder, facts = walk.finder, walk.facts
     for name in dynamic.interpreter_imports(facts.major_minor):
         walk.reach_pattern(name, importer=None)
-    for name in request.always:
+    for name in (*request.always, *request.shared_extensions):
         walk.reach(name, importer=None)
 
     where = _where(request.app_paths)

@@ -19,7 +19,9 @@ doctest, pdb, unittest and asyncio through pickle's ``_test()``):
   target interpreter evaluates them;
 * the standard library's imports of its own test suite;
 * ``importlib._bootstrap(_external)``, frozen into the interpreter
-  (``dynamic.FROZEN_ALIASES``);
+  (``dynamic.FROZEN_ALIASES``), but under ``stdlib="all"``, which embeds their
+  sources as ``Lib/`` holds them (code that blocks the frozen importlib, as
+  ``test.support.import_helper.import_fresh_module`` does, imports them);
 * the fallback in the ``except`` clause of a ``try`` whose body only imports
   built-in modules that the executable links (``random`` imports ``hashlib``,
   and with it OpenSSL's libcrypto, only if ``_sha512`` is missing):
@@ -80,6 +82,12 @@ class Policy:
     #: Modules built into the target interpreter that the executable does not
     #: link (left out by the extension policy).
     unlinked: frozenset[str] = frozenset()
+    #: ``stdlib="all"``: the sources of modules frozen under another name are
+    #: embedded too, as a python's ``Lib/`` has them.
+    frozen_sources: bool = False
+    #: Standard-library extension modules built only as shared libraries that
+    #: ``[tool.pyingot.extensions] include`` names: embedded like a wheel's.
+    shared_extensions: frozenset[str] = frozenset()
 
     def excluded(self, name: str) -> bool:
         """``name`` or a package above it matches an ``exclude`` pattern."""
@@ -90,12 +98,21 @@ class Policy:
         return (
             name in self.facts.builtin_modules
             or name in self.provided
-            or dynamic.FROZEN_ALIASES.get(name) in self.facts.frozen_modules
+            or (
+                not self.frozen_sources
+                and dynamic.FROZEN_ALIASES.get(name) in self.facts.frozen_modules
+            )
         )
 
     def linked(self, name: str) -> bool:
         """``name`` is built in and the executable links it: importing it cannot fail."""
         return self.built_in(name) and name not in self.unlinked
+
+    def embeds_extension(self, found: ModuleFile) -> bool:
+        """A compiled extension module found on disk is embedded, but the standard
+        library's: those are linked into the interpreter, and those left in
+        lib-dynload are its test modules, embedded only when included."""
+        return not found.root.is_stdlib or found.name in self.shared_extensions
 
     def is_test(self, name: str) -> bool:
         """``name`` is part of a test suite, of the standard library or anybody's."""
@@ -169,13 +186,6 @@ def _in_any(name: str, packages: Iterable[str]) -> bool:
 def in_test_directory(rel: str) -> bool:
     """A file at ``rel`` ("/"-separated) lies in a directory named as a test suite."""
     return any(part in TEST_PACKAGE_NAMES for part in rel.split("/")[:-1])
-
-
-def embeds_extension(found: ModuleFile) -> bool:
-    """A compiled extension module found on disk is embedded, but the standard
-    library's: those are linked into the interpreter, and those left in
-    lib-dynload are its test modules."""
-    return not found.root.is_stdlib
 
 
 def tolerates_compile_error(root: SearchRoot) -> bool:

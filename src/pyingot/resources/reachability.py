@@ -129,7 +129,7 @@ class Reachability:
             return
         self._seen.add(name)
         if found.kind is ModuleKind.EXTENSION:
-            if not policy.embeds_extension(found):
+            if not self.policy.embeds_extension(found):
                 self.skipped[name] = SkippedModule(
                     name, SkipReason.EXTENSION, importer, detail=show(found.path)
                 )

@@ -98,6 +98,10 @@ class CollectRequest:
     #: Built-in modules of the target interpreter that the executable does not
     #: link: the extension policy leaves them out.
     unlinked: Sequence[str] = ()
+    #: Standard-library extension modules built only as shared libraries (in
+    #: lib-dynload) that ``[tool.pyingot.extensions] include`` names: embedded and
+    #: loaded from memory like a wheel's.
+    shared_extensions: Sequence[str] = ()
     dependency_paths: Sequence[Path] = ()
     on_disk: Sequence[str] = ()
     machine: str = field(default_factory=platform.machine)
@@ -152,6 +156,7 @@ def request_for(
         implied=MappingProxyType({module: (helper,) for module, helper in RUNTIME_HELPERS.items()}),
         provided=("_pyingot",),
         unlinked=tuple(sorted(set(dist.extensions) - set(config.extensions.resolve(dist)))),
+        shared_extensions=config.extensions.embedded(dist),
         dependency_paths=(installed.site,) if installed else (),
         on_disk=config.dependencies.on_disk,
         machine=dependencies.Target.of(dist).machine,

@@ -134,12 +134,15 @@ pub fn resolve(rel: &[u8]) -> Result<Resolved, c_int> {
 }
 
 fn find(parts: &[&str]) -> Result<Node, c_int> {
+    let mut below_namespace: Option<(String, usize)> = None;
     for split in (1..=parts.len()).rev() {
         let name = parts[..split].join(".");
-        if package(&name).is_none() {
+        let Some(found) = package(&name) else {
             continue;
-        }
-        // The deepest package on the path owns what is below it.
+        };
+        // The deepest package on the path owns what is below it; but for a
+        // namespace package's folder inside a package, whose data files the
+        // enclosing package owns (a folder of data with no module is one).
         let rest = &parts[split..];
         if rest.is_empty() {
             return Ok(Node::Dir {
@@ -171,7 +174,14 @@ fn find(parts: &[&str]) -> Result<Node, c_int> {
                 sub: rest.join("/"),
             });
         }
+        if found.is_namespace() {
+            below_namespace.get_or_insert((name, split));
+            continue;
+        }
         return Err(through_file(&name, rest));
+    }
+    if let Some((name, split)) = below_namespace {
+        return Err(through_file(&name, &parts[split..]));
     }
     // No package on the path: a top-level module's file, or nothing.
     match parts {
@@ -229,17 +239,32 @@ pub fn list(package: &str, sub: &str) -> BTreeMap<String, bool> {
             }
         }
     }
-    let prefix = if sub.is_empty() {
-        format!("{package}/")
-    } else {
-        format!("{package}/{sub}/")
-    };
-    for e in payload.iter_prefix(Kind::Data, &prefix).flatten() {
-        let rest = &e.name[prefix.len()..];
-        match rest.split_once('/') {
-            Some((folder, _)) => names.insert(folder.to_owned(), true),
-            None => names.insert(rest.to_owned(), false),
+    // Data files below the directory: the package's own, and those of the
+    // packages around it when it lies in a namespace package's folder (whose
+    // data the enclosing package owns, as `find` reads them).
+    let packages: Vec<&str> = package.split('.').collect();
+    let subs: Vec<&str> = sub.split('/').filter(|p| !p.is_empty()).collect();
+    for split in (1..=packages.len()).rev() {
+        let owner = packages[..split].join(".");
+        let Some(found) = self::package(&owner) else {
+            continue;
         };
+        let rest: Vec<&str> = packages[split..].iter().chain(&subs).copied().collect();
+        let prefix = if rest.is_empty() {
+            format!("{owner}/")
+        } else {
+            format!("{owner}/{}/", rest.join("/"))
+        };
+        for e in payload.iter_prefix(Kind::Data, &prefix).flatten() {
+            let rest = &e.name[prefix.len()..];
+            match rest.split_once('/') {
+                Some((folder, _)) => names.insert(folder.to_owned(), true),
+                None => names.insert(rest.to_owned(), false),
+            };
+        }
+        if !found.is_namespace() {
+            break;
+        }
     }
     names
 }
