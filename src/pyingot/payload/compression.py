@@ -15,7 +15,7 @@ The rule (docs/packed-format.md, "Compression"):
   1 MiB were raw already; the 17 smaller ones numpy imports at start (random, fft,
   linalg: 3.9 MB, 1.3 MB compressed) still cost its start-up 20 to 35 ms compressed
   (numpy-stats, interleaved runs on a loaded machine: 189 -> 167 ms and 233 -> 199 ms
-  stored raw, `python app.py` 162 and 180 ms), for 2.6 MiB of size.
+  stored raw), for 2.6 MiB of size.
 - A blob is stored raw whenever its frame would not be smaller.
 
 The dictionary is trained from the standard library's modules in the payload (not the
