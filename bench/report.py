@@ -73,76 +73,89 @@ def _ms(value: float, limit: float) -> str:
     return f"{value:.1f} ms vs {limit:.1f} ms ({value / limit:.2f}{X})"
 
 
+#: Issue 10's limits: peak RSS as a multiple of `python3.X app.py` (same CPython).
+RSS_LIMITS = {"hello": 1.1, "stdlib-tour": 1.1, "rich-cli": 1.1, "numpy-stats": 1.3}
+#: Issue 10's limits: the executable's size, MiB (anchors: Nuitka --onefile hello
+#: 4.4 MiB, PyInstaller --onefile numpy 33.3 MiB).
+SIZE_LIMITS_MIB = {"hello": 6.0, "numpy-stats": 33.0}
+#: Issue 10's limits: start-up as a multiple of `python3.X app.py` (same CPython). hello
+#: is held to the interpreter floor instead; the others to the design's promise of
+#: starting at least as fast as `python` (docs: DESIGN "What an executable promises").
+STARTUP_LIMITS = {"stdlib-tour": 1.0, "rich-cli": 1.0, "numpy-stats": 1.1}
+REBUILD_LIMIT_S = 0.5
+
+
+def _times(factor: float) -> Callable[[float, float], str]:
+    """Shows ``value`` against ``limit = factor * base``."""
+
+    def show(v: float, lim: float) -> str:
+        base = lim / factor
+        return f"{v:.1f} vs {factor:g} {X} {base:.1f} = {lim:.1f} ({v / base:.2f}{X})"
+
+    return show
+
+
 def targets(data: Data) -> list[dict[str, Any]]:
+    """Issue 10's targets (bench/README.md), each measured or "not measured in this run"."""
     out = []
-    floor = _median(data, "floor|pyingot")
+    for app, limit in SIZE_LIMITS_MIB.items():
+        cell = _cell(data, app, "pyingot")
+        out.append(
+            _target(
+                f"{app}: executable size ≤ {limit:g} MiB",
+                cell["size_bytes"] / 2**20 if cell else None,
+                limit,
+                lambda v, lim: f"{v:.1f} MiB",
+            )
+        )
+    for app, factor in RSS_LIMITS.items():
+        base = _rss(data, _baseline_key(app, "pyingot"))
+        out.append(
+            _target(
+                f"{app}: peak RSS ≤ {factor:g} {X} `python3.X app.py` (MiB)",
+                _rss(data, f"{app}|pyingot"),
+                factor * base if base else None,
+                _times(factor),
+            )
+        )
     out.append(
         _target(
             "hello start-up ≤ the interpreter floor (`python3.X -I -S -c pass`, same CPython)",
             _median(data, "hello|pyingot"),
-            floor,
+            _median(data, "floor|pyingot"),
             _ms,
         )
     )
-    tour = _median(data, "stdlib-tour|pyingot")
-    from_fs = _median(data, _baseline_key("stdlib-tour", "pyingot"))
-    out.append(
-        _target(
-            f"stdlib-tour start-up ≤ 0.6 {X} `python3.X stdlib_tour.py`",
-            tour,
-            0.6 * from_fs if from_fs else None,
-            lambda v, lim: (
-                f"{v:.1f} ms vs 0.6 {X} {lim / 0.6:.1f} = {lim:.1f} ms ({v / (lim / 0.6):.2f}{X})"
-            ),
-        )
-    )
-    pyi = _median(data, "stdlib-tour|pyinstaller-onefile")
-    out.append(
-        _target(
-            f"stdlib-tour start-up ≤ 0.3 {X} PyInstaller --onefile",
-            tour,
-            0.3 * pyi if pyi else None,
-            lambda v, lim: (
-                f"{v:.1f} ms vs 0.3 {X} {lim / 0.3:.1f} = {lim:.1f} ms ({v / (lim / 0.3):.2f}{X})"
-            ),
-        )
-    )
-    for app in data["builds"]:
-        mine = _cell(data, app, "pyingot")
-        theirs = _cell(data, app, "pyinstaller-onefile")
+    for app, factor in STARTUP_LIMITS.items():
+        base = _median(data, _baseline_key(app, "pyingot"))
         out.append(
             _target(
-                f"{app}: rebuild after a one-line change ≤ 0.5 s",
+                f"{app}: start-up ≤ {factor:g} {X} `python3.X app.py` (ms)",
+                _median(data, f"{app}|pyingot"),
+                factor * base if base else None,
+                _times(factor),
+            )
+        )
+    for app in data["builds"]:
+        mine = _cell(data, app, "pyingot")
+        out.append(
+            _target(
+                f"{app}: rebuild after a one-line change ≤ {REBUILD_LIMIT_S:g} s",
                 mine["rebuild_s"] if mine else None,
-                0.5,
+                REBUILD_LIMIT_S,
                 lambda v, lim: f"{v:.2f} s",
             )
         )
+    # Kept from the earlier issues: still the reason to use pyingot over a freezer.
+    for app in data["builds"]:
+        mine = _cell(data, app, "pyingot")
+        theirs = _cell(data, app, "pyinstaller-onefile")
         out.append(
             _target(
                 f"{app}: rebuild ≥ 10{X} faster than PyInstaller --onefile's",
                 mine["rebuild_s"] if mine else None,
                 theirs["rebuild_s"] / 10 if theirs else None,
                 lambda v, lim: f"{v:.2f} s vs {lim * 10:.2f} s ({lim * 10 / v:.0f}{X} faster)",
-            )
-        )
-    hello = _cell(data, "hello", "pyingot")
-    nuitka = _cell(data, "hello", "nuitka-onefile")
-    out.append(
-        _target(
-            "hello executable size ≤ Nuitka --onefile hello",
-            hello["size_bytes"] / 2**20 if hello else None,
-            nuitka["size_bytes"] / 2**20 if nuitka else None,
-            lambda v, lim: f"{v:.1f} MiB vs {lim:.1f} MiB ({v / lim:.1f}{X})",
-        )
-    )
-    for app in data["builds"]:
-        out.append(
-            _target(
-                f"{app}: peak RSS ≤ `python3.X app.py`",
-                _rss(data, f"{app}|pyingot"),
-                _rss(data, _baseline_key(app, "pyingot")),
-                lambda v, lim: f"{v:.1f} MiB vs {lim:.1f} MiB ({v / lim:.2f}{X})",
             )
         )
     return out
@@ -261,7 +274,7 @@ def markdown(data: Data) -> str:
         + (", ".join(f"`{k}={v}`" for k, v in data["environment_of_this_run"].items()) or "none")
         + ".",
         "",
-        "## The issue's targets",
+        "## The targets (issue 10)",
         "",
         "| target | measured | met |",
         "| --- | --- | --- |",

@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from pyingot.errors import PyingotError
@@ -95,3 +95,34 @@ def commit(tmp: Path, final: Path) -> None:
         # Somebody else finished the same entry first; theirs is as good as ours.
         return
     os.rename(tmp, final)
+
+
+def identity(path: Path) -> dict[str, object]:
+    """What changes whenever the file at ``path`` does: its path, size, mtime and inode
+    (``{"missing": ...}`` when there is none)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return {"missing": str(path)}
+    return {"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino}
+
+
+def memo(kind: str, inputs: Mapping[str, object], compute: Callable[[], str]) -> str:
+    """``compute()``, kept in the cache under ``kind`` and a hash of ``inputs`` (which
+    must name whatever the answer depends on, such as the :func:`identity` of the files
+    it reads): for the answers of slow commands, asked again on every build."""
+    path = cache_root() / "memo" / kind / input_hash(dict(inputs))[:32]
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    answer = compute()
+    try:
+        ensure_dir(path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(answer)
+        os.replace(tmp, path)
+    except (OSError, PyingotError):
+        pass  # only a memo: the next build asks again
+    return answer

@@ -529,3 +529,55 @@ def test_other_command_lines_reach_the_app(args: list[str], mp_workdir: Path) ->
     done = run(exe, *args)
     assert (done.returncode, done.stderr) == (0, "")
     assert json.loads(done.stdout) == {"argv": args}
+
+
+AHEAD = """
+import json, os, time
+def copies(name):
+    fds = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}") == f"/memfd:{name} (deleted)":
+                fds.append(fd)
+        except OSError:
+            pass
+    return len(fds)
+def mapped(name):
+    return sum(f"/memfd:{name} (deleted)" in line for line in open("/proc/self/maps"))
+import extpkg
+deadline = time.monotonic() + 10
+while copies("libfixture.so.1") + copies("extpkg._fixture.so") < 2 and time.monotonic() < deadline:
+    time.sleep(0.01)
+before = [copies("libfixture.so.1"), copies("extpkg._fixture.so"), mapped("libfixture.so.1")]
+import extpkg._fixture
+after = [copies("libfixture.so.1"), copies("extpkg._fixture.so"), mapped("libfixture.so.1") > 0]
+print(json.dumps([before, after, extpkg._fixture.answer()]))
+"""
+
+
+def test_a_package_s_libraries_are_copied_before_its_extensions_are_imported(
+    ext: ExtExe,
+) -> None:
+    """Finding the package starts copying the libraries its extension modules need, and
+    those modules, on a thread (prefetch.rs); the import then takes those copies and
+    makes no second one."""
+    done = run(ext.path, "-c", AHEAD)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [[1, 1, 0], [1, 1, True], 42]
+
+
+def test_a_damaged_library_stops_the_import_naming_it(ext: ExtExe, tmp_path: Path) -> None:
+    """Damage found by the thread that copies ahead is reported as the import's own
+    copy reports it: the process stops, naming the entry."""
+    data = bytearray(ext.path.read_bytes())
+    library = (ext.wheel / "fixture.libs" / "libfixture.so.1").read_bytes()
+    at = data.index(library) + len(library) // 2
+    data[at] ^= 0x10
+    exe = tmp_path / "damaged"
+    exe.write_bytes(bytes(data))
+    exe.chmod(0o755)
+    done = run(exe, "-c", "import extpkg._fixture\nprint('imported')")
+    assert done.returncode == 1, done.stderr
+    assert "imported" not in done.stdout
+    assert f"{exe}: cannot continue: payload is damaged: entry " in done.stderr, done.stderr
+    assert "libfixture.so.1" in done.stderr, done.stderr

@@ -41,3 +41,22 @@ def test_no_write_is_larger_than_the_chunk(tmp_path: Path) -> None:
     sizes = [int(n) for n in re.findall(r"^\d+\s+\w+\(.*\)\s+=\s+(\d+)$", log.read_text(), re.M)]
     assert sum(sizes) >= out.stat().st_size
     assert max(sizes) == WRITE_CHUNK
+
+
+def test_small_and_large_blobs_are_written_as_packed(tmp_path: Path) -> None:
+    """The payload is written from its pieces (no joined copy): the bytes are those of
+    the packed payload, whatever the pieces' sizes against the chunk."""
+    stub = tmp_path / "stub"
+    stub.write_bytes(b"\x7fELF" + bytes(1000))
+    entries = [
+        packing.PayloadEntry(packing.Kind.MODULE, f"m{i}", bytes([i % 251]) * (i * 37 % 5000 + 1))
+        for i in range(300)
+    ]
+    entries.append(
+        packing.PayloadEntry(
+            packing.Kind.SHARED_LIBRARY, "big.so", bytes(range(256)) * (3 * WRITE_CHUNK // 256 + 7)
+        )
+    )
+    out = write_executable(stub, entries, tmp_path / "app")
+    expected = packing.append(stub.read_bytes(), packing.write_payload(entries))
+    assert out.read_bytes() == expected

@@ -48,3 +48,23 @@ def test_unwritable_cache_names_the_directory_and_the_fix(tmp_path: Path) -> Non
 def test_input_hash_is_order_independent() -> None:
     assert cache.input_hash({"a": 1, "b": [2]}) == cache.input_hash({"b": [2], "a": 1})
     assert cache.input_hash({"a": 1}) != cache.input_hash({"a": 2})
+
+
+def test_memo_asks_once_per_inputs(isolated_cache: Path, tmp_path: Path) -> None:
+    asked: list[str] = []
+
+    def answer() -> str:
+        asked.append("x")
+        return f"answer {len(asked)}"
+
+    tool = tmp_path / "tool"
+    tool.write_text("v1")
+    inputs = {"tool": cache.identity(tool)}
+    assert cache.memo("tool-version", inputs, answer) == "answer 1"
+    assert cache.memo("tool-version", {"tool": cache.identity(tool)}, answer) == "answer 1"
+    assert len(asked) == 1
+    tool.unlink()
+    tool.write_text("version 2")  # another size (and inode): another identity
+    assert cache.memo("tool-version", {"tool": cache.identity(tool)}, answer) == "answer 2"
+    assert cache.memo("other", inputs, answer) == "answer 3"
+    assert cache.identity(tmp_path / "absent") == {"missing": str(tmp_path / "absent")}

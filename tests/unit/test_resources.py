@@ -914,3 +914,18 @@ def test_modules_of_other_platforms_are_not_reported_missing(
     assert "not embedded, not found: encodings, not_installed_anywhere" in lines
     assert not any("_winapi" in line or "msvcrt" in line for line in lines)
     assert "skipped                    2" in lines
+
+
+def test_the_interpreter_facts_are_kept_for_the_next_build(isolated_cache: Path) -> None:
+    """The second worker of an interpreter takes its facts from the cache, without
+    waiting for the worker to start; they are the same facts."""
+    with Worker(HOST) as first:
+        facts = first.facts
+    (memo,) = (isolated_cache / "memo" / "interpreter-facts").iterdir()
+    with Worker(HOST) as second:
+        assert second.facts == facts
+        (result,) = second.compile([CompileRequest("m", "m.py", b"import os\n")], optimize=0)
+    assert result.error is None and result.bytecode
+    memo.write_text("damaged")
+    with Worker(HOST) as third:
+        assert third.facts == facts

@@ -32,10 +32,10 @@ use std::mem::ManuallyDrop;
 use std::os::fd::FromRawFd;
 use std::sync::Mutex;
 
-use pyingot_payload::{Entry, Kind, Payload};
+use pyingot_payload::{Entry, Kind, Payload, PayloadError};
 
 use crate::settings::Settings;
-use crate::state;
+use crate::{prefetch, state};
 
 /// What has been loaded, for the life of the process.
 #[derive(Default)]
@@ -102,8 +102,11 @@ pub fn prepare(
             }
             Err(e) => return Err(e.to_string()),
         };
-        let (fd, path) = memfd(&library, &entry, &mut loaded.used_fds)
-            .map_err(|e| format!("cannot copy the bundled library {library} to memory: {e}"))?;
+        let (fd, path) = match prefetch::take(Kind::SharedLibrary, &library) {
+            Some(fd) => register(fd, &mut loaded.used_fds),
+            None => memfd(&library, &entry, &mut loaded.used_fds),
+        }
+        .map_err(|e| format!("cannot copy the bundled library {library} to memory: {e}"))?;
         if let Err(e) = dlopen_local(&path) {
             // SAFETY: our own descriptor; the loader kept nothing of the failed load.
             unsafe { libc::close(fd) };
@@ -117,8 +120,11 @@ pub fn prepare(
     if let Some(path) = loaded.extensions.get(name) {
         return Ok(path.clone());
     }
-    let (_, path) = memfd(&format!("{name}.so"), entry, &mut loaded.used_fds)
-        .map_err(|e| format!("cannot copy it to memory: {e}"))?;
+    let (_, path) = match prefetch::take(Kind::Extension, name) {
+        Some(fd) => register(fd, &mut loaded.used_fds),
+        None => memfd(&format!("{name}.so"), entry, &mut loaded.used_fds),
+    }
+    .map_err(|e| format!("cannot copy it to memory: {e}"))?;
     loaded.extensions.insert(name.to_owned(), path.clone());
     Ok(path)
 }
@@ -157,8 +163,8 @@ pub fn in_memory_file(name: &str, entry: &Entry<'_>) -> std::io::Result<c_int> {
 /// Writes the entry's primary blob into the in-memory file `fd`: a raw blob is
 /// written from the mapped executable, a compressed one decoded straight into the
 /// file's pages (mapped for the time of the decoding), with no buffer in between. A
-/// damaged blob stops the process with the message naming the entry.
-fn fill(fd: c_int, entry: &Entry<'_>) -> std::io::Result<()> {
+/// damaged blob is the inner error.
+fn fill(fd: c_int, entry: &Entry<'_>) -> std::io::Result<Result<(), PayloadError>> {
     if !entry.primary.is_compressed() {
         // In pieces, each checksummed, written and unmapped in turn: a 25 MB library
         // never takes more than a piece of this process's memory besides its file.
@@ -170,10 +176,7 @@ fn fill(fd: c_int, entry: &Entry<'_>) -> std::io::Result<()> {
             file.write_all(piece)?;
             state::release(piece);
         }
-        entry
-            .check_primary_crc32(crc.finalize())
-            .unwrap_or_else(|e| state::damaged(&e));
-        return Ok(());
+        return Ok(entry.check_primary_crc32(crc.finalize()));
     }
     let len = entry.primary.len();
     // SAFETY: our own descriptor.
@@ -200,15 +203,12 @@ fn fill(fd: c_int, entry: &Entry<'_>) -> std::io::Result<()> {
     // SAFETY: the mapping made above; `out` is not used after this.
     unsafe { libc::munmap(ptr, len) };
     state::release(entry.primary.stored);
-    result.unwrap_or_else(|e| state::damaged(&e));
-    Ok(())
+    Ok(result)
 }
 
-fn memfd(
-    name: &str,
-    entry: &Entry<'_>,
-    used: &mut HashSet<c_int>,
-) -> std::io::Result<(c_int, String)> {
+/// A new sealed in-memory file named `name` holding the entry's primary blob; the inner
+/// error when the blob is damaged. Any thread may call it (it keeps no state).
+pub fn filled_memfd(name: &str, entry: &Entry<'_>) -> std::io::Result<Result<c_int, PayloadError>> {
     // The kernel accepts names of up to 249 bytes.
     let mut shown: String = name.chars().filter(|c| *c != '\0').collect();
     while shown.len() > 249 {
@@ -228,7 +228,41 @@ fn memfd(
     if raw < 0 {
         return Err(std::io::Error::last_os_error());
     }
-    let mut fd = raw as c_int;
+    let fd = raw as c_int;
+    let filled = fill(fd, entry);
+    if !matches!(filled, Ok(Ok(()))) {
+        // SAFETY: our own descriptor, not yet given to anyone.
+        unsafe { libc::close(fd) };
+        return filled.map(|r| r.map(|()| fd));
+    }
+    // Best effort: nobody (another process of the same user through
+    // /proc/PID/fd) can change the code under the loader's feet. Private
+    // mappings, which is all the loader makes, are allowed on a sealed file.
+    // SAFETY: fcntl on our own descriptor.
+    unsafe {
+        libc::fcntl(
+            fd,
+            libc::F_ADD_SEALS,
+            libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE | libc::F_SEAL_SEAL,
+        )
+    };
+    Ok(Ok(fd))
+}
+
+/// The in-memory file for the entry, for the life of the process: a damaged blob stops
+/// the process with the message naming the entry.
+fn memfd(
+    name: &str,
+    entry: &Entry<'_>,
+    used: &mut HashSet<c_int>,
+) -> std::io::Result<(c_int, String)> {
+    let fd = filled_memfd(name, entry)?.unwrap_or_else(|e| state::damaged(&e));
+    register(fd, used)
+}
+
+/// Records `fd`, a filled in-memory file, as given to the dynamic loader, and returns
+/// it with its `/proc/self/fd/N` name.
+fn register(mut fd: c_int, used: &mut HashSet<c_int>) -> std::io::Result<(c_int, String)> {
     if used.contains(&fd) {
         // Our earlier file with this number was closed behind our back (a
         // daemon closing every descriptor): take a number never used.
@@ -243,22 +277,6 @@ fn memfd(
         }
         fd = moved;
     }
-    if let Err(e) = fill(fd, entry) {
-        // SAFETY: our own descriptor, not yet given to anyone.
-        unsafe { libc::close(fd) };
-        return Err(e);
-    }
-    // Best effort: nobody (another process of the same user through
-    // /proc/PID/fd) can change the code under the loader's feet. Private
-    // mappings, which is all the loader makes, are allowed on a sealed file.
-    // SAFETY: fcntl on our own descriptor.
-    unsafe {
-        libc::fcntl(
-            fd,
-            libc::F_ADD_SEALS,
-            libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE | libc::F_SEAL_SEAL,
-        )
-    };
     used.insert(fd);
     Ok((fd, format!("/proc/self/fd/{fd}")))
 }

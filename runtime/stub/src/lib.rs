@@ -15,6 +15,7 @@ mod extensions;
 mod importer;
 mod interpreter;
 mod multiprocessing;
+mod prefetch;
 mod settings;
 mod state;
 mod view;

@@ -37,16 +37,12 @@ def write_executable(
 
     ``store`` compresses the blobs (:class:`pyingot.payload.compression.Compression`).
     """
-    payload = packing.write_payload(entries, store)
-    parts = packing.executable_parts(stub.read_bytes(), payload)
+    parts = packing.executable_parts(stub.read_bytes(), packing.payload_parts(entries, store))
     output.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
     try:
         with os.fdopen(fd, "wb", buffering=0) as f:
-            for part in parts:
-                view = memoryview(part)
-                while view:
-                    view = view[os.write(f.fileno(), view[:WRITE_CHUNK]) :]
+            _write_in_chunks(f.fileno(), parts)
         os.chmod(tmp, 0o755)
         epoch = os.environ.get("SOURCE_DATE_EPOCH")
         if epoch and epoch.isdigit():
@@ -56,6 +52,35 @@ def write_executable(
         Path(tmp).unlink(missing_ok=True)
         raise
     return output
+
+
+def _write_in_chunks(fd: int, parts: Iterable[bytes]) -> None:
+    """Writes ``parts`` one after the other in writes of :data:`WRITE_CHUNK` bytes at
+    offsets that are multiples of it (the last one shorter): the many small blobs are
+    gathered into a chunk, the large ones sliced, nothing else copied."""
+    chunk = bytearray(WRITE_CHUNK)
+    filled = 0
+
+    def write_all(view: memoryview) -> None:
+        while view:
+            view = view[os.write(fd, view) :]
+
+    for part in parts:
+        view = memoryview(part)
+        while view:
+            if filled == 0 and len(view) >= WRITE_CHUNK:
+                write_all(view[:WRITE_CHUNK])
+                view = view[WRITE_CHUNK:]
+                continue
+            n = min(WRITE_CHUNK - filled, len(view))
+            chunk[filled : filled + n] = view[:n]
+            filled += n
+            view = view[n:]
+            if filled == WRITE_CHUNK:
+                write_all(memoryview(chunk))
+                filled = 0
+    if filled:
+        write_all(memoryview(chunk)[:filled])
 
 
 @contextlib.contextmanager

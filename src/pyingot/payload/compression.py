@@ -6,15 +6,16 @@ The rule (docs/packed-format.md, "Compression"):
 - Module bytecode and sources, package data and metadata files are zstd frames made
   with the payload's dictionary: most are a few KiB, too small for zstd to find much to
   reuse inside one blob; the dictionary holds what they share.
-- Extension modules and shared libraries are zstd frames without the dictionary, up to
-  1 MiB; larger ones are raw. Decoding costs start-up, and these are decoded whenever
-  they are imported: measured on the numpy example's libraries (2 shared cores, load
-  4), the runtime's decoder (ruzstd) takes 72 ms for the 25 MB OpenBLAS (level 12,
-  5.4 MB stored; libzstd itself 40 ms), where copying the raw library into its
-  in-memory file takes 7 ms; 37 ms for the 10 MB `_multiarray_umath` (1.6 ms raw).
-  About 3 ms per MB decoded against 0.3 ms per MB copied: compressed, numpy's libraries
-  alone would cost more than all of `import numpy`. Below 1 MiB a blob costs at most
-  3 ms, and there are few.
+- Extension modules and shared libraries are raw. Each is copied whole into its
+  in-memory file when imported, so every byte of it is decoded at start-up when it is
+  compressed. Measured on the numpy example's libraries (2 shared cores, load 4), the
+  runtime's decoder (ruzstd) takes 72 ms for the 25 MB OpenBLAS (level 12, 5.4 MB
+  stored; libzstd itself 40 ms), where copying the raw library into its in-memory
+  file takes 7 ms; 37 ms for the 10 MB `_multiarray_umath` (1.6 ms raw). Those above
+  1 MiB were raw already; the 17 smaller ones numpy imports at start (random, fft,
+  linalg: 3.9 MB, 1.3 MB compressed) still cost its start-up 20 to 35 ms compressed
+  (numpy-stats, interleaved runs on a loaded machine: 189 -> 167 ms and 233 -> 199 ms
+  stored raw), for 2.6 MiB of size.
 - A blob is stored raw whenever its frame would not be smaller.
 
 The dictionary is trained from the standard library's modules in the payload (not the
@@ -40,9 +41,8 @@ from pyingot.cache import cache_root, ensure_dir
 from pyingot.payload.packing import Codec, Kind
 
 LEVEL: Final = 19
-#: Extension modules and shared libraries larger than this are stored raw (see above).
-RAW_LIBRARY_SIZE: Final = 1 << 20
-_LIBRARIES: Final = frozenset({Kind.EXTENSION, Kind.SHARED_LIBRARY})
+#: Stored raw, whatever their size (see above).
+_RAW_KINDS: Final = frozenset({Kind.META, Kind.EXTENSION, Kind.SHARED_LIBRARY})
 #: Blobs larger than this are compressed at LARGE_LEVEL: level 19 costs about 2 s per
 #: 10 MiB on a first build (cached after).
 LARGE_BLOB: Final = 4 << 20
@@ -124,9 +124,7 @@ class Compression:
         return Codec.RAW, blob
 
     def store(self, kind: Kind, blob: bytes) -> tuple[Codec, bytes]:
-        if kind is Kind.META or not blob:
-            return Codec.RAW, blob
-        if kind in _LIBRARIES and len(blob) > RAW_LIBRARY_SIZE:
+        if kind in _RAW_KINDS or not blob:
             return Codec.RAW, blob
         if self._dir is None:
             return self._compress(kind, blob)

@@ -481,7 +481,10 @@ def main() -> int:
     while True:
         request = read_frame(stdin)
         if request is None or request.get("op") == "exit":
-            return 0
+            # Every answer is flushed (write_frame): skip the interpreter's teardown,
+            # which the build waited for (25 ms of every build).
+            sys.stderr.flush()
+            os._exit(0)
         op = request.get("op")
         if op == "facts":
             write_frame(stdout, facts())

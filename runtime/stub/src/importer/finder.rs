@@ -102,6 +102,9 @@ pub unsafe extern "C" fn find_spec(
         Err(()) => return null_mut(),
     };
     let entry = *found.entry();
+    if entry.is_package() {
+        crate::prefetch::package_found(name);
+    }
     if entry.is_namespace() {
         return namespace_spec(a[0], a.get(1).copied(), &package_dir(name));
     }
