@@ -170,6 +170,9 @@ def test_the_wheel_builds_an_application_without_rust(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
         timeout=900,
+        # pip runs in the venv's python: a PYTHONPATH to a checkout (whose egg-info
+        # says pyingot is installed) would make it skip the wheel.
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
     )
 
     path = os.pathsep.join([str(env_dir / "bin"), without_rust()])
