@@ -3,7 +3,7 @@
 //! glibc's `DIR` is opaque and reads a descriptor, and no descriptor stands for a
 //! view directory, so `opendir` on one returns a stream of our own: the names
 //! listed once (tree.rs), handed out one `dirent64` at a time. The functions that
-//! take a `DIR *` (interpose.rs) must tell ours from glibc's: ours are registered
+//! take a `DIR *` (interpose/dirs.rs) must tell ours from glibc's: ours are registered
 //! here, and while none is open (the common case) that check is one atomic load.
 
 use std::ffi::c_int;

@@ -4,7 +4,7 @@
 //! `cafile`, `fopen` in an extension module).
 //!
 //! The mechanism is interposition: the executable defines libc's path functions
-//! (`open64`, `__xstat64`, `opendir`, `fopen64`, ... listed in interpose.rs). The
+//! (`open64`, `__xstat64`, `opendir`, `fopen64`, ... listed in interpose/, a file per family). The
 //! linker binds every call inside the executable (libpython, SQLite, OpenSSL) to
 //! these definitions rather than glibc's, and since the executable exports its
 //! symbols (`--export-dynamic`), the dynamic loader binds extension modules loaded
