@@ -190,8 +190,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from pyingot.distribution import commands
-
     if args.command in ("build", "run"):
         from pyingot import build
         from pyingot.progress import Progress
@@ -237,6 +235,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(config.init_project(Path(args.path)).summary())
         return 0
     if args.command == "python":
+        from pyingot.distribution import commands
+
         if args.python_command == "build":
             return commands.build(
                 args.source, jobs=args.jobs, quiet=args.quiet, free_threaded=args.free_threaded

@@ -47,6 +47,7 @@ from pyingot.distribution.recipe import (
     is_test_module,
 )
 from pyingot.distribution.setupfile import SetupModule
+from pyingot.distribution.store import distributions_dir
 from pyingot.distribution.toolchain import Toolchain
 from pyingot.errors import InternalError, PyingotError
 from pyingot.progress import Progress, run_logged
@@ -103,10 +104,6 @@ class BuildOptions:
     jobs: int = os.cpu_count() or 2
     #: ``configure --disable-gil``: the free-threaded interpreter (ABI flag ``t``).
     free_threaded: bool = False
-
-
-def distributions_dir() -> Path:
-    return cache.cache_root() / "distributions"
 
 
 def find_cached(key: str) -> Path | None:

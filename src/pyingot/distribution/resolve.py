@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from pyingot.config import PythonSpec
-from pyingot.distribution import build, pbs, store
+from pyingot.distribution import pbs, store
 from pyingot.distribution.model import Distribution
 from pyingot.errors import InternalError
 from pyingot.progress import Progress
@@ -31,12 +31,16 @@ def resolve(spec: PythonSpec, progress: Progress) -> Distribution:
         progress.note(
             f"no cached CPython 3.{spec.minor}{variant}: building one from Debian's source"
         )
+        from pyingot.distribution import build  # the recipe: needed only to build one
+
         return build.build(
             f"debian:python3.{spec.minor}",
             build.BuildOptions(free_threaded=spec.free_threaded),
             progress=progress.child(build.STAGES),
         )
     source = str(spec.path) if spec.kind == "source" and spec.path else spec.text
+    from pyingot.distribution import build
+
     # The distribution build counts its own stages, under this one.
     return build.build(source, progress=progress.child(build.STAGES))
 

@@ -5,14 +5,20 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pyingot.distribution import build, patches, pbs
+from pyingot import cache
+from pyingot.distribution import patches, pbs
 from pyingot.distribution.model import Distribution
 from pyingot.distribution.recipe import RECIPE_VERSION
 from pyingot.errors import PyingotError
 
 
+def distributions_dir() -> Path:
+    """Where built and unpacked distributions are kept, one directory each."""
+    return cache.cache_root() / "distributions"
+
+
 def cached() -> list[Distribution]:
-    root = build.distributions_dir()
+    root = distributions_dir()
     if not root.is_dir():
         return []
     out = []
@@ -50,7 +56,7 @@ def prune() -> list[Path]:
             entry.rename(doomed)
             shutil.rmtree(doomed)
             removed.append(entry)
-    root = build.distributions_dir()
+    root = distributions_dir()
     if root.is_dir():
         for lock in root.glob(".pending-*.lock"):
             lock.unlink(missing_ok=True)

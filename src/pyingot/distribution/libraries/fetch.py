@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,6 +103,11 @@ def _from_apt(recipe: Recipe, missing: list[SourceFile], attempts: dict[str, _At
 def _from_url(
     recipe: Recipe, file: SourceFile, url: str, timeout: float, attempts: _Attempts
 ) -> bool:
+    # Imported here: urllib.request brings http.client, email and ssl, 12 ms that every
+    # build would pay for a download almost none makes.
+    import urllib.error
+    import urllib.request
+
     scratch = cache.ensure_dir(cache.cache_root() / "sources" / "tmp")
     with tempfile.TemporaryDirectory(prefix="download-", dir=scratch) as tmp:
         dest = Path(tmp) / file.name
