@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime
 import email.parser
-import hashlib
 import json
 import os
 import re
@@ -37,7 +36,7 @@ from urllib.parse import quote
 
 from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
 
-from pyingot import __version__, names
+from pyingot import __version__, digests, names
 from pyingot.dependencies import InstalledDependencies, Origin
 from pyingot.distribution.model import Distribution, ExtensionModule
 from pyingot.distribution.recipe import BUNDLED_LICENSES
@@ -224,7 +223,7 @@ def _shared_library(lib: SharedLibraryResource) -> Json:
         "type": "library",
         "bom-ref": f"so:{lib.name}",
         "name": lib.name,
-        "hashes": _sha256(hashlib.sha256(lib.data).hexdigest()),
+        "hashes": _sha256(digests.sha256(lib.data)),
     }
     if lib.license:
         component["licenses"] = licenses(lib.license)

@@ -6,6 +6,7 @@ is tests/end_to_end/test_sbom.py.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import textwrap
 from pathlib import Path
@@ -94,7 +95,7 @@ def test_pip_report_gives_each_wheel_url_and_sha256(tmp_path: Path) -> None:
         "https://files.pythonhosted.org/r/requests-2.32.3-py3-none-any.whl", "a" * 64
     )
     # A local wheel: its own hash, and no path of the build machine.
-    assert origins["local"] == Origin(None, sbom.hashlib.sha256(b"not really a zip").hexdigest())
+    assert origins["local"] == Origin(None, hashlib.sha256(b"not really a zip").hexdigest())
     assert report_origins(tmp_path / "missing.json") == {}
 
 

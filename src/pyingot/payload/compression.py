@@ -37,6 +37,7 @@ from typing import Final
 
 import zstandard
 
+from pyingot import digests
 from pyingot.cache import cache_root, ensure_dir
 from pyingot.payload.packing import Codec, Kind
 
@@ -129,7 +130,7 @@ class Compression:
         if self._dir is None:
             return self._compress(kind, blob)
         dictionary = "d" if kind in _WITH_DICTIONARY else "p"
-        digest = hashlib.sha256(blob).hexdigest()
+        digest = digests.sha256(blob)
         path = self._dir / digest[:2] / f"{digest}{dictionary}"
         try:
             cached = path.read_bytes()

@@ -37,7 +37,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyingot import cache, elf, tools
+from pyingot import cache, digests, elf, tools
 from pyingot.errors import PyingotError
 from pyingot.glibc import GlibcVersion
 from pyingot.resources.model import SharedLibraryResource
@@ -529,6 +529,6 @@ def check_machine(
 
 def _read(path: Path) -> bytes:
     try:
-        return path.read_bytes()
+        return digests.read_file(path)
     except OSError as e:
         raise PyingotError(f"cannot read {path} ({e.strerror or e})") from e

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyingot import names
+from pyingot import digests, names
 from pyingot.errors import PyingotError
 
 #: Never a package, never data.
@@ -49,7 +49,7 @@ class SearchRoot:
 def read_file(path: Path) -> bytes:
     """A found file's bytes; one that cannot be read stops the build, naming it."""
     try:
-        return path.read_bytes()
+        return digests.read_file(path)
     except OSError as e:
         raise PyingotError(f"cannot read {show(path)} ({e.strerror or e})") from e
 

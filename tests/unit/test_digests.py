@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from pyingot import digests
+
+
+def _old_file(path: Path, data: bytes) -> Path:
+    """``data`` at ``path``, its times set back past the racy window."""
+    path.write_bytes(data)
+    past = time.time() - 3600
+    os.utime(path, (past, past))
+    return path
+
+
+@pytest.fixture
+def no_racy_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(digests, "RACY_SECONDS", -1.0)
+
+
+def test_small_blobs_are_hashed(isolated_cache: Path) -> None:
+    assert digests.sha256(b"abc") == hashlib.sha256(b"abc").hexdigest()
+    assert not (isolated_cache / "memo").exists()
+
+
+def test_large_file_digest_is_remembered_by_identity(
+    tmp_path: Path, isolated_cache: Path, no_racy_window: None
+) -> None:
+    data = os.urandom(digests.LARGE + 5)
+    path = _old_file(tmp_path / "lib.so", data)
+    read = digests.read_file(path)
+    assert read == data
+    assert digests.sha256(read) == hashlib.sha256(data).hexdigest()
+    memos = list((isolated_cache / "memo" / "sha256").iterdir())
+    assert len(memos) == 1
+    # A second build (another bytes object) finds the memo, not a new hash: make the
+    # memo say something else to see that it is what answers.
+    memos[0].write_text("f" * 64)
+    assert digests.sha256(digests.read_file(path)) == "f" * 64
+
+
+def test_a_changed_file_is_hashed_again(
+    tmp_path: Path, isolated_cache: Path, no_racy_window: None
+) -> None:
+    path = _old_file(tmp_path / "lib.so", b"a" * (digests.LARGE + 1))
+    first = digests.sha256(digests.read_file(path))
+    # Same size, same mtime: only ctime (and content) differ. The kernel's clock for
+    # file times ticks coarsely (up to 10 ms): wait for it to move (the racy window is
+    # what guards real builds against this).
+    st = path.stat()
+    time.sleep(0.05)
+    path.write_bytes(b"b" * (digests.LARGE + 1))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    second = digests.sha256(digests.read_file(path))
+    assert second == hashlib.sha256(b"b" * (digests.LARGE + 1)).hexdigest() != first
+
+
+def test_a_file_changed_just_now_is_not_remembered(tmp_path: Path, isolated_cache: Path) -> None:
+    path = tmp_path / "lib.so"
+    path.write_bytes(b"c" * (digests.LARGE + 1))
+    data = digests.read_file(path)
+    assert digests.sha256(data) == hashlib.sha256(data).hexdigest()
+    assert not (isolated_cache / "memo").exists()
