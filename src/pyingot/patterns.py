@@ -18,6 +18,8 @@ from collections.abc import Iterable
 
 def module_matches(name: str, patterns: Iterable[str]) -> bool:
     """``name`` or one of its parent packages matches one of ``patterns``."""
+    if not patterns:
+        return False
     parts = name.split(".")
     prefixes = [".".join(parts[: i + 1]) for i in range(len(parts))]
     return any(fnmatch.fnmatchcase(p, pat) for pat in patterns for p in prefixes)

@@ -59,6 +59,7 @@ EXCLUDED_FROM_ALL = ("test", "idlelib", "turtledemo", "ensurepip", "__hello__", 
 #: Package names that are test suites wherever they are (``lib2to3.tests``,
 #: ``idlelib.idle_test``), as the distribution builder lists them.
 TEST_PACKAGE_NAMES = ("test", "tests", "idle_test")
+_TEST_NAMES = frozenset(TEST_PACKAGE_NAMES)
 
 #: The module name an entry script is compiled as.
 MAIN = "__main__"
@@ -176,7 +177,7 @@ def of_other_platform(name: str) -> bool:
 
 def is_test(name: str, packages: Iterable[str] = ()) -> bool:
     """``name`` is in one of ``packages`` or in a package named as a test suite."""
-    return _in_any(name, packages) or any(p in TEST_PACKAGE_NAMES for p in name.split("."))
+    return _in_any(name, packages) or not _TEST_NAMES.isdisjoint(name.split("."))
 
 
 def _in_any(name: str, packages: Iterable[str]) -> bool:

@@ -99,12 +99,9 @@ class Reachability:
         parent = name.rpartition(".")[0]
         if parent:
             self.reach(parent, importer=importer)
-        # Below a skipped package, only the package is reported.
-        parts = name.split(".")
-        under_skipped = any(".".join(parts[:i]) in self.skipped for i in range(1, len(parts)))
         if self.policy.excluded(name):
             self._seen.add(name)
-            if not under_skipped:
+            if not self._under_skipped(name):
                 self.skipped[name] = SkippedModule(name, SkipReason.EXCLUDED, importer)
             return
         if self.policy.built_in(name):
@@ -119,7 +116,7 @@ class Reachability:
                 self.builtins.add(name)
             elif not optional:
                 self._seen.add(name)
-                if not under_skipped:
+                if not self._under_skipped(name):
                     reason = (
                         SkipReason.OTHER_PLATFORM
                         if policy.of_other_platform(name)
@@ -140,6 +137,11 @@ class Reachability:
         self.found[name] = _Found(found, importer)
         self._pending.append(name)
         self._implicit(name)
+
+    def _under_skipped(self, name: str) -> bool:
+        """Below a skipped package, only the package is reported."""
+        parts = name.split(".")
+        return any(".".join(parts[:i]) in self.skipped for i in range(1, len(parts)))
 
     def reach_pattern(self, pattern: str, *, importer: str | None) -> None:
         """Reach a name or a ``dynamic.py`` pattern (``"pkg.*"``, ``"_sysconfigdata_*"``)."""
