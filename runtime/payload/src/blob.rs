@@ -3,8 +3,10 @@
 //! The index checksum covers the header, the index and the names; each blob has its own
 //! CRC-32, checked every time the blob is read (not at start-up, so that start-up reads
 //! no page of the data section it does not need). A blob is checked before it is
-//! decoded, so the zstd decoder only ever sees bytes the writer wrote, unless they were
-//! changed on purpose, and even then it returns an error, never a panic.
+//! decoded, so the decoders (zstd, LZ4) only ever see bytes the writer wrote, unless they
+//! were changed on purpose, and even then they return an error, never a panic. Neither
+//! trusts the declared size: a blob that expands past it, or stops short of it, is an
+//! error naming the entry.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -12,7 +14,7 @@ use std::cell::RefCell;
 use ruzstd::decoding::{Dictionary as ZstdDictionary, FrameDecoder};
 
 use crate::error::PayloadError;
-use crate::format::{Kind, CODEC_RAW, CODEC_ZSTD};
+use crate::format::{Kind, CODEC_LZ4, CODEC_RAW, CODEC_ZSTD};
 
 /// One blob of an entry, as stored: its codec, stored bytes, decoded size and CRC-32
 /// (of the stored bytes).
@@ -171,11 +173,30 @@ pub(crate) fn decode_into(
             }
             Ok(())
         }
+        CODEC_LZ4 => {
+            let written =
+                lz4_flex::block::decompress_into(blob.stored, out).map_err(|e| match e {
+                    lz4_flex::block::DecompressError::OutputTooSmall { .. } => {
+                        owner.bad(format!("it expands past its declared {} bytes", blob.size))
+                    }
+                    e => owner.bad(format!("not an LZ4 block: {e}")),
+                })?;
+            if written != out.len() {
+                return Err(owner.bad(format!(
+                    "it decodes to {written} bytes, not the declared {}",
+                    blob.size
+                )));
+            }
+            Ok(())
+        }
         _ => Err(PayloadError::BadBlob { index: owner.index }),
     }
 }
 
 const MAX_ZSTD_RATIO: u64 = 128 * 1024 / 3 + 1;
+/// An LZ4 block grows its output by at most 255 bytes per stored byte (a run of 255s
+/// extending a match length), plus a few for the sequence it ends.
+const MAX_LZ4_RATIO: u64 = 256;
 
 /// Checks `blob` and returns its bytes: the stored slice itself when it is raw.
 pub(crate) fn read<'a>(
@@ -188,9 +209,14 @@ pub(crate) fn read<'a>(
         return Ok(Cow::Borrowed(blob.stored));
     }
     // A zstd block of 3 stored bytes (an RLE block with its header, plus one byte)
-    // decodes to at most 128 KiB: a size beyond that ratio is a damaged index, and is
-    // refused before it is allocated.
-    if blob.size as u64 > (blob.stored.len() as u64).saturating_mul(MAX_ZSTD_RATIO) {
+    // decodes to at most 128 KiB: a size beyond that ratio (or LZ4's) is a damaged
+    // index, and is refused before it is allocated.
+    let ratio = if blob.codec == CODEC_LZ4 {
+        MAX_LZ4_RATIO
+    } else {
+        MAX_ZSTD_RATIO
+    };
+    if blob.size as u64 > (blob.stored.len() as u64).saturating_mul(ratio) {
         return Err(owner.bad(format!(
             "{} stored bytes cannot decode to the declared {}",
             blob.stored.len(),

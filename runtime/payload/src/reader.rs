@@ -6,9 +6,9 @@ use std::cmp::Ordering;
 use crate::blob::{self, Blob, Dictionary, Owner};
 use crate::error::PayloadError;
 use crate::format::{
-    entry, header, read, read_u32, read_u64, read_u8, trailer, Field, Kind, CODEC_RAW, CODEC_ZSTD,
-    ENTRY_SIZE, FLAG_HAS_SOURCE, FLAG_IS_NAMESPACE, FLAG_IS_PACKAGE, HEADER_SIZE, KNOWN_FLAGS,
-    MAGIC, TRAILER_MAGIC, TRAILER_SIZE,
+    entry, header, read, read_u32, read_u64, read_u8, trailer, Field, Kind, CODEC_LZ4, CODEC_RAW,
+    CODEC_ZSTD, ENTRY_SIZE, FLAG_HAS_SOURCE, FLAG_IS_NAMESPACE, FLAG_IS_PACKAGE, HEADER_SIZE,
+    KNOWN_FLAGS, MAGIC, TRAILER_MAGIC, TRAILER_SIZE,
 };
 
 /// One resource: its name, flags and blobs. The blobs are checked (CRC-32) and decoded
@@ -294,7 +294,7 @@ impl<'a> Payload<'a> {
         let size = read_u32(record, size);
         let fits = match codec {
             CODEC_RAW => stored.len() == size as usize,
-            CODEC_ZSTD => !meta && !stored.is_empty() && size != 0,
+            CODEC_ZSTD | CODEC_LZ4 => !meta && !stored.is_empty() && size != 0,
             _ => return Err(PayloadError::UnknownCodec { index: i, codec }),
         };
         if !fits {

@@ -60,10 +60,12 @@ class Flag(enum.IntFlag):
 
 
 class Codec(enum.IntEnum):
-    """How a blob is stored: its bytes, or zstd frames (with the payload's dictionary)."""
+    """How a blob is stored: its bytes, zstd frames (with the payload's dictionary), or
+    one LZ4 block (fast to decode, for big blobs read at start-up)."""
 
     RAW = 0
     ZSTD = 1
+    LZ4 = 2
 
 
 NO_FLAGS: Final = Flag(0)
@@ -418,8 +420,9 @@ def executable_parts(stub: bytes, payload: bytes | list[bytes]) -> list[bytes]:
 _DAMAGED_HINT: Final = (
     "the file was changed or cut short after it was built; build or download it again"
 )
-# A zstd block of 3 stored bytes decodes to at most 128 KiB (the Rust reader's bound).
-_MAX_ZSTD_RATIO: Final = 128 * 1024 // 3 + 1
+# A zstd block of 3 stored bytes decodes to at most 128 KiB, an LZ4 block to at most 256
+# bytes per stored byte (the Rust reader's bounds).
+_MAX_RATIO: Final = {1: 128 * 1024 // 3 + 1, 2: 256}
 
 
 def _damaged(problem: str) -> PyingotError:
@@ -542,17 +545,39 @@ class _Decoder:
             )
         if codec == Codec.RAW:
             return stored
-        if size > len(stored) * _MAX_ZSTD_RATIO:
+        if size > len(stored) * _MAX_RATIO[codec]:
             raise _damaged(
                 f"entry {i} ({who}) cannot be decompressed ({len(stored)} stored bytes "
                 f"cannot decode to the declared {size})"
             )
+        if codec == Codec.LZ4:
+            return self._lz4(i, who, stored, size)
         import zstandard
 
         try:
             out = self._decompressor().decompressobj().decompress(stored)
         except zstandard.ZstdError as e:
             raise _damaged(f"entry {i} ({who}) cannot be decompressed ({e})") from None
+        if len(out) != size:
+            raise _damaged(
+                f"entry {i} ({who}) cannot be decompressed (it decodes to {len(out)} bytes, "
+                f"not the declared {size})"
+            )
+        return bytes(out)
+
+    @staticmethod
+    def _lz4(i: int, who: str, stored: bytes, size: int) -> bytes:
+        import lz4.block
+
+        # One byte of room past the declared size tells a block that expands past it
+        # from one that fits.
+        try:
+            out = lz4.block.decompress(stored, uncompressed_size=size + 1)
+        except lz4.block.LZ4BlockError:
+            raise _damaged(
+                f"entry {i} ({who}) cannot be decompressed (not an LZ4 block of at most "
+                f"the declared {size} bytes)"
+            ) from None
         if len(out) != size:
             raise _damaged(
                 f"entry {i} ({who}) cannot be decompressed (it decodes to {len(out)} bytes, "
