@@ -654,8 +654,9 @@ def test_a_damaged_lz4_library_stops_the_import_naming_it(
     start = data_offset + f["primary_offset"]
     stored = slice(start, start + f["primary_len"])
     if damage == "corrupt-block":
-        # The block's first token and literals become a match reaching before its start.
-        payload[start : start + 8] = b"\x0f\x00\x00\xff\xff\xff\xff\xff"
+        # The first block (after its length) starts with a match reaching before its
+        # start.
+        payload[start + 4 : start + 12] = b"\x0f\x00\x00\xff\xff\xff\xff\xff"
         problem = "cannot be decompressed (not an LZ4 block"
     else:
         size_at = at + offsets["primary_size"]

@@ -42,9 +42,16 @@ def test_extensions_and_libraries_are_lz4_modules_zstd_meta_raw() -> None:
         got, stored = store.store(kind, blob)
         assert got is codec, kind
         assert len(stored) < len(blob) or codec is Codec.RAW
-    # An LZ4 blob is a bare block of the declared size.
-    _, stored = store.store(Kind.SHARED_LIBRARY, blob)
-    assert lz4.block.decompress(stored, uncompressed_size=len(blob)) == blob
+    # An LZ4 blob: a block per MiB, each after its length.
+    big = _library_like(2 * packing.LZ4_PIECE + 1000)
+    _, stored = store.store(Kind.SHARED_LIBRARY, big)
+    pieces, at = [], 0
+    while at < len(stored):
+        n = int.from_bytes(stored[at : at + 4], "little")
+        pieces.append(lz4.block.decompress(stored[at + 4 : at + 4 + n], uncompressed_size=1 << 20))
+        at += 4 + n
+    assert [len(p) for p in pieces] == [packing.LZ4_PIECE, packing.LZ4_PIECE, 1000]
+    assert b"".join(pieces) == big
 
 
 def test_a_blob_that_does_not_shrink_is_raw() -> None:

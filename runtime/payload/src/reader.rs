@@ -69,6 +69,17 @@ impl<'a> Entry<'a> {
         blob::decode_into(&self.owner(), self.dictionary, &self.primary, out)
     }
 
+    /// Checks the primary blob, an LZ4 one, and decodes it a piece at a time through
+    /// `buffer`, handing each piece to `write` (see `blob::decode_lz4_with`). The outer
+    /// error is the blob's damage, the inner one `write`'s.
+    pub fn decode_primary_with<E>(
+        &self,
+        buffer: &mut Vec<u8>,
+        write: impl FnMut(&[u8]) -> Result<(), E>,
+    ) -> Result<Result<(), E>, PayloadError> {
+        blob::decode_lz4_with(&self.owner(), &self.primary, buffer, write)
+    }
+
     /// Checks a CRC-32 that the caller computed over the primary blob's stored bytes
     /// (reading them in pieces, as it copies them): the error is the one
     /// [`Entry::primary`] would return.

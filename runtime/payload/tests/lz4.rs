@@ -1,4 +1,5 @@
-//! LZ4 blobs (extension modules and shared libraries), damaged: checked before they are
+//! LZ4 blobs (extension modules and shared libraries: a block per MiB, each after its
+//! length), damaged: checked before they are
 //! decoded, and when damage is made to pass the checksum (a blob resealed, as a careless
 //! tool would), decoded to an error naming the entry or to exactly the declared size,
 //! never a panic. The declared size is never trusted: a block that expands past it, or
@@ -10,7 +11,9 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 
 use common::{get, put, write, Rng, TestEntry};
-use pyingot_payload::{entry, header, Field, Kind, Payload, PayloadError, CODEC_LZ4, ENTRY_SIZE};
+use pyingot_payload::{
+    entry, header, Field, Kind, Payload, PayloadError, CODEC_LZ4, ENTRY_SIZE, LZ4_PIECE,
+};
 
 /// Bytes that look like a shared object: repeated structures with some noise, so that
 /// LZ4 finds matches of many lengths and offsets (and literals between them).
@@ -39,14 +42,14 @@ fn library_like(rng: &mut Rng, len: usize) -> Vec<u8> {
     out
 }
 
-/// A payload with LZ4 extension modules and libraries, small to 300 KB, and a raw META.
+/// The blobs' sizes: within one piece, and over three (the last one short).
+const SIZES: [usize; 8] = [1, 5, 13, 64, 1000, 70_000, 300_000, 2 * LZ4_PIECE + 12_345];
+
+/// A payload with LZ4 extension modules and libraries, 1 byte to 2 MiB, and a raw META.
 fn fixture() -> Vec<u8> {
     let mut rng = Rng::new(41);
     let mut entries = vec![TestEntry::new(Kind::Meta, "entry", b"function:app:main")];
-    for (i, len) in [1, 5, 13, 64, 1000, 70_000, 300_000]
-        .into_iter()
-        .enumerate()
-    {
+    for (i, len) in SIZES.into_iter().enumerate() {
         let kind = if i % 2 == 0 {
             Kind::Extension
         } else {
@@ -104,10 +107,21 @@ fn read(p: &[u8], i: usize) -> Result<Vec<u8>, PayloadError> {
     let mut out = vec![0u8; e.primary.len()];
     let into = e.decode_primary_into(&mut out).map(|()| out);
     let read = e.primary().map(|b| b.into_owned());
-    match (&into, &read) {
-        (Ok(a), Ok(b)) => assert_eq!(a, b),
-        (Err(_), Err(_)) => {}
-        _ => panic!("{into:?} against {read:?}"),
+    let mut pieces = Vec::new();
+    let with = e
+        .decode_primary_with(&mut Vec::new(), |piece| {
+            assert!(piece.len() <= LZ4_PIECE);
+            pieces.extend_from_slice(piece);
+            Ok::<(), ()>(())
+        })
+        .map(|written| {
+            written.unwrap();
+            pieces
+        });
+    match (&into, &read, &with) {
+        (Ok(a), Ok(b), Ok(c)) => assert!(a == b && b == c),
+        (Err(a), Err(_), Err(c)) => assert_eq!(a, c),
+        _ => panic!("{into:?} against {read:?} against {with:?}"),
     }
     read
 }
@@ -124,13 +138,10 @@ fn variant(e: &PayloadError) -> String {
 fn lz4_blobs_read_back_exactly() {
     let p = fixture();
     let blobs = lz4_blobs(&p);
-    assert_eq!(blobs.len(), 7);
+    assert_eq!(blobs.len(), SIZES.len());
     assert_eq!(Payload::parse(&p).unwrap().verify(), Vec::new());
     let mut rng = Rng::new(41);
-    for (i, len) in [1, 5, 13, 64, 1000, 70_000, 300_000]
-        .into_iter()
-        .enumerate()
-    {
+    for (i, len) in SIZES.into_iter().enumerate() {
         let index = index_of(&p, &format!("lib{i}.so"));
         let (_, range) = blobs.iter().find(|(j, _)| *j == index).unwrap();
         let bytes = read(&p, index).unwrap();
@@ -150,7 +161,7 @@ fn every_bit_flip_is_caught_by_the_checksum_and_never_panics_when_resealed() {
     let p0 = fixture();
     let mut seen = BTreeSet::new();
     for (i, range) in lz4_blobs(&p0) {
-        let step = (range.len() / 400).max(1);
+        let step = (range.len() / 150).max(1);
         for at in range.clone().step_by(step) {
             for bit in [0, 4, 7] {
                 let mut p = p0.clone();
@@ -186,7 +197,7 @@ fn corrupt_blocks_never_panic() {
     let p0 = fixture();
     let blobs = lz4_blobs(&p0);
     let mut rng = Rng::new(42);
-    for _ in 0..3000 {
+    for _ in 0..1500 {
         let (i, range) = blobs[rng.below(blobs.len())].clone();
         let mut p = p0.clone();
         match rng.below(3) {
@@ -301,4 +312,73 @@ fn an_lz4_meta_value_or_an_empty_lz4_blob_is_a_bad_blob() {
     put(&mut p, field(&p0, i, entry::PRIMARY_SIZE), 0);
     let payload = Payload::parse(&p).unwrap();
     assert!(matches!(payload.entry(i), Err(PayloadError::BadBlob { index }) if index == i));
+}
+
+#[test]
+fn piece_lengths_that_overrun_or_leave_bytes_over_are_rejected() {
+    let p0 = fixture();
+    let i = index_of(&p0, "lib7.so");
+    let (_, range) = lz4_blobs(&p0).into_iter().find(|(j, _)| *j == i).unwrap();
+    let first = u32::from_le_bytes(p0[range.start..range.start + 4].try_into().unwrap());
+    // The first piece's length, past the stored bytes.
+    let mut p = p0.clone();
+    p[range.start..range.start + 4].copy_from_slice(&(range.len() as u32).to_le_bytes());
+    reseal(&mut p, i, range.clone());
+    let err = read(&p, i).unwrap_err();
+    assert!(err.to_string().contains("overruns them"), "{err}");
+    // A shorter first piece: its block ends early, the next length is read from it.
+    let mut p = p0.clone();
+    p[range.start..range.start + 4].copy_from_slice(&(first - 1).to_le_bytes());
+    reseal(&mut p, i, range.clone());
+    assert!(
+        matches!(read(&p, i), Err(PayloadError::BadCompressedBlob { index, .. }) if index == i)
+    );
+    // The declared size two pieces short: the third piece is left over.
+    let mut p = p0.clone();
+    put(
+        &mut p,
+        field(&p0, i, entry::PRIMARY_SIZE),
+        (2 * LZ4_PIECE) as u64,
+    );
+    let err = read(&p, i).unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("stored bytes follow its last piece)"),
+        "{err}"
+    );
+    // The declared size a piece longer: the pieces run out.
+    let mut p = p0.clone();
+    let size = 2 * LZ4_PIECE + 12_345;
+    put(
+        &mut p,
+        field(&p0, i, entry::PRIMARY_SIZE),
+        (size + LZ4_PIECE) as u64,
+    );
+    let err = read(&p, i).unwrap_err();
+    assert!(
+        err.to_string().ends_with(&format!(
+            "(it decodes to {size} bytes, not the declared {})",
+            size + LZ4_PIECE
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_failing_writer_stops_the_decoding_with_its_own_error() {
+    let p = fixture();
+    let i = index_of(&p, "lib7.so");
+    let payload = Payload::parse(&p).unwrap();
+    let e = payload.entry(i).unwrap();
+    let mut calls = 0;
+    let result = e.decode_primary_with(&mut Vec::new(), |_| {
+        calls += 1;
+        if calls == 2 {
+            Err("disk full")
+        } else {
+            Ok(())
+        }
+    });
+    assert_eq!(result, Ok(Err("disk full")));
+    assert_eq!(calls, 2);
 }

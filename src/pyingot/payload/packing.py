@@ -61,11 +61,16 @@ class Flag(enum.IntFlag):
 
 class Codec(enum.IntEnum):
     """How a blob is stored: its bytes, zstd frames (with the payload's dictionary), or
-    one LZ4 block (fast to decode, for big blobs read at start-up)."""
+    LZ4 blocks, one per :data:`LZ4_PIECE` bytes, each after its stored length (u32):
+    fast to decode, for big blobs read at start-up."""
 
     RAW = 0
     ZSTD = 1
     LZ4 = 2
+
+
+#: What each LZ4 block of a blob but the last decodes to.
+LZ4_PIECE: Final = 1 << 20
 
 
 NO_FLAGS: Final = Flag(0)
@@ -569,20 +574,31 @@ class _Decoder:
     def _lz4(i: int, who: str, stored: bytes, size: int) -> bytes:
         import lz4.block
 
-        # One byte of room past the declared size tells a block that expands past it
-        # from one that fits.
-        try:
-            out = lz4.block.decompress(stored, uncompressed_size=size + 1)
-        except lz4.block.LZ4BlockError:
-            raise _damaged(
-                f"entry {i} ({who}) cannot be decompressed (not an LZ4 block of at most "
-                f"the declared {size} bytes)"
-            ) from None
-        if len(out) != size:
-            raise _damaged(
-                f"entry {i} ({who}) cannot be decompressed (it decodes to {len(out)} bytes, "
-                f"not the declared {size})"
-            )
+        def bad(problem: str) -> PyingotError:
+            return _damaged(f"entry {i} ({who}) cannot be decompressed ({problem})")
+
+        out = bytearray()
+        at = 0
+        while len(out) < size:
+            want = min(size - len(out), LZ4_PIECE)
+            if at + 4 > len(stored):
+                raise bad(f"it decodes to {len(out)} bytes, not the declared {size}")
+            n = int.from_bytes(stored[at : at + 4], "little")
+            at += 4
+            if at + n > len(stored):
+                raise bad(f"piece at byte {at - 4} of {len(stored)} stored bytes overruns them")
+            # One byte of room past the piece tells a block that expands past it from
+            # one that fits.
+            try:
+                piece = lz4.block.decompress(stored[at : at + n], uncompressed_size=want + 1)
+            except lz4.block.LZ4BlockError:
+                raise bad(f"not an LZ4 block of at most the declared {size} bytes") from None
+            if len(piece) != want:
+                raise bad(f"it decodes to {len(out) + len(piece)} bytes, not the declared {size}")
+            out += piece
+            at += n
+        if at != len(stored):
+            raise bad(f"{len(stored) - at} stored bytes follow its last piece")
         return bytes(out)
 
 

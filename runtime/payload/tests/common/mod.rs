@@ -5,8 +5,8 @@
 
 use pyingot_payload::{
     entry, header, trailer, Field, Kind, CODEC_LZ4, CODEC_RAW, CODEC_ZSTD, DATA_ALIGNMENT,
-    ENTRY_SIZE, FLAG_HAS_SOURCE, HEADER_SIZE, KNOWN_FLAGS, MAGIC, PAYLOAD_ALIGNMENT, TRAILER_MAGIC,
-    TRAILER_SIZE,
+    ENTRY_SIZE, FLAG_HAS_SOURCE, HEADER_SIZE, KNOWN_FLAGS, LZ4_PIECE, MAGIC, PAYLOAD_ALIGNMENT,
+    TRAILER_MAGIC, TRAILER_SIZE,
 };
 use ruzstd::encoding::{compress_to_vec, CompressionLevel};
 
@@ -81,9 +81,21 @@ pub fn stored_blob(codec: u8, blob: &[u8]) -> (u8, Vec<u8>) {
     match codec {
         _ if blob.is_empty() => (CODEC_RAW, Vec::new()),
         CODEC_ZSTD => (CODEC_ZSTD, compress_to_vec(blob, CompressionLevel::Fastest)),
-        CODEC_LZ4 => (CODEC_LZ4, lz4_flex::block::compress(blob)),
+        CODEC_LZ4 => (CODEC_LZ4, lz4_pieces(blob)),
         _ => (CODEC_RAW, blob.to_vec()),
     }
+}
+
+/// `blob` as the LZ4 codec stores it: a block per `LZ4_PIECE` bytes, each after its
+/// stored length (u32).
+pub fn lz4_pieces(blob: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for piece in blob.chunks(LZ4_PIECE) {
+        let block = lz4_flex::block::compress(piece);
+        out.extend_from_slice(&(block.len() as u32).to_le_bytes());
+        out.extend_from_slice(&block);
+    }
+    out
 }
 
 /// Sort `entries` by (kind, name bytes) and pack them as the spec says (no dictionary).
