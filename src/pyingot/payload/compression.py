@@ -16,11 +16,14 @@ The rule (docs/packed-format.md, "Compression"):
   20 ms into a fresh in-memory file (page allocation included), where the runtime's
   zstd decoder (ruzstd) takes 70 ms and writing it raw 9 ms. `_multiarray_umath`,
   10.8 MB: 3.8 MB LZ4 in 7 ms, 2.7 MB zstd in 38 ms, 3.4 ms raw. All of numpy's 45.7 MB
-  of extension modules and libraries: 15.4 MB as LZ4, 10.2 MB as zstd. numpy-stats with
-  LZ4 is 34.7 MiB (63.6 raw) and starts about 10 ms later than raw (interleaved runs on
-  a loaded machine, medians 113 -> 123 ms); zstd for all but OpenBLAS makes it 32.4 MiB
-  but 50 to 90 ms slower, as zstd for any of the libraries or extension modules it
-  imports at start would.
+  of extension modules and libraries: 15.4 MB as LZ4, 10.2 MB as zstd. numpy-stats
+  (bench/compare.py, CPython 3.11, loaded machine) is 36.0 MiB with LZ4 against 64.8
+  raw, starts in 113.5 ms against 106.0 raw (python app.py: 81.5 ms) and peaks at
+  36.0 MiB RSS against 33.3; interleaved runs of both (3.13) put LZ4 4.5 ms behind
+  (116.0 against 111.5 ms). zstd for all but OpenBLAS makes it 32.4 MiB (3.13) but
+  50 to 90 ms slower, as zstd for any of the libraries or extension modules it
+  imports at start would. Starting the copies at process start rather than when the
+  finder finds numpy gained nothing measurable (114.4 against 114.8 ms).
 - A blob is stored raw whenever its compressed form would not be smaller.
 
 The dictionary is trained from the standard library's modules in the payload (not the
