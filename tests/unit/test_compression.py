@@ -13,6 +13,7 @@ from pyingot.errors import PyingotError
 from pyingot.payload import compression, packing
 from pyingot.payload.compression import Compression
 from pyingot.payload.packing import Codec, Kind, PayloadEntry
+from tests.building import ROOT
 
 
 def _library_like(n: int, seed: int = 1) -> bytes:
@@ -117,3 +118,11 @@ def test_compressed_blobs_are_cached_by_content(
     assert Compression(cache=tmp_path).store(Kind.SHARED_LIBRARY, library) == first
     # The same bytes as an extension module: the same LZ4 block, from the cache.
     assert Compression(cache=tmp_path).store(Kind.EXTENSION, library) == first
+
+
+def test_the_lz4_piece_is_the_spec_s_in_both_readers() -> None:
+    spec = (ROOT / "docs" / "packed-format.md").read_text()
+    rust = (ROOT / "runtime" / "payload" / "src" / "format.rs").read_text()
+    assert packing.LZ4_PIECE == 1_048_576
+    assert "pieces of 1 MiB (1,048,576 bytes" in spec
+    assert "pub const LZ4_PIECE: usize = 1 << 20;" in rust
