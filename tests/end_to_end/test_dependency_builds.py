@@ -137,6 +137,11 @@ def test_numpy_and_its_bundled_libraries(tmp_path: Path) -> None:
     assert (Kind.METADATA, "numpy-2.4.6.dist-info/RECORD") in entries
     # OpenBLAS, gfortran, quadmath; libstdc++, libgcc_s, libz from the build machine.
     assert "shared libraries           6" in done.stderr
+    # Stored as LZ4 blocks (compression.py) and decoded into their in-memory files.
+    ran = subprocess.run(
+        [str(project / "dist/app")], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert (ran.returncode, ran.stdout, ran.stderr) == (0, "3.0\n", "")
 
 
 @pytest.mark.slow

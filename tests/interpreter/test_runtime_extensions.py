@@ -25,13 +25,15 @@ import shutil
 import subprocess
 import textwrap
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from pyingot.payload import packing
-from pyingot.payload.packing import Kind, PayloadEntry
+from pyingot.payload.compression import Compression
+from pyingot.payload.packing import Codec, Kind, PayloadEntry
 from tests import building
 from tests import traced as trace
 from tests.building import FIXTURES
@@ -97,17 +99,22 @@ def compile_fixture(version: str, out: Path) -> Path:
 
 
 def with_entries(
-    exe: Path, extra: list[PayloadEntry], out: Path, drop: tuple[str, ...] = ()
+    exe: Path,
+    extra: list[PayloadEntry],
+    out: Path,
+    drop: tuple[str, ...] = (),
+    store: packing.BlobStore | None = None,
 ) -> Path:
     """``exe`` with ``extra`` entries in its payload (replacing those of the same
-    kind and name) and without the META entries named in ``drop``."""
+    kind and name) and without the META entries named in ``drop``; every blob raw,
+    or as ``store`` stores it."""
     data = exe.read_bytes()
     payload = packing.find_payload(data)
     stub = data[: len(data) - packing.TRAILER_SIZE - len(payload)]
     out.parent.mkdir(parents=True, exist_ok=True)
     replaced = {(e.kind, e.name) for e in extra} | {(Kind.META, name) for name in drop}
     entries = [e for e in packing.read_payload(payload) if (e.kind, e.name) not in replaced]
-    out.write_bytes(packing.append(stub, packing.write_payload(entries + extra)))
+    out.write_bytes(packing.append(stub, packing.write_payload(entries + extra, store)))
     out.chmod(0o755)
     return out
 
@@ -581,3 +588,93 @@ def test_a_damaged_library_stops_the_import_naming_it(ext: ExtExe, tmp_path: Pat
     assert "imported" not in done.stdout
     assert f"{exe}: cannot continue: payload is damaged: entry " in done.stderr, done.stderr
     assert "libfixture.so.1" in done.stderr, done.stderr
+
+
+# -- extension modules and libraries stored as LZ4 blocks (as `pyingot build` stores them) --
+
+
+def _lz4_exe(ext: ExtExe, out: Path) -> Path:
+    needs = json.dumps(LIBRARIES)
+    return with_entries(ext.base, extension_entries(ext.wheel, needs), out, store=Compression())
+
+
+def _primary(payload: bytes, kind: Kind, name: str) -> tuple[int, dict[str, int]]:
+    """The index of entry (``kind``, ``name``) and its record's fields by name."""
+    fields = [f.name for f in packing.ENTRY.fields]
+    index_offset = dict(
+        zip(
+            [f.name for f in packing.HEADER.fields],
+            packing.HEADER.struct.unpack_from(payload),
+            strict=True,
+        )
+    )["index_offset"]
+    for i, e in enumerate(packing.read_payload(payload)):
+        if (e.kind, e.name) == (kind, name):
+            at = index_offset + i * packing.ENTRY_SIZE
+            return at, dict(zip(fields, packing.ENTRY.struct.unpack_from(payload, at), strict=True))
+    raise AssertionError(name)
+
+
+def test_lz4_libraries_and_extension_modules_load_from_memory(ext: ExtExe, tmp_path: Path) -> None:
+    """Decoded straight into their in-memory files, ahead of the import (prefetch.rs)
+    and by the import itself (``_fixture_single``, which needs no library)."""
+    exe = _lz4_exe(ext, tmp_path / "lz4")
+    payload = packing.find_payload(exe.read_bytes())
+    for kind, name in [
+        (Kind.SHARED_LIBRARY, "libfixture.so.1"),
+        (Kind.EXTENSION, "extpkg._fixture"),
+        (Kind.EXTENSION, "_fixture_single"),
+    ]:
+        assert _primary(payload, kind, name)[1]["primary_codec"] == Codec.LZ4, name
+    done = run(exe, "-c", AHEAD)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [[1, 1, 0], [1, 1, True], 42]
+    done = run(exe, "-c", "import _fixture_single as s; print(s.phase)")
+    assert (done.returncode, done.stdout) == (0, "single\n"), done.stderr
+
+
+@pytest.mark.parametrize("damage", ["corrupt-block", "declared-size"])
+def test_a_damaged_lz4_library_stops_the_import_naming_it(
+    ext: ExtExe, tmp_path: Path, damage: str
+) -> None:
+    """A block that passes its checksum (resealed after the damage) but does not decode
+    to its declared size: the import stops with the entry's name, never a crash."""
+    data = _lz4_exe(ext, tmp_path / "lz4").read_bytes()
+    payload = bytearray(packing.find_payload(data))
+    stub = data[: len(data) - packing.TRAILER_SIZE - len(payload)]
+    at, f = _primary(bytes(payload), Kind.SHARED_LIBRARY, "libfixture.so.1")
+    offsets = {name: o for name, o, _ in packing.ENTRY.offsets()}
+    data_offset = dict(
+        zip(
+            [f.name for f in packing.HEADER.fields],
+            packing.HEADER.struct.unpack_from(payload),
+            strict=True,
+        )
+    )["data_offset"]
+    start = data_offset + f["primary_offset"]
+    stored = slice(start, start + f["primary_len"])
+    if damage == "corrupt-block":
+        # The first block (after its length) starts with a match reaching before its
+        # start.
+        payload[start + 4 : start + 12] = b"\x0f\x00\x00\xff\xff\xff\xff\xff"
+        problem = "cannot be decompressed (not an LZ4 block"
+    else:
+        size_at = at + offsets["primary_size"]
+        payload[size_at : size_at + 4] = (f["primary_size"] - 100).to_bytes(4, "little")
+        problem = (
+            f"cannot be decompressed (it expands past its declared {f['primary_size'] - 100} bytes)"
+        )
+    crc_at = at + offsets["primary_crc32"]
+    payload[crc_at : crc_at + 4] = zlib.crc32(payload[stored]).to_bytes(4, "little")
+    exe = tmp_path / "damaged"
+    exe.write_bytes(packing.append(stub, bytes(payload)))
+    exe.chmod(0o755)
+    done = run(exe, "-c", "import extpkg._fixture\nprint('imported')")
+    assert done.returncode == 1, done.stderr
+    assert "imported" not in done.stdout
+    assert "Traceback" not in done.stderr, done.stderr
+    assert f"{exe}: cannot continue: payload is damaged: entry " in done.stderr, done.stderr
+    assert f"(SHARED_LIBRARY 'libfixture.so.1') {problem}" in done.stderr, done.stderr
+    checked = building.pyingot("verify", str(exe))
+    assert checked.returncode == 1, checked.stdout
+    assert "libfixture.so.1" in checked.stderr, checked.stderr

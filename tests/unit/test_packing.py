@@ -545,6 +545,7 @@ DAMAGE: list[tuple[str, str, Callable[[], bytes], bool]] = [
     ("raw-size", "BadBlob", lambda: _entry(1, "primary_size", 99), True),
     ("blob-checksum", "BlobChecksumMismatch", lambda: _entry(1, "primary_crc32", 0), True),
     ("not-a-frame", "BadCompressedBlob", lambda: _entry(1, "primary_codec", 1), True),
+    ("not-an-lz4-block", "BadCompressedBlob", lambda: _entry(1, "primary_codec", 2), True),
     ("dictionary-checksum", "DictionaryChecksumMismatch", lambda: _damaged_dictionary(), True),
 ]
 
@@ -747,8 +748,9 @@ def test_rust_and_python_report_damage_alike(
     assert result.returncode == 1, result.stdout
     expected = f"error: {python_error(data, raw)}"
     if error == "BadCompressedBlob":
-        # The zstd decoders (ruzstd, libzstd) word the problem in brackets differently.
-        expected = expected.partition(" (zstd")[0]
+        # The decoders (ruzstd and libzstd, lz4_flex and liblz4) word the problem in
+        # brackets differently.
+        expected = expected.partition(" cannot be decompressed")[0] + " cannot be decompressed"
         assert result.stderr.strip().startswith(expected + " ("), result.stderr
         return
     assert result.stderr.strip() == expected

@@ -3,8 +3,10 @@
 //! The index checksum covers the header, the index and the names; each blob has its own
 //! CRC-32, checked every time the blob is read (not at start-up, so that start-up reads
 //! no page of the data section it does not need). A blob is checked before it is
-//! decoded, so the zstd decoder only ever sees bytes the writer wrote, unless they were
-//! changed on purpose, and even then it returns an error, never a panic.
+//! decoded, so the decoders (zstd, LZ4) only ever see bytes the writer wrote, unless they
+//! were changed on purpose, and even then they return an error, never a panic. Neither
+//! trusts the declared size: a blob that expands past it, or stops short of it, is an
+//! error naming the entry.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -12,7 +14,7 @@ use std::cell::RefCell;
 use ruzstd::decoding::{Dictionary as ZstdDictionary, FrameDecoder};
 
 use crate::error::PayloadError;
-use crate::format::{Kind, CODEC_RAW, CODEC_ZSTD};
+use crate::format::{Kind, CODEC_LZ4, CODEC_RAW, CODEC_ZSTD, LZ4_PIECE};
 
 /// One blob of an entry, as stored: its codec, stored bytes, decoded size and CRC-32
 /// (of the stored bytes).
@@ -171,11 +173,114 @@ pub(crate) fn decode_into(
             }
             Ok(())
         }
+        CODEC_LZ4 => {
+            let mut at = 0;
+            let done = lz4_pieces::<std::convert::Infallible>(owner, blob, |piece, want| {
+                at += lz4_piece(owner, blob, at, piece, &mut out[at..at + want])?;
+                Ok(())
+            })?;
+            done.map_err(|never| match never {})
+        }
         _ => Err(PayloadError::BadBlob { index: owner.index }),
     }
 }
 
+/// Calls `each(block, want)` for each LZ4 piece of `blob` in order, `want` being what
+/// the piece must decode to, after checking that the pieces cover the stored bytes
+/// exactly as the declared size asks. The outer error is the blob's damage, the inner one
+/// `each`'s own.
+fn lz4_pieces<E>(
+    owner: &Owner<'_>,
+    blob: &Blob<'_>,
+    mut each: impl FnMut(&[u8], usize) -> Result<(), Result<PayloadError, E>>,
+) -> Result<Result<(), E>, PayloadError> {
+    let (mut rest, mut left) = (blob.stored, blob.len());
+    while left > 0 {
+        let want = left.min(LZ4_PIECE);
+        let Some((len, after)) = rest.split_first_chunk::<4>() else {
+            return Err(owner.bad(format!(
+                "it decodes to {} bytes, not the declared {}",
+                blob.len() - left,
+                blob.size
+            )));
+        };
+        let len = u32::from_le_bytes(*len) as usize;
+        let Some(block) = after.get(..len) else {
+            return Err(owner.bad(format!(
+                "piece at byte {} of {} stored bytes overruns them",
+                blob.stored.len() - rest.len(),
+                blob.stored.len()
+            )));
+        };
+        match each(block, want) {
+            Ok(()) => {}
+            Err(Ok(damage)) => return Err(damage),
+            Err(Err(e)) => return Ok(Err(e)),
+        }
+        rest = &after[len..];
+        left -= want;
+    }
+    if !rest.is_empty() {
+        return Err(owner.bad(format!("{} stored bytes follow its last piece", rest.len())));
+    }
+    Ok(Ok(()))
+}
+
+/// Decodes one LZ4 block into `out`, which it must fill exactly; `at` is where `out`
+/// starts in the blob (for the messages).
+fn lz4_piece<E>(
+    owner: &Owner<'_>,
+    blob: &Blob<'_>,
+    at: usize,
+    block: &[u8],
+    out: &mut [u8],
+) -> Result<usize, Result<PayloadError, E>> {
+    let written = lz4_flex::block::decompress_into(block, out).map_err(|e| {
+        Ok(match e {
+            lz4_flex::block::DecompressError::OutputTooSmall { .. } => {
+                owner.bad(format!("it expands past its declared {} bytes", blob.size))
+            }
+            e => owner.bad(format!("not an LZ4 block: {e}")),
+        })
+    })?;
+    if written != out.len() {
+        return Err(Ok(owner.bad(format!(
+            "it decodes to {} bytes, not the declared {}",
+            at + written,
+            blob.size
+        ))));
+    }
+    Ok(written)
+}
+
+/// Checks `blob` (an LZ4 one) and decodes it a piece at a time through `buffer`
+/// (grown to one piece), handing each decoded piece to `write`: an in-memory file
+/// filled with no more memory than a piece. The outer error is the blob's damage, the
+/// inner one `write`'s.
+pub(crate) fn decode_lz4_with<E>(
+    owner: &Owner<'_>,
+    blob: &Blob<'_>,
+    buffer: &mut Vec<u8>,
+    mut write: impl FnMut(&[u8]) -> Result<(), E>,
+) -> Result<Result<(), E>, PayloadError> {
+    if blob.codec != CODEC_LZ4 {
+        return Err(PayloadError::BadBlob { index: owner.index });
+    }
+    check_crc(owner, blob)?;
+    buffer.resize(blob.len().min(LZ4_PIECE), 0);
+    let mut at = 0;
+    lz4_pieces(owner, blob, |block, want| {
+        let written = lz4_piece(owner, blob, at, block, &mut buffer[..want])?;
+        at += written;
+        write(&buffer[..want]).map_err(Err)
+    })
+}
+
 const MAX_ZSTD_RATIO: u64 = 128 * 1024 / 3 + 1;
+/// An LZ4 block grows its output by at most 255 bytes per stored byte (a run of 255s
+/// extending a match length), plus a few for the sequence it ends; a piece's length
+/// prefix only lowers the ratio.
+const MAX_LZ4_RATIO: u64 = 256;
 
 /// Checks `blob` and returns its bytes: the stored slice itself when it is raw.
 pub(crate) fn read<'a>(
@@ -188,9 +293,14 @@ pub(crate) fn read<'a>(
         return Ok(Cow::Borrowed(blob.stored));
     }
     // A zstd block of 3 stored bytes (an RLE block with its header, plus one byte)
-    // decodes to at most 128 KiB: a size beyond that ratio is a damaged index, and is
-    // refused before it is allocated.
-    if blob.size as u64 > (blob.stored.len() as u64).saturating_mul(MAX_ZSTD_RATIO) {
+    // decodes to at most 128 KiB: a size beyond that ratio (or LZ4's) is a damaged
+    // index, and is refused before it is allocated.
+    let ratio = if blob.codec == CODEC_LZ4 {
+        MAX_LZ4_RATIO
+    } else {
+        MAX_ZSTD_RATIO
+    };
+    if blob.size as u64 > (blob.stored.len() as u64).saturating_mul(ratio) {
         return Err(owner.bad(format!(
             "{} stored bytes cannot decode to the declared {}",
             blob.stored.len(),

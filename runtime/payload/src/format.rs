@@ -36,8 +36,15 @@ pub const CODEC_RAW: u8 = 0;
 /// Blob codec: the stored bytes are zstd frames, possibly made with the payload's
 /// dictionary (named by the frame's dictionary ID).
 pub const CODEC_ZSTD: u8 = 1;
+/// Blob codec: the stored bytes are LZ4 blocks, one per `LZ4_PIECE` bytes of the blob
+/// (the last piece shorter), each preceded by its stored length (u32); for big blobs
+/// decoded at start-up, where zstd's decoder would cost too much time. Pieces let a
+/// reader decode through a small buffer rather than map the whole output.
+pub const CODEC_LZ4: u8 = 2;
+/// What each LZ4 block but the last decodes to: 1 MiB.
+pub const LZ4_PIECE: usize = 1 << 20;
 /// The codecs with their names in the spec.
-pub const CODECS: [(&str, u8); 2] = [("RAW", CODEC_RAW), ("ZSTD", CODEC_ZSTD)];
+pub const CODECS: [(&str, u8); 3] = [("RAW", CODEC_RAW), ("ZSTD", CODEC_ZSTD), ("LZ4", CODEC_LZ4)];
 
 /// Declares `Kind` from one list: each variant with its byte and its name in the spec.
 macro_rules! kinds {

@@ -6,9 +6,9 @@ use std::cmp::Ordering;
 use crate::blob::{self, Blob, Dictionary, Owner};
 use crate::error::PayloadError;
 use crate::format::{
-    entry, header, read, read_u32, read_u64, read_u8, trailer, Field, Kind, CODEC_RAW, CODEC_ZSTD,
-    ENTRY_SIZE, FLAG_HAS_SOURCE, FLAG_IS_NAMESPACE, FLAG_IS_PACKAGE, HEADER_SIZE, KNOWN_FLAGS,
-    MAGIC, TRAILER_MAGIC, TRAILER_SIZE,
+    entry, header, read, read_u32, read_u64, read_u8, trailer, Field, Kind, CODEC_LZ4, CODEC_RAW,
+    CODEC_ZSTD, ENTRY_SIZE, FLAG_HAS_SOURCE, FLAG_IS_NAMESPACE, FLAG_IS_PACKAGE, HEADER_SIZE,
+    KNOWN_FLAGS, MAGIC, TRAILER_MAGIC, TRAILER_SIZE,
 };
 
 /// One resource: its name, flags and blobs. The blobs are checked (CRC-32) and decoded
@@ -67,6 +67,17 @@ impl<'a> Entry<'a> {
     /// `self.primary.len()` bytes: an in-memory file, with no buffer in between.
     pub fn decode_primary_into(&self, out: &mut [u8]) -> Result<(), PayloadError> {
         blob::decode_into(&self.owner(), self.dictionary, &self.primary, out)
+    }
+
+    /// Checks the primary blob, an LZ4 one, and decodes it a piece at a time through
+    /// `buffer`, handing each piece to `write` (see `blob::decode_lz4_with`). The outer
+    /// error is the blob's damage, the inner one `write`'s.
+    pub fn decode_primary_with<E>(
+        &self,
+        buffer: &mut Vec<u8>,
+        write: impl FnMut(&[u8]) -> Result<(), E>,
+    ) -> Result<Result<(), E>, PayloadError> {
+        blob::decode_lz4_with(&self.owner(), &self.primary, buffer, write)
     }
 
     /// Checks a CRC-32 that the caller computed over the primary blob's stored bytes
@@ -294,7 +305,7 @@ impl<'a> Payload<'a> {
         let size = read_u32(record, size);
         let fits = match codec {
             CODEC_RAW => stored.len() == size as usize,
-            CODEC_ZSTD => !meta && !stored.is_empty() && size != 0,
+            CODEC_ZSTD | CODEC_LZ4 => !meta && !stored.is_empty() && size != 0,
             _ => return Err(PayloadError::UnknownCodec { index: i, codec }),
         };
         if !fits {

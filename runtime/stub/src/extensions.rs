@@ -32,7 +32,7 @@ use std::mem::ManuallyDrop;
 use std::os::fd::FromRawFd;
 use std::sync::Mutex;
 
-use pyingot_payload::{Entry, Kind, Payload, PayloadError};
+use pyingot_payload::{Entry, Kind, Payload, PayloadError, CODEC_LZ4};
 
 use crate::settings::Settings;
 use crate::{prefetch, state};
@@ -161,10 +161,23 @@ pub fn in_memory_file(name: &str, entry: &Entry<'_>) -> std::io::Result<c_int> {
 }
 
 /// Writes the entry's primary blob into the in-memory file `fd`: a raw blob is
-/// written from the mapped executable, a compressed one decoded straight into the
-/// file's pages (mapped for the time of the decoding), with no buffer in between. A
-/// damaged blob is the inner error.
+/// written from the mapped executable; an LZ4 one decoded a piece (1 MiB) at a time
+/// and written, so that neither its decoding nor the file's pages count in this
+/// process's memory beyond a piece (a 25 MB library decoded into a mapping of its file
+/// would add 25 MB to the peak RSS); a zstd one decoded straight into the file's pages
+/// (mapped for the time of the decoding). A damaged blob is the inner error.
 fn fill(fd: c_int, entry: &Entry<'_>) -> std::io::Result<Result<(), PayloadError>> {
+    if entry.primary.codec == CODEC_LZ4 {
+        // SAFETY: fd is ours and open; ManuallyDrop keeps File from closing it.
+        let mut file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });
+        let mut buffer = Vec::new();
+        let result = match entry.decode_primary_with(&mut buffer, |piece| file.write_all(piece)) {
+            Ok(written) => written.map(Ok),
+            Err(damage) => Ok(Err(damage)),
+        };
+        state::release(entry.primary.stored);
+        return result;
+    }
     if !entry.primary.is_compressed() {
         // In pieces, each checksummed, written and unmapped in turn: a 25 MB library
         // never takes more than a piece of this process's memory besides its file.

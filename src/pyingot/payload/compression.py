@@ -1,4 +1,4 @@
-"""How each blob of the payload is stored: zstd, with a dictionary, or raw.
+"""How each blob of the payload is stored: zstd, with a dictionary, LZ4, or raw.
 
 The rule (docs/packed-format.md, "Compression"):
 
@@ -6,24 +6,33 @@ The rule (docs/packed-format.md, "Compression"):
 - Module bytecode and sources, package data and metadata files are zstd frames made
   with the payload's dictionary: most are a few KiB, too small for zstd to find much to
   reuse inside one blob; the dictionary holds what they share.
-- Extension modules and shared libraries are raw. Each is copied whole into its
-  in-memory file when imported, so every byte of it is decoded at start-up when it is
-  compressed. Measured on the numpy example's libraries (2 shared cores, load 4), the
-  runtime's decoder (ruzstd) takes 72 ms for the 25 MB OpenBLAS (level 12, 5.4 MB
-  stored; libzstd itself 40 ms), where copying the raw library into its in-memory
-  file takes 7 ms; 37 ms for the 10 MB `_multiarray_umath` (1.6 ms raw). Those above
-  1 MiB were raw already; the 17 smaller ones numpy imports at start (random, fft,
-  linalg: 3.9 MB, 1.3 MB compressed) still cost its start-up 20 to 35 ms compressed
-  (numpy-stats, interleaved runs on a loaded machine: 189 -> 167 ms and 233 -> 199 ms
-  stored raw), for 2.6 MiB of size.
-- A blob is stored raw whenever its frame would not be smaller.
+- Extension modules and shared libraries are LZ4 blocks (level 12, "HC"), one per MiB
+  (so that the runtime decodes them through a buffer of 1 MiB, not a mapping of the
+  whole output, which would count in the peak RSS; 0.6% larger than one block).
+  Each is decoded whole into its in-memory file when imported (or ahead of its import,
+  runtime/stub/src/prefetch.rs), so its decoder's speed is start-up time. Measured on
+  the numpy example (numpy 2.3.5, 2 shared cores): OpenBLAS, 25.0 MB, is 8.1 MB as LZ4
+  and 5.1 MB as zstd (level 12); lz4_flex decodes it in 8 ms into a warm buffer and in
+  20 ms into a fresh in-memory file (page allocation included), where the runtime's
+  zstd decoder (ruzstd) takes 70 ms and writing it raw 9 ms. `_multiarray_umath`,
+  10.8 MB: 3.8 MB LZ4 in 7 ms, 2.7 MB zstd in 38 ms, 3.4 ms raw. All of numpy's 45.7 MB
+  of extension modules and libraries: 15.4 MB as LZ4, 10.2 MB as zstd. numpy-stats
+  (bench/compare.py, CPython 3.11, loaded machine) is 36.0 MiB with LZ4 against 64.8
+  raw, starts in 113.5 ms against 106.0 raw (python app.py: 81.5 ms) and peaks at
+  36.0 MiB RSS against 33.3; interleaved runs of both (3.13) put LZ4 4.5 ms behind
+  (116.0 against 111.5 ms). zstd for all but OpenBLAS makes it 32.4 MiB (3.13) but
+  50 to 90 ms slower, as zstd for any of the libraries or extension modules it
+  imports at start would. Starting the copies at process start rather than when the
+  finder finds numpy gained nothing measurable (114.4 against 114.8 ms).
+- A blob is stored raw whenever its compressed form would not be smaller.
 
 The dictionary is trained from the standard library's modules in the payload (not the
 application's), so that editing the application keeps it, and with it every other
 stored blob, the same. Dictionaries and compressed blobs are cached under the user
 cache directory by a hash of their inputs: a rebuild after a one-line edit compresses
-one blob. The output depends only on the inputs (zstd's training and compression are
-deterministic for one zstandard version, which the cache keys name).
+one blob (numpy's first build spends about 3 s in LZ4, cached after). The output
+depends only on the inputs (zstd's training and compression and LZ4's compression are
+deterministic for one version of each, which the cache keys name).
 """
 
 from __future__ import annotations
@@ -35,15 +44,22 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
+import lz4
+import lz4.block
 import zstandard
 
 from pyingot import digests
 from pyingot.cache import cache_root, ensure_dir
-from pyingot.payload.packing import Codec, Kind
+from pyingot.payload.packing import LZ4_PIECE, Codec, Kind
 
 LEVEL: Final = 19
 #: Stored raw, whatever their size (see above).
-_RAW_KINDS: Final = frozenset({Kind.META, Kind.EXTENSION, Kind.SHARED_LIBRARY})
+_RAW_KINDS: Final = frozenset({Kind.META})
+#: One LZ4 block each (see above): decoded whole, into an in-memory file, when imported.
+_LZ4_KINDS: Final = frozenset({Kind.EXTENSION, Kind.SHARED_LIBRARY})
+#: LZ4's slowest, smallest level ("HC" 12): about 1.5 s for numpy's 25 MB OpenBLAS on a
+#: first build, decoding as fast as any other level.
+LZ4_LEVEL: Final = 12
 #: Blobs larger than this are compressed at LARGE_LEVEL: level 19 costs about 2 s per
 #: 10 MiB on a first build (cached after).
 LARGE_BLOB: Final = 4 << 20
@@ -52,7 +68,10 @@ DICTIONARY_SIZE: Final = 64 << 10
 #: Fewer samples than this train no useful dictionary (zstd refuses some).
 MIN_SAMPLES: Final = 64
 _WITH_DICTIONARY: Final = frozenset({Kind.MODULE, Kind.DATA, Kind.METADATA})
-_VERSION: Final = f"zstd{zstandard.ZSTD_VERSION}-py{zstandard.__version__}"
+_VERSION: Final = (
+    f"zstd{zstandard.ZSTD_VERSION}-py{zstandard.__version__}"
+    f"-lz4{lz4.library_version_string()}-py{lz4.__version__}"
+)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -103,7 +122,8 @@ class Compression:
         }
         self._dir: Path | None = None
         if cache is not None:
-            key = hashlib.sha256(f"{_VERSION}:{LEVEL}:{LARGE_LEVEL}:".encode() + dictionary)
+            levels = f"{_VERSION}:{LEVEL}:{LARGE_LEVEL}:{LZ4_LEVEL}:{LZ4_PIECE}:"
+            key = hashlib.sha256(levels.encode() + dictionary)
             self._dir = cache / "blobs" / key.hexdigest()[:24]
 
     @classmethod
@@ -116,31 +136,61 @@ class Compression:
     def dictionary(self) -> bytes:
         return self._dictionary
 
-    def _compress(self, kind: Kind, blob: bytes) -> tuple[Codec, bytes]:
-        level = LEVEL if len(blob) <= LARGE_BLOB else LARGE_LEVEL
-        compressors = self._with_dict if kind in _WITH_DICTIONARY else self._plain
-        frame = compressors[level].compress(blob)
-        if len(frame) < len(blob):
-            return Codec.ZSTD, frame
+    @staticmethod
+    def codec(kind: Kind, blob: bytes) -> Codec:
+        """The codec the rule above picks for a blob of an entry of ``kind``
+        (``RAW`` also when the chosen codec would not make it smaller)."""
+        if kind in _RAW_KINDS or not blob:
+            return Codec.RAW
+        if kind in _LZ4_KINDS:
+            return Codec.LZ4
+        return Codec.ZSTD
+
+    def _compress(self, kind: Kind, codec: Codec, blob: bytes) -> tuple[Codec, bytes]:
+        if codec is Codec.LZ4:
+            stored = b"".join(
+                len(block).to_bytes(4, "little") + block
+                for block in (
+                    lz4.block.compress(
+                        blob[at : at + LZ4_PIECE],
+                        mode="high_compression",
+                        compression=LZ4_LEVEL,
+                        store_size=False,
+                    )
+                    for at in range(0, len(blob), LZ4_PIECE)
+                )
+            )
+        else:
+            level = LEVEL if len(blob) <= LARGE_BLOB else LARGE_LEVEL
+            compressors = self._with_dict if kind in _WITH_DICTIONARY else self._plain
+            stored = compressors[level].compress(blob)
+        if len(stored) < len(blob):
+            return codec, stored
         return Codec.RAW, blob
 
     def store(self, kind: Kind, blob: bytes) -> tuple[Codec, bytes]:
-        if kind in _RAW_KINDS or not blob:
+        codec = self.codec(kind, blob)
+        if codec is Codec.RAW:
             return Codec.RAW, blob
         if self._dir is None:
-            return self._compress(kind, blob)
-        dictionary = "d" if kind in _WITH_DICTIONARY else "p"
+            return self._compress(kind, codec, blob)
+        variant = "l" if codec is Codec.LZ4 else "d" if kind in _WITH_DICTIONARY else "p"
         digest = digests.sha256(blob)
-        path = self._dir / digest[:2] / f"{digest}{dictionary}"
+        path = self._dir / digest[:2] / f"{digest}{variant}"
         try:
             cached = path.read_bytes()
         except OSError:
             cached = b""
-        if cached[:1] == b"z":
-            return Codec.ZSTD, cached[1:]
-        if cached[:1] == b"r":
-            return Codec.RAW, blob
-        codec, stored = self._compress(kind, blob)
+        if cached[:1] in _CACHED:
+            cached_codec = _CACHED[cached[:1]]
+            return cached_codec, cached[1:] if cached_codec is not Codec.RAW else blob
+        codec, stored = self._compress(kind, codec, blob)
         ensure_dir(path.parent)
-        _atomic_write(path, b"z" + stored if codec is Codec.ZSTD else b"r")
+        tag = next(t for t, c in _CACHED.items() if c is codec)
+        _atomic_write(path, tag + (stored if codec is not Codec.RAW else b""))
         return codec, stored
+
+
+#: A cached blob's first byte: how it is stored (the rest is its stored bytes, or
+#: nothing for RAW).
+_CACHED: Final = {b"z": Codec.ZSTD, b"l": Codec.LZ4, b"r": Codec.RAW}

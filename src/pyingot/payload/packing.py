@@ -60,10 +60,17 @@ class Flag(enum.IntFlag):
 
 
 class Codec(enum.IntEnum):
-    """How a blob is stored: its bytes, or zstd frames (with the payload's dictionary)."""
+    """How a blob is stored: its bytes, zstd frames (with the payload's dictionary), or
+    LZ4 blocks, one per :data:`LZ4_PIECE` bytes, each after its stored length (u32):
+    fast to decode, for big blobs read at start-up."""
 
     RAW = 0
     ZSTD = 1
+    LZ4 = 2
+
+
+#: What each LZ4 block of a blob but the last decodes to.
+LZ4_PIECE: Final = 1 << 20
 
 
 NO_FLAGS: Final = Flag(0)
@@ -418,8 +425,9 @@ def executable_parts(stub: bytes, payload: bytes | list[bytes]) -> list[bytes]:
 _DAMAGED_HINT: Final = (
     "the file was changed or cut short after it was built; build or download it again"
 )
-# A zstd block of 3 stored bytes decodes to at most 128 KiB (the Rust reader's bound).
-_MAX_ZSTD_RATIO: Final = 128 * 1024 // 3 + 1
+# A zstd block of 3 stored bytes decodes to at most 128 KiB, an LZ4 block to at most 256
+# bytes per stored byte (the Rust reader's bounds).
+_MAX_RATIO: Final = {1: 128 * 1024 // 3 + 1, 2: 256}
 
 
 def _damaged(problem: str) -> PyingotError:
@@ -542,11 +550,13 @@ class _Decoder:
             )
         if codec == Codec.RAW:
             return stored
-        if size > len(stored) * _MAX_ZSTD_RATIO:
+        if size > len(stored) * _MAX_RATIO[codec]:
             raise _damaged(
                 f"entry {i} ({who}) cannot be decompressed ({len(stored)} stored bytes "
                 f"cannot decode to the declared {size})"
             )
+        if codec == Codec.LZ4:
+            return self._lz4(i, who, stored, size)
         import zstandard
 
         try:
@@ -558,6 +568,37 @@ class _Decoder:
                 f"entry {i} ({who}) cannot be decompressed (it decodes to {len(out)} bytes, "
                 f"not the declared {size})"
             )
+        return bytes(out)
+
+    @staticmethod
+    def _lz4(i: int, who: str, stored: bytes, size: int) -> bytes:
+        import lz4.block
+
+        def bad(problem: str) -> PyingotError:
+            return _damaged(f"entry {i} ({who}) cannot be decompressed ({problem})")
+
+        out = bytearray()
+        at = 0
+        while len(out) < size:
+            want = min(size - len(out), LZ4_PIECE)
+            if at + 4 > len(stored):
+                raise bad(f"it decodes to {len(out)} bytes, not the declared {size}")
+            n = int.from_bytes(stored[at : at + 4], "little")
+            at += 4
+            if at + n > len(stored):
+                raise bad(f"piece at byte {at - 4} of {len(stored)} stored bytes overruns them")
+            # One byte of room past the piece tells a block that expands past it from
+            # one that fits.
+            try:
+                piece = lz4.block.decompress(stored[at : at + n], uncompressed_size=want + 1)
+            except lz4.block.LZ4BlockError:
+                raise bad(f"not an LZ4 block of at most the declared {size} bytes") from None
+            if len(piece) != want:
+                raise bad(f"it decodes to {len(out) + len(piece)} bytes, not the declared {size}")
+            out += piece
+            at += n
+        if at != len(stored):
+            raise bad(f"{len(stored) - at} stored bytes follow its last piece")
         return bytes(out)
 
 

@@ -4,9 +4,9 @@
 #![allow(dead_code)]
 
 use pyingot_payload::{
-    entry, header, trailer, Field, Kind, CODEC_RAW, CODEC_ZSTD, DATA_ALIGNMENT, ENTRY_SIZE,
-    FLAG_HAS_SOURCE, HEADER_SIZE, KNOWN_FLAGS, MAGIC, PAYLOAD_ALIGNMENT, TRAILER_MAGIC,
-    TRAILER_SIZE,
+    entry, header, trailer, Field, Kind, CODEC_LZ4, CODEC_RAW, CODEC_ZSTD, DATA_ALIGNMENT,
+    ENTRY_SIZE, FLAG_HAS_SOURCE, HEADER_SIZE, KNOWN_FLAGS, LZ4_PIECE, MAGIC, PAYLOAD_ALIGNMENT,
+    TRAILER_MAGIC, TRAILER_SIZE,
 };
 use ruzstd::encoding::{compress_to_vec, CompressionLevel};
 
@@ -43,8 +43,9 @@ pub struct TestEntry {
     pub name: String,
     pub primary: Vec<u8>,
     pub secondary: Vec<u8>,
-    /// Store the blobs as zstd frames (without a dictionary).
-    pub compress: bool,
+    /// How to store the blobs: `CODEC_RAW`, `CODEC_ZSTD` (frames without a dictionary)
+    /// or `CODEC_LZ4` (one block).
+    pub codec: u8,
 }
 
 impl TestEntry {
@@ -55,7 +56,7 @@ impl TestEntry {
             name: name.to_string(),
             primary: primary.to_vec(),
             secondary: Vec::new(),
-            compress: false,
+            codec: CODEC_RAW,
         }
     }
 }
@@ -74,13 +75,27 @@ fn align(n: usize, a: usize) -> usize {
     n.div_ceil(a) * a
 }
 
-/// A blob's codec and stored bytes: a zstd frame if asked (and not empty), else raw.
-pub fn stored_blob(compress: bool, blob: &[u8]) -> (u8, Vec<u8>) {
-    if compress && !blob.is_empty() {
-        (CODEC_ZSTD, compress_to_vec(blob, CompressionLevel::Fastest))
-    } else {
-        (CODEC_RAW, blob.to_vec())
+/// A blob's codec and stored bytes: as `codec` asks (a zstd frame, an LZ4 block), but raw
+/// when the blob is empty.
+pub fn stored_blob(codec: u8, blob: &[u8]) -> (u8, Vec<u8>) {
+    match codec {
+        _ if blob.is_empty() => (CODEC_RAW, Vec::new()),
+        CODEC_ZSTD => (CODEC_ZSTD, compress_to_vec(blob, CompressionLevel::Fastest)),
+        CODEC_LZ4 => (CODEC_LZ4, lz4_pieces(blob)),
+        _ => (CODEC_RAW, blob.to_vec()),
     }
+}
+
+/// `blob` as the LZ4 codec stores it: a block per `LZ4_PIECE` bytes, each after its
+/// stored length (u32).
+pub fn lz4_pieces(blob: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for piece in blob.chunks(LZ4_PIECE) {
+        let block = lz4_flex::block::compress(piece);
+        out.extend_from_slice(&(block.len() as u32).to_le_bytes());
+        out.extend_from_slice(&block);
+    }
+    out
 }
 
 /// Sort `entries` by (kind, name bytes) and pack them as the spec says (no dictionary).
@@ -107,7 +122,14 @@ pub fn write(entries: &[TestEntry]) -> Vec<u8> {
         put(&mut rec, entry::NAME_OFFSET, names.len() as u64);
         put(&mut rec, entry::NAME_LEN, e.name.len() as u64);
         names.extend_from_slice(e.name.as_bytes());
-        let (codec, stored) = stored_blob(e.compress && e.kind != Kind::Meta as u8, &e.primary);
+        let (codec, stored) = stored_blob(
+            if e.kind == Kind::Meta as u8 {
+                CODEC_RAW
+            } else {
+                e.codec
+            },
+            &e.primary,
+        );
         put(&mut rec, entry::PRIMARY_CODEC, codec.into());
         put(&mut rec, entry::PRIMARY_OFFSET, put_blob(&stored));
         put(&mut rec, entry::PRIMARY_LEN, stored.len() as u64);
@@ -117,7 +139,14 @@ pub fn write(entries: &[TestEntry]) -> Vec<u8> {
             entry::PRIMARY_CRC32,
             crc32fast::hash(&stored).into(),
         );
-        let (codec, stored) = stored_blob(e.compress && e.kind != Kind::Meta as u8, &e.secondary);
+        let (codec, stored) = stored_blob(
+            if e.kind == Kind::Meta as u8 {
+                CODEC_RAW
+            } else {
+                e.codec
+            },
+            &e.secondary,
+        );
         put(&mut rec, entry::SECONDARY_CODEC, codec.into());
         put(&mut rec, entry::SECONDARY_OFFSET, put_blob(&stored));
         put(&mut rec, entry::SECONDARY_LEN, stored.len() as u64);
@@ -211,14 +240,18 @@ pub fn random_entries(rng: &mut Rng, max: usize) -> Vec<TestEntry> {
             (0, Vec::new())
         };
         let primary = rng.bytes(primary_len);
-        let compress = kind != Kind::Meta as u8 && rng.below(2) == 0;
+        let codec = if kind == Kind::Meta as u8 {
+            CODEC_RAW
+        } else {
+            [CODEC_RAW, CODEC_ZSTD, CODEC_LZ4][rng.below(3)]
+        };
         out.push(TestEntry {
             kind,
             flags,
             name,
             primary,
             secondary,
-            compress,
+            codec,
         });
     }
     out

@@ -1,0 +1,128 @@
+"""How the writer stores each blob (src/pyingot/payload/compression.py): the codec per
+kind, the round trip through the Python reader, and the blob cache."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import lz4.block
+import pytest
+
+from pyingot.errors import PyingotError
+from pyingot.payload import compression, packing
+from pyingot.payload.compression import Compression
+from pyingot.payload.packing import Codec, Kind, PayloadEntry
+from tests.building import ROOT
+
+
+def _library_like(n: int, seed: int = 1) -> bytes:
+    """Bytes with matches of many lengths and some noise, as machine code has."""
+    rng = random.Random(seed)
+    out = bytearray()
+    while len(out) < n:
+        if rng.random() < 0.3 or len(out) < 64:
+            out += rng.randbytes(rng.randint(1, 30))
+        else:
+            start = rng.randrange(len(out) - 32)
+            out += out[start : start + rng.randint(4, 200)]
+    return bytes(out[:n])
+
+
+def test_extensions_and_libraries_are_lz4_modules_zstd_meta_raw() -> None:
+    store = Compression()
+    blob = _library_like(200_000)
+    for kind, codec in [
+        (Kind.EXTENSION, Codec.LZ4),
+        (Kind.SHARED_LIBRARY, Codec.LZ4),
+        (Kind.MODULE, Codec.ZSTD),
+        (Kind.DATA, Codec.ZSTD),
+        (Kind.METADATA, Codec.ZSTD),
+        (Kind.META, Codec.RAW),
+    ]:
+        got, stored = store.store(kind, blob)
+        assert got is codec, kind
+        assert len(stored) < len(blob) or codec is Codec.RAW
+    # An LZ4 blob: a block per MiB, each after its length.
+    big = _library_like(2 * packing.LZ4_PIECE + 1000)
+    _, stored = store.store(Kind.SHARED_LIBRARY, big)
+    pieces, at = [], 0
+    while at < len(stored):
+        n = int.from_bytes(stored[at : at + 4], "little")
+        pieces.append(lz4.block.decompress(stored[at + 4 : at + 4 + n], uncompressed_size=1 << 20))
+        at += 4 + n
+    assert [len(p) for p in pieces] == [packing.LZ4_PIECE, packing.LZ4_PIECE, 1000]
+    assert b"".join(pieces) == big
+
+
+def test_a_blob_that_does_not_shrink_is_raw() -> None:
+    noise = random.Random(2).randbytes(5000)
+    assert Compression().store(Kind.EXTENSION, noise) == (Codec.RAW, noise)
+    assert Compression().store(Kind.SHARED_LIBRARY, b"") == (Codec.RAW, b"")
+
+
+def _entries(library: bytes) -> list[PayloadEntry]:
+    return [
+        PayloadEntry(Kind.META, "entry", b"function:app:main"),
+        PayloadEntry(Kind.MODULE, "app", b"code " * 300),
+        PayloadEntry(Kind.EXTENSION, "app._speedups", _library_like(50_000, seed=3)),
+        PayloadEntry(Kind.SHARED_LIBRARY, "libbig.so.1", library),
+    ]
+
+
+def test_a_payload_with_lz4_blobs_reads_back_and_verifies() -> None:
+    library = _library_like(300_000)
+    payload = packing.write_payload(_entries(library), Compression())
+    assert packing.verify_payload(payload) == []
+    back = {(e.kind, e.name): e.primary for e in packing.read_payload(payload)}
+    assert back[(Kind.SHARED_LIBRARY, "libbig.so.1")] == library
+    assert len(payload) < len(library) // 2
+
+
+def _damage_lz4_size(payload: bytes, name: str, size: int) -> bytes:
+    """The payload with the LZ4 library's declared size changed to ``size``."""
+    head = {n: (o, w) for n, o, w in packing.HEADER.offsets()}
+    o, w = head["index_offset"]
+    index_offset = int.from_bytes(payload[o : o + w], "little")
+    at, width = {n: (o, w) for n, o, w in packing.ENTRY.offsets()}["primary_size"]
+    for i, e in enumerate(packing.read_payload(payload)):
+        if e.name == name:
+            at += index_offset + i * packing.ENTRY_SIZE
+            return payload[:at] + size.to_bytes(width, "little") + payload[at + width :]
+    raise AssertionError(name)
+
+
+@pytest.mark.parametrize("delta", [-1, +1])
+def test_a_declared_size_that_does_not_match_is_damage_naming_the_entry(delta: int) -> None:
+    library = _library_like(300_000)
+    payload = packing.write_payload(_entries(library), Compression())
+    damaged = _damage_lz4_size(payload, "libbig.so.1", len(library) + delta)
+    with pytest.raises(PyingotError) as e:
+        packing.read_payload(damaged)
+    assert "SHARED_LIBRARY 'libbig.so.1') cannot be decompressed" in e.value.message
+    problems = packing.verify_payload(damaged)
+    assert len(problems) == 1 and "libbig.so.1" in problems[0]
+
+
+def test_compressed_blobs_are_cached_by_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = _library_like(300_000)
+    first = Compression(cache=tmp_path).store(Kind.SHARED_LIBRARY, library)
+    assert first[0] is Codec.LZ4
+
+    def refuse(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError("compressed again")
+
+    monkeypatch.setattr(compression.lz4.block, "compress", refuse)
+    assert Compression(cache=tmp_path).store(Kind.SHARED_LIBRARY, library) == first
+    # The same bytes as an extension module: the same LZ4 block, from the cache.
+    assert Compression(cache=tmp_path).store(Kind.EXTENSION, library) == first
+
+
+def test_the_lz4_piece_is_the_spec_s_in_both_readers() -> None:
+    spec = (ROOT / "docs" / "packed-format.md").read_text()
+    rust = (ROOT / "runtime" / "payload" / "src" / "format.rs").read_text()
+    assert packing.LZ4_PIECE == 1_048_576
+    assert "pieces of 1 MiB (1,048,576 bytes" in spec
+    assert "pub const LZ4_PIECE: usize = 1 << 20;" in rust
