@@ -125,6 +125,9 @@ def collect(request: CollectRequest) -> ResourceSet:
         data=package_data,
         skipped=tuple(skipped),
         builtins=tuple(sorted(walk.builtins)),
+        at_start=walk.imported_at_start(
+            _startup_roots(walk, request), entry_function=request.entry_function
+        ),
         extensions=MappingProxyType(dict(sorted(extensions.items()))),
         shared_libraries=bundled.libraries,
         extension_libraries=MappingProxyType(dict(bundled.load_order)),
@@ -191,6 +194,15 @@ def _start(
     for pattern in request.include:
         for name in policy.included(finder, pattern, where):
             walk.reach(name, importer=None)
+
+
+def _startup_roots(walk: Reachability, request: CollectRequest) -> list[str]:
+    """What runs at start: the interpreter's start-up imports, the runtime's
+    modules (``always``), and the entry point (every module run as ``__main__``)."""
+    roots = [*dynamic.STARTUP_IMPORTS, *request.always, *sorted(walk.mains)]
+    if request.python_like:
+        roots += dynamic.PYTHON_LIKE_STARTUP_IMPORTS
+    return roots
 
 
 def _shared_libraries(

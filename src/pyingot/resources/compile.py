@@ -70,6 +70,11 @@ class ImportStatement:
     #: only if each ``try`` failed, so not when one of them has all its modules
     #: linked into the executable.
     guards: tuple[tuple[str, ...], ...] = ()
+    #: ``""`` when the import runs as the module is imported; ``"function:NAME"``
+    #: in the body of the top-level function NAME, ``"function"`` in another
+    #: function's, ``"except"`` in an ``except`` clause: it runs later or never
+    #: (:meth:`pyingot.resources.reachability.Reachability.imported_at_start`).
+    deferred: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,8 @@ class CompiledModule:
     all_names: tuple[str, ...] | None
     #: Names the module puts in ``sys.modules`` itself (``os.path``).
     aliases: tuple[str, ...] = ()
+    #: Its top-level functions that its module-level code or ``__main__`` block names.
+    called: tuple[str, ...] = ()
     error: CompileFailure | None = None
 
 
@@ -352,11 +359,12 @@ def _compiled(name: str, res: dict[str, Any]) -> CompiledModule:
         name=name,
         bytecode=res["bytecode"],
         imports=tuple(
-            ImportStatement(lvl, mod, tuple(names), main, tuple(tuple(g) for g in guards))
-            for lvl, mod, names, main, guards in res["imports"]
+            ImportStatement(lvl, mod, tuple(names), main, tuple(tuple(g) for g in guards), later)
+            for lvl, mod, names, main, guards, later in res["imports"]
         ),
         dynamic_imports=tuple(res["dynamic"]),
         features=frozenset(res["features"]),
         all_names=None if all_names is None else tuple(all_names),
         aliases=tuple(res["aliases"]),
+        called=tuple(res["called"]),
     )

@@ -272,17 +272,25 @@ class Reachability:
         if name in self._star_imported:
             self._star_targets(name)
 
-    def _follow(self, stmt: ImportStatement, importer: ModuleFile, package: str) -> None:
+    def _base(self, stmt: ImportStatement, importer: ModuleFile, package: str) -> str | None:
+        """The absolute module an import statement names, or ``None`` when it is not
+        followed (or fails at run time)."""
         if stmt.level:
             base = _resolve_relative(package, stmt.level, stmt.module)
             if base is None:  # beyond the top-level package: an ImportError at run time
-                return
+                return None
         else:
             base = stmt.module
         if not self.policy.follows(importer, base):
-            return
+            return None
         if any(all(self.policy.linked(m) for m in guard) for guard in stmt.guards):
-            return  # a fallback for built-in modules the executable has
+            return None  # a fallback for built-in modules the executable has
+        return base
+
+    def _follow(self, stmt: ImportStatement, importer: ModuleFile, package: str) -> None:
+        base = self._base(stmt, importer, package)
+        if base is None:
+            return
         if base:
             self.reach(base, importer=importer.name)
         for attr in stmt.names:
@@ -301,6 +309,69 @@ class Reachability:
             return
         for attr in entry.compiled.all_names or ():
             self.reach(f"{package}.{attr}", importer=package, optional=True)
+
+    # -- start-up -----------------------------------------------------------------
+
+    def imported_at_start(
+        self, roots: Sequence[str], *, entry_function: str | None = None
+    ) -> frozenset[str]:
+        """The reached modules that importing ``roots`` imports, as far as the
+        statements show: the closure of the imports that run when a module is
+        imported (not those in function bodies or ``except`` clauses, nor a
+        module's ``__main__`` block unless it is run as ``__main__``), with the
+        parent packages, the imports C code and language features make
+        (``dynamic.py``, names only, not patterns) and literal ``__import__``
+        calls. In a module run as ``__main__`` (the entry point) the imports in
+        the body of ``entry_function`` and of the top-level functions its own code
+        names (``main()`` in its ``if __name__ == "__main__"`` block) count too:
+        they are what the program runs first. Functions those call are not
+        followed: their imports are the program's lazy ones.
+
+        What an extension module of a wheel imports from C is not followed: a
+        standard-library module that only such code imports is missed (and
+        loaded at its first import, from memory, like any other)."""
+        seen: set[str] = set()
+        stack = list(roots)
+        while stack:
+            name = stack.pop()
+            if not name or name in seen or name not in self._seen:
+                continue
+            seen.add(name)
+            parent = name.rpartition(".")[0]
+            if parent:
+                stack.append(parent)
+            stack.extend(t for t in self.implicit.get(name, ()) if not any(c in t for c in "*?["))
+            entry = self.found.get(name)
+            if entry is None or entry.compiled is None:
+                continue
+            compiled = entry.compiled
+            is_main = name in self.mains
+            run = {f"function:{f}" for f in compiled.called} if is_main else set()
+            if is_main and entry_function:
+                run.add(f"function:{entry_function.split('.')[0]}")
+            package = name if entry.file.is_package else name.rpartition(".")[0]
+            for stmt in compiled.imports:
+                if stmt.main_only and not is_main:
+                    continue
+                if stmt.deferred and stmt.deferred not in run:
+                    continue
+                base = self._base(stmt, entry.file, package)
+                if base is None:
+                    continue
+                stack.append(base)
+                stack.extend(f"{base}.{a}" if base else a for a in stmt.names if a != "*")
+                if "*" in stmt.names:
+                    target = self.found.get(base)
+                    names = target.compiled.all_names if target and target.compiled else None
+                    stack.extend(f"{base}.{a}" for a in names or ())
+            for dyn in compiled.dynamic_imports:
+                level = len(dyn) - len(dyn.lstrip("."))
+                base = self._base(ImportStatement(level, dyn[level:]), entry.file, package)
+                if base is not None:
+                    stack.append(base)
+            for feature in compiled.features:
+                stack.extend(dynamic.FEATURE_IMPORTS.get(feature, ()))
+        return frozenset(seen)
 
     # -- results ----------------------------------------------------------------
 

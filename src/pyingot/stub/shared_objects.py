@@ -1,0 +1,124 @@
+"""Standard-library extension modules as shared objects, embedded instead of linked.
+
+Under ``[tool.pyingot.extensions] link = "start-up"`` the stub links only the
+extension modules the program imports to start; every other reachable one is
+linked here, once, into a shared object from the same objects and static
+libraries the stub would use (a distribution's extension objects are
+position-independent), stripped, and embedded in the payload: it is stored
+compressed and loaded from memory at its first import, like a wheel's
+extension module. Code in the stub cannot be compressed; a module in the
+payload can, and costs nothing until imported.
+
+Each shared object leaves the C API undefined (``Py*`` symbols bind to the
+executable's exports when it is loaded) and carries its own copy of the static
+libraries it needs, whose symbols the portable distribution's archives have
+hidden. A module whose object refers to a symbol the stub does not export
+(3.13's built-in modules read the thread state through the hidden thread-local
+``_Py_tss_tstate``) could not be loaded: :func:`unresolved` finds those, and the
+build links them into the stub instead (:func:`pyingot.build.build`).
+
+Each shared object is cached under ``shared-objects/<hash>`` by a hash of its
+inputs (the objects' and libraries' sha256, the toolchain, the flags), written
+atomically: a rebuild links none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from pyingot import cache, elf, tools
+from pyingot.distribution.model import Distribution, ExtensionModule, link_order
+from pyingot.errors import PyingotError
+from pyingot.stub import linking
+
+#: Bump when how a shared object is linked changes (flags, inputs).
+RECIPE = 1
+
+#: Stripped, unused sections dropped; bound at load (as the stub is).
+FLAGS = ("-shared", "-Wl,--strip-all", "-Wl,--gc-sections", "-Wl,-z,now")
+
+
+def can_be_shared(ext: ExtensionModule) -> bool:
+    """The module has objects of its own (not part of the interpreter's core) and
+    is not required to start the interpreter."""
+    return bool(ext.objs) and not ext.in_core and not ext.required and bool(ext.init_fn)
+
+
+def shared_object(dist: Distribution, ext: ExtensionModule) -> Path:
+    """The cached, stripped shared object of ``ext``, linked on first use."""
+    linker = linking.linker_for(dist)
+    objects = [dist.path(o) for o in ext.objs]
+    archives = [dist.path(ext.static_lib)] if ext.static_lib else []
+    system = []
+    for link in ext.links:
+        if link.path_static:
+            archives.append(dist.path(link.path_static))
+        elif link.system:
+            system.append(f"-l{link.name}")
+        else:
+            raise PyingotError(
+                f"extension module {ext.name} links {link.name}, which the distribution "
+                "has no static library for",
+                hint=f"exclude {ext.name}, or use a distribution with static libraries",
+            )
+    archives = link_order(archives)
+    missing = [p for p in (*objects, *archives) if not p.is_file()]
+    if missing:
+        raise PyingotError(
+            f"distribution {dist.name} is incomplete: {missing[0]} is missing",
+            hint="rebuild it (pyingot python build) or unpack the archive again",
+        )
+    key = cache.input_hash(
+        {
+            "recipe": RECIPE,
+            "module": ext.name,
+            "objects": [cache.file_sha256(p) for p in objects],
+            "archives": [cache.file_sha256(p) for p in archives],
+            "system": system,
+            "cc": linker.cc,
+            "flags": [*FLAGS, *linker.flags],
+        }
+    )
+    final = cache.cache_root() / "shared-objects" / key[:24]
+    out = final / f"{ext.name}.so"
+    if out.is_file():
+        return out
+    with cache.entry_lock(final), cache.staging_dir(final) as tmp:
+        if out.is_file():
+            return out
+        tools.check(
+            [
+                linker.cc,
+                *FLAGS,
+                "-o",
+                str(tmp / out.name),
+                *map(str, objects),
+                "-Wl,--start-group",
+                *map(str, archives),
+                "-Wl,--end-group",
+                *system,
+            ],
+            what=f"linking extension module {ext.name} as a shared object",
+            env=linker.env,
+        )
+        exports = elf.read_dynamic_symbols(tmp / out.name).defined
+        if f"PyInit_{ext.name}" not in exports:
+            raise PyingotError(
+                f"extension module {ext.name}: its shared object exports no PyInit_{ext.name}",
+                hint='link it into the executable: [tool.pyingot.extensions] link = "reachable"',
+            )
+        cache.commit(tmp, final)
+    return out
+
+
+def unresolved(objects: Mapping[str, Path], stub: Path) -> dict[str, tuple[str, ...]]:
+    """The shared objects (by module name) that refer to symbols ``stub`` does not
+    export, with those symbols: loading one would fail."""
+    exported = elf.read_dynamic_symbols(stub).defined
+    out = {}
+    for name, path in sorted(objects.items()):
+        missing = elf.read_dynamic_symbols(path).unversioned_undefined - exported
+        if missing:
+            out[name] = tuple(sorted(missing))
+    return out
