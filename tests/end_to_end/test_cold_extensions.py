@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import building
+from tests import building, roots
 from tests import traced as trace
 from tests.building import FIXTURES, ROOT
 from tests.distributions import distribution
@@ -112,3 +112,18 @@ def test_hello_loads_no_extension_module_at_start(version: str, tmp_path: Path) 
     reachable = _build(ROOT / "examples" / "hello", tmp_path / "r", version, link="reachable")
     assert "extension modules (loaded from memory)" not in _inspect(reachable)
     assert exe.stat().st_size < reachable.stat().st_size - 1_000_000
+
+
+def test_embedded_extensions_work_alone_on_debian_11(tmp_path: Path) -> None:
+    """Their shared objects need nothing from the system but glibc (2.31 there)."""
+    reason = roots.missing()
+    if reason:
+        pytest.skip(reason)
+    root = roots.debian_root("bullseye")
+    exe = _build(FIXTURES / "lazy_extensions", tmp_path, "3.11")
+    # The root has no /dev/shm, which a multiprocessing pool needs.
+    there = roots.run_in_root(root, exe, "--no-child", timeout=300)
+    assert there.returncode == 0, there.stderr
+    out = json.loads(there.stdout)
+    assert out["builtin"] == [] and out["name"] == "LATIN SMALL LETTER A"
+    assert out["sqlite"] == "日本" and out["shift_jis"] == "93fa967b"
