@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from pyingot.config import ProjectConfig, load_project
 from pyingot.distribution import pbs
 from pyingot.distribution.model import Distribution
 from pyingot.distribution.selection import ExtensionSelection
 from pyingot.errors import PyingotError
+from pyingot.resources.model import ResourceSet
+from pyingot.stub import extensions_to_embed, extensions_to_link
 from tests import fixtures
 
 
@@ -67,3 +72,39 @@ def test_bad_policy_and_double_listing() -> None:
         ExtensionSelection("some")
     with pytest.raises(PyingotError, match="both included and excluded"):
         ExtensionSelection(include=("a",), exclude=("a",))
+
+
+def _project(root: Path, link: str | None = None) -> ProjectConfig:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "app.py").write_text("def main():\n    pass\n")
+    extensions = f'[tool.pyingot.extensions]\nlink = "{link}"\n' if link else ""
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1"\n[project.scripts]\napp = "app:main"\n'
+        f'[tool.pyingot]\nsources = ["."]\n{extensions}'
+    )
+    return load_project(root)
+
+
+def test_start_up_links_what_runs_at_start_and_embeds_the_rest_reached(
+    dist: Distribution, tmp_path: Path
+) -> None:
+    """Issue 10: of the reached modules, those imported at start-up are linked (and
+    required ones always); the others are embedded as shared objects."""
+    reached = ResourceSet(
+        modules={}, data=(), builtins=("_demo", "_sqlite3", "posix"), at_start=frozenset({"_demo"})
+    )
+    config = _project(tmp_path / "default")
+    assert config.link_extensions == "start-up"
+    assert sorted(extensions_to_link(config, dist, reached)) == ["_demo", "posix"]
+    assert sorted(extensions_to_embed(config, dist, reached)) == ["_sqlite3"]
+    config = _project(tmp_path / "reachable", "reachable")
+    assert sorted(extensions_to_link(config, dist, reached)) == ["_demo", "_sqlite3", "posix"]
+    assert extensions_to_embed(config, dist, reached) == {}
+    config = _project(tmp_path / "all", "all")
+    assert sorted(extensions_to_link(config, dist, reached)) == [
+        "_demo",
+        "_sqlite3",
+        "posix",
+        "readline",
+    ]
+    assert extensions_to_embed(config, dist, reached) == {}
