@@ -356,6 +356,10 @@ def test_worker_says_which_imports_run_later() -> None:
                 import in_helper
             except ImportError:
                 import in_helper_fallback
+        if typing.TYPE_CHECKING:
+            import for_types
+        else:
+            import not_for_types
         if __name__ == "__main__":
             main()
         """
@@ -363,6 +367,8 @@ def test_worker_says_which_imports_run_later() -> None:
     with Worker(HOST) as worker:
         (result,) = worker.compile([CompileRequest("m", "m.py", source)], optimize=0)
     assert {i.module: i.deferred for i in result.imports} == {
+        "for_types": "type-checking",
+        "not_for_types": "",
         "top": "",
         "tried": "",
         "fallback": "except",

@@ -261,12 +261,20 @@ def _guarded_imports(tree: ast.Module) -> dict[int, list[list[str]]]:
     return guarded
 
 
+def _is_type_checking(test: ast.expr) -> bool:
+    """``TYPE_CHECKING`` or ``typing.TYPE_CHECKING`` (false at run time)."""
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
 def _deferred_imports(tree: ast.Module) -> dict[int, str]:
     """The imports that do not run when the module is imported, by ``id(node)``:
     ``"function:NAME"`` for one in the body of the module's top-level function
     NAME, ``"function"`` in any other function, method or lambda (each runs when
     that is called), ``"except"`` for one in an ``except`` clause, wherever it is
-    (it runs only when the ``try`` failed: ``except ImportError: import fallback``). Class
+    (it runs only when the ``try`` failed: ``except ImportError: import fallback``),
+    ``"type-checking"`` under ``if TYPE_CHECKING:`` (it never runs). Class
     bodies run on import; so do decorators, default values and ``try`` bodies."""
     try_types = tuple(t for t in (ast.Try, getattr(ast, "TryStar", None)) if isinstance(t, type))
     deferred: dict[int, str] = {}
@@ -287,6 +295,14 @@ def _deferred_imports(tree: ast.Module) -> dict[int, str]:
             )
             for stmt in body:
                 visit(stmt, inner)
+            return
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            # Imports for type checkers only: the body never runs.
+            visit(node.test, why)
+            for stmt in node.body:
+                visit(stmt, "type-checking")
+            for stmt in node.orelse:
+                visit(stmt, why)
             return
         if isinstance(node, try_types):
             for part in (*node.body, *node.orelse, *node.finalbody):  # type: ignore[attr-defined]

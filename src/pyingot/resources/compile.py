@@ -72,7 +72,8 @@ class ImportStatement:
     guards: tuple[tuple[str, ...], ...] = ()
     #: ``""`` when the import runs as the module is imported; ``"function:NAME"``
     #: in the body of the top-level function NAME, ``"function"`` in another
-    #: function's, ``"except"`` in an ``except`` clause: it runs later or never
+    #: function's, ``"except"`` in an ``except`` clause, ``"type-checking"`` under
+    #: ``if TYPE_CHECKING:``: it runs later or never
     #: (:meth:`pyingot.resources.reachability.Reachability.imported_at_start`).
     deferred: str = ""
 
