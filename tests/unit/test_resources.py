@@ -434,6 +434,29 @@ def test_imported_at_start_follows_only_what_runs_on_import(
     assert "email.mime.text" not in rs.at_start
 
 
+def test_compiled_code_imported_at_start_makes_everything_start_up(
+    tmp_path: Path, fake_stdlib: Path
+) -> None:
+    """What a compiled module imports cannot be read: once one is imported at
+    start-up, every reached module counts as imported at start-up."""
+    import _json  # a real shared object of the host's, as the application's own
+
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    write_tree(fake_stdlib, {"lazy_a.py": ""})
+    for eager in (False, True):
+        app = write_tree(
+            tmp_path / f"src-{eager}",
+            {
+                "main.py": ("import fast\n" if eager else "def g():\n    import fast\n")
+                + "def f():\n    import lazy_a\n",
+            },
+        )
+        (app / f"fast{suffix}").write_bytes(Path(_json.__file__ or "").read_bytes())
+        rs = run_collect(fake_stdlib, app)
+        assert "fast" in rs.extensions and "lazy_a" in rs.modules
+        assert ("lazy_a" in rs.at_start) is eager
+
+
 def test_code_for_other_platforms_is_not_followed(tmp_path: Path, fake_stdlib: Path) -> None:
     app = write_tree(
         tmp_path / "src",

@@ -24,7 +24,7 @@ from pyingot.resources.compile import Worker
 from pyingot.resources.model import ExtensionResource, ResourceSet, SkipReason
 from pyingot.resources.policy import Policy
 from pyingot.resources.reachability import Reachability
-from pyingot.resources.request import CollectRequest
+from pyingot.resources.request import RUNTIME_HELPERS, CollectRequest
 from pyingot.resources.scan import (
     InstalledDistribution,
     ModuleFinder,
@@ -198,8 +198,11 @@ def _start(
 
 def _startup_roots(walk: Reachability, request: CollectRequest) -> list[str]:
     """What runs at start: the interpreter's start-up imports, the runtime's
-    modules (``always``), and the entry point (every module run as ``__main__``)."""
-    roots = [*dynamic.STARTUP_IMPORTS, *request.always, *sorted(walk.mains)]
+    modules (``always``) but the helpers its finder imports only when asked for
+    resources or metadata, and the entry point (every module run as ``__main__``)."""
+    helpers = set(RUNTIME_HELPERS.values())
+    always = [name for name in request.always if name not in helpers]
+    roots = [*dynamic.STARTUP_IMPORTS, *always, *sorted(walk.mains)]
     if request.python_like:
         roots += dynamic.PYTHON_LIKE_STARTUP_IMPORTS
     return roots

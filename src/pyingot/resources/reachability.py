@@ -327,9 +327,11 @@ class Reachability:
         they are what the program runs first. Functions those call are not
         followed: their imports are the program's lazy ones.
 
-        What an extension module of a wheel imports from C is not followed: a
-        standard-library module that only such code imports is missed (and
-        loaded at its first import, from memory, like any other)."""
+        Compiled code cannot be read: what a wheel's extension module imports from
+        C or Cython (numpy's random modules import ``secrets`` and ``hashlib``, and
+        Cython 3.1 modules ``zlib`` to unpack their strings) is unknown. So when
+        one is imported at start-up, every reached module counts as imported at
+        start-up: such an application links what ``link = "reachable"`` would."""
         seen: set[str] = set()
         stack = list(roots)
         while stack:
@@ -341,6 +343,8 @@ class Reachability:
             if parent:
                 stack.append(parent)
             stack.extend(t for t in self.implicit.get(name, ()) if not any(c in t for c in "*?["))
+            if name in self.extensions:
+                return frozenset(self._seen)
             entry = self.found.get(name)
             if entry is None or entry.compiled is None:
                 continue
