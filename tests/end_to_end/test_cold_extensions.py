@@ -2,9 +2,9 @@
 (``[tool.pyingot.extensions] link = "start-up"``, issue 10).
 
 The fixture imports unicodedata, a CJK codec (by name), ssl, hashlib's OpenSSL
-and sqlite3 only inside a function that its entry function does not call at
-the top: none of them may be built in, each must work, loaded from memory,
-in the process and in a spawned child.
+and sqlite3 only inside functions of another module, which the analysis does
+not follow into: none of them may be built in, each must work, loaded from
+memory, in the process and in a spawned child.
 """
 
 from __future__ import annotations

@@ -379,15 +379,17 @@ def test_worker_says_which_imports_run_later() -> None:
         "in_helper": "function:helper",
         "in_helper_fallback": "except",
     }
-    assert result.called == ("main",)
+    assert result.references == {"<main>": ("main",)}
 
 
 def test_imported_at_start_follows_only_what_runs_on_import(
     tmp_path: Path, fake_stdlib: Path
 ) -> None:
-    """The start-up closure: module-level imports everywhere; in the entry module
-    also the entry function's imports and those of the functions its own code
-    calls, but not of the functions those call, nor ``except`` fallbacks."""
+    """The start-up closure: module-level imports everywhere, and those of the
+    functions a module's top-level code calls (through one another too); in the
+    entry module also the entry function's and its main block's; not those of
+    functions nothing calls on import, of other modules' functions, nor
+    ``except`` fallbacks."""
     write_tree(
         fake_stdlib,
         {
@@ -395,7 +397,9 @@ def test_imported_at_start_follows_only_what_runs_on_import(
             "lazy_b.py": "",
             "lazy_c.py": "",
             "eager.py": "import eager_dep\n",
-            "eager_dep.py": "def f():\n    import lazy_c\n",
+            "eager_dep.py": "def f():\n    import lazy_c\ndef g():\n    import called\n"
+            "def h():\n    g()\nTABLE = [h]\n",
+            "called.py": "",
             "fallback.py": "",
         },
     )
@@ -420,17 +424,19 @@ def test_imported_at_start_follows_only_what_runs_on_import(
                     run()
             """,
             "lib.py": "import re\ndef later():\n    import email.mime.text\n",
-            "cli.py": "import lazy_b\ndef entry():\n    import lib\n",
+            "cli.py": "import lazy_b\ndef entry():\n    import lib\n    helper()\n"
+            "def helper():\n    import lazy_c\n",
         },
     )
     rs = run_collect(fake_stdlib, app, entry_script=app / "main.py", entry=None)
     assert {"lazy_a", "lazy_b", "lazy_c", "fallback", "email.mime.text"} <= set(rs.modules)
     start = rs.at_start
-    assert {"__main__", "json", "json.decoder", "re", "enum", "eager", "eager_dep", "lib"} <= start
-    assert not {"lazy_a", "lazy_b", "lazy_c", "fallback", "email", "email.mime.text"} & start
+    assert {"__main__", "json", "json.decoder", "re", "enum", "eager", "eager_dep"} <= start
+    assert {"called", "lib", "lazy_a"} <= start  # run() from the main block calls helper()
+    assert not {"lazy_b", "lazy_c", "fallback", "email", "email.mime.text"} & start
     # A module:function entry point: the function's own imports run at start.
     rs = run_collect(fake_stdlib, app, entry="cli", entry_function="entry")
-    assert {"cli", "lazy_b", "lib", "re"} <= rs.at_start
+    assert {"cli", "lazy_b", "lib", "re", "lazy_c"} <= rs.at_start
     assert "email.mime.text" not in rs.at_start
 
 

@@ -261,6 +261,19 @@ def _guarded_imports(tree: ast.Module) -> dict[int, list[list[str]]]:
     return guarded
 
 
+def _function_references(regions: list[tuple[str, ast.AST]]) -> dict[str, list[str]]:
+    """For each region (``<module>``, ``<main>``, each top-level function), the
+    module's top-level functions its code names (calls, passes, assigns:
+    ``hashlib`` calls ``__get_hash(name)`` for each algorithm as it is imported)."""
+    functions = {name for name, _ in regions if name not in (_MAIN, _MODULE)}
+    names: dict[str, set[str]] = {}
+    for region, top in regions:
+        names.setdefault(region, set()).update(
+            sub.id for sub in ast.walk(top) if isinstance(sub, ast.Name) and sub.id in functions
+        )
+    return {region: sorted(found) for region, found in sorted(names.items()) if found}
+
+
 def _is_type_checking(test: ast.expr) -> bool:
     """``TYPE_CHECKING`` or ``typing.TYPE_CHECKING`` (false at run time)."""
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
@@ -359,19 +372,9 @@ def analyze(tree: ast.Module) -> dict[str, Any]:
                 node, "type_params", None
             ):
                 features.add("type-params")
-    # The top-level functions the module's own code names (calls, most likely)
-    # when it is imported or run as __main__.
-    functions = {name for name, _ in regions if name not in (_MAIN, _MODULE)}
-    called = {
-        sub.id
-        for region, top in regions
-        if region in (_MAIN, _MODULE)
-        for sub in ast.walk(top)
-        if isinstance(sub, ast.Name) and sub.id in functions
-    }
     return {
         "imports": imports,
-        "called": sorted(called),
+        "references": _function_references(regions),
         "dynamic": dynamic,
         "features": sorted(features),
         "all": public,

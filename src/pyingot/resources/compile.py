@@ -17,8 +17,8 @@ import os
 import select
 import subprocess
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -106,8 +106,10 @@ class CompiledModule:
     all_names: tuple[str, ...] | None
     #: Names the module puts in ``sys.modules`` itself (``os.path``).
     aliases: tuple[str, ...] = ()
-    #: Its top-level functions that its module-level code or ``__main__`` block names.
-    called: tuple[str, ...] = ()
+    #: For its module-level code (``"<module>"``), its ``__main__`` block
+    #: (``"<main>"``) and each top-level function: the module's top-level functions
+    #: that code names, so may call.
+    references: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     error: CompileFailure | None = None
 
 
@@ -367,5 +369,5 @@ def _compiled(name: str, res: dict[str, Any]) -> CompiledModule:
         features=frozenset(res["features"]),
         all_names=None if all_names is None else tuple(all_names),
         aliases=tuple(res["aliases"]),
-        called=tuple(res["called"]),
+        references={k: tuple(v) for k, v in res["references"].items()},
     )

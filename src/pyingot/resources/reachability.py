@@ -321,10 +321,13 @@ class Reachability:
         module's ``__main__`` block unless it is run as ``__main__``), with the
         parent packages, the imports C code and language features make
         (``dynamic.py``, names only, not patterns) and literal ``__import__``
-        calls. In a module run as ``__main__`` (the entry point) the imports in
-        the body of ``entry_function`` and of the top-level functions its own code
-        names (``main()`` in its ``if __name__ == "__main__"`` block) count too:
-        they are what the program runs first. Functions those call are not
+        calls; and the imports in the module's top-level functions that its own
+        code names at its top level, directly or through one another (``hashlib``
+        calls ``__get_builtin_constructor`` as it is imported, which imports
+        ``_blake2``). In a module run as ``__main__`` (the entry point), also
+        those of ``entry_function`` and of the functions its ``if __name__ ==
+        "__main__"`` block names (``main()``), and of those these name: they are
+        what the program runs first. Calls into other modules' functions are not
         followed: their imports are the program's lazy ones.
 
         Compiled code cannot be read: what a wheel's extension module imports from
@@ -350,9 +353,11 @@ class Reachability:
                 continue
             compiled = entry.compiled
             is_main = name in self.mains
-            run = {f"function:{f}" for f in compiled.called} if is_main else set()
-            if is_main and entry_function:
-                run.add(f"function:{entry_function.split('.')[0]}")
+            first = ["<module>"]
+            if is_main:
+                first += ["<main>", *([entry_function.split(".")[0]] if entry_function else [])]
+            called = _called(compiled.references, first) | set(first[2:])
+            run = {f"function:{f}" for f in called}
             package = name if entry.file.is_package else name.rpartition(".")[0]
             for stmt in compiled.imports:
                 if stmt.main_only and not is_main:
@@ -418,6 +423,20 @@ class Reachability:
                 distribution=self._distribution(file),
             )
         return out
+
+
+def _called(references: Mapping[str, Sequence[str]], first: Sequence[str]) -> set[str]:
+    """The top-level functions that running the regions ``first`` may call, through
+    one another (``references``: what each region's code names)."""
+    out: set[str] = set()
+    todo = list(first)
+    while todo:
+        region = todo.pop()
+        for name in references.get(region, ()):
+            if name not in out:
+                out.add(name)
+                todo.append(name)
+    return out
 
 
 def _resolve_relative(package: str, level: int, module: str) -> str | None:
