@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
+from pyingot import elf
 from pyingot.config import ProjectConfig, load_project
 from pyingot.distribution import pbs
 from pyingot.distribution.model import Distribution
 from pyingot.distribution.selection import ExtensionSelection
 from pyingot.errors import PyingotError
 from pyingot.resources.model import ResourceSet
-from pyingot.stub import extensions_to_embed, extensions_to_link
+from pyingot.stub import extensions_to_embed, extensions_to_link, shared_objects
 from tests import fixtures
 
 
@@ -108,3 +110,32 @@ def test_start_up_links_what_runs_at_start_and_embeds_the_rest_reached(
         "readline",
     ]
     assert extensions_to_embed(config, dist, reached) == {}
+
+
+def test_a_module_is_linked_as_a_shared_object_once(
+    dist: Distribution, isolated_cache: Path
+) -> None:
+    demo = dist.extensions["_demo"][0]
+    built = shared_objects.shared_object(dist, demo)
+    assert built.name == "_demo.so" and built.is_relative_to(isolated_cache / "shared-objects")
+    assert "PyInit__demo" in elf.read_dynamic_symbols(built).defined
+    assert shared_objects.shared_object(dist, demo) == built  # from the cache
+    assert built.stat().st_mtime_ns == shared_objects.shared_object(dist, demo).stat().st_mtime_ns
+
+
+def test_a_module_whose_shared_object_cannot_be_linked_fails_the_build_by_name(
+    dist: Distribution, isolated_cache: Path
+) -> None:
+    """The message names the module and how to link it into the executable instead."""
+    garbage = dist.path("build/extensions/_demo/garbage.o")
+    garbage.write_bytes(b"not an object")
+    demo = dataclasses.replace(
+        dist.extensions["_demo"][0], objs=("build/extensions/_demo/garbage.o",)
+    )
+    with pytest.raises(PyingotError) as e:
+        shared_objects.shared_object(dist, demo)
+    assert e.value.message.startswith(
+        "linking extension module _demo as a shared object failed (exit status"
+    )
+    assert e.value.hint is not None and 'include = ["_demo"]' in e.value.hint
+    assert not list((isolated_cache / "shared-objects").glob("*/_demo.so"))

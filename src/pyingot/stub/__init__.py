@@ -129,7 +129,7 @@ def embed_extensions(
             raise PyingotError(
                 f"extension module {name} as a shared object needs {', '.join(missing[:3])}, "
                 "which the executable does not export",
-                hint='link it: [tool.pyingot.extensions] link = "reachable"',
+                hint=f'link it: include = ["{name}"] in [tool.pyingot.extensions]',
             )
     embedded = {
         name: ExtensionResource(name=name, data=path.read_bytes(), origin=f"{name}.so", cold=True)

@@ -15,7 +15,10 @@ libraries it needs, whose symbols the portable distribution's archives have
 hidden. A module whose object refers to a symbol the stub does not export
 (3.13's built-in modules read the thread state through the hidden thread-local
 ``_Py_tss_tstate``) could not be loaded: :func:`unresolved` finds those, and the
-build links them into the stub instead (:func:`pyingot.build.build`).
+build links them into the stub instead (:func:`pyingot.stub.embed_extensions`).
+A module whose shared object cannot be linked at all fails the build, naming it
+and how to link it instead: that is a broken distribution, not a choice to make
+silently.
 
 Each shared object is cached under ``shared-objects/<hash>`` by a hash of its
 inputs (the objects' and libraries' sha256, the toolchain, the flags), written
@@ -87,29 +90,39 @@ def shared_object(dist: Distribution, ext: ExtensionModule) -> Path:
     with cache.entry_lock(final), cache.staging_dir(final) as tmp:
         if out.is_file():
             return out
-        tools.check(
-            [
-                linker.cc,
-                *FLAGS,
-                "-o",
-                str(tmp / out.name),
-                *map(str, objects),
-                "-Wl,--start-group",
-                *map(str, archives),
-                "-Wl,--end-group",
-                *system,
-            ],
-            what=f"linking extension module {ext.name} as a shared object",
-            env=linker.env,
-        )
+        try:
+            tools.check(
+                [
+                    linker.cc,
+                    *FLAGS,
+                    "-o",
+                    str(tmp / out.name),
+                    *map(str, objects),
+                    "-Wl,--start-group",
+                    *map(str, archives),
+                    "-Wl,--end-group",
+                    *system,
+                ],
+                what=f"linking extension module {ext.name} as a shared object",
+                env=linker.env,
+            )
+        except PyingotError as e:
+            raise PyingotError(e.message, hint=_link_it(ext.name)) from None
         exports = elf.read_dynamic_symbols(tmp / out.name).defined
         if f"PyInit_{ext.name}" not in exports:
             raise PyingotError(
                 f"extension module {ext.name}: its shared object exports no PyInit_{ext.name}",
-                hint='link it into the executable: [tool.pyingot.extensions] link = "reachable"',
+                hint=_link_it(ext.name),
             )
         cache.commit(tmp, final)
     return out
+
+
+def _link_it(name: str) -> str:
+    return (
+        f'link it into the executable: include = ["{name}"] in [tool.pyingot.extensions] '
+        '(or link = "reachable" there for every module)'
+    )
 
 
 def unresolved(objects: Mapping[str, Path], stub: Path) -> dict[str, tuple[str, ...]]:
