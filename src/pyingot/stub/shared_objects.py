@@ -22,11 +22,13 @@ silently.
 
 Each shared object is cached under ``shared-objects/<hash>`` by a hash of its
 inputs (the objects' and libraries' sha256, the toolchain, the flags), written
-atomically: a rebuild links none.
+atomically: a rebuild links none, and finds it by the inputs' identities (path,
+size, mtime) without hashing them again.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -72,19 +74,45 @@ def shared_object(dist: Distribution, ext: ExtensionModule) -> Path:
             f"distribution {dist.name} is incomplete: {missing[0]} is missing",
             hint="rebuild it (pyingot python build) or unpack the archive again",
         )
+    inputs = {
+        "recipe": RECIPE,
+        "module": ext.name,
+        "system": system,
+        "cc": linker.cc,
+        "flags": [*FLAGS, *linker.flags],
+    }
+    # Which entry the files hash to is remembered by their identities (path, size,
+    # mtime): a rebuild hashes none of OpenSSL's archives again.
+    files = [cache.identity(p) for p in (*objects, *archives)]
+    known = Path(
+        cache.memo(
+            "shared-object",
+            {**inputs, "files": files},
+            lambda: str(_link(linker, ext.name, objects, archives, system, inputs)),
+        )
+    )
+    if known.is_file():
+        return known
+    return _link(linker, ext.name, objects, archives, system, inputs)  # the entry was removed
+
+
+def _link(
+    linker: linking.Linker,
+    name: str,
+    objects: list[Path],
+    archives: list[Path],
+    system: list[str],
+    inputs: dict[str, object],
+) -> Path:
     key = cache.input_hash(
         {
-            "recipe": RECIPE,
-            "module": ext.name,
+            **inputs,
             "objects": [cache.file_sha256(p) for p in objects],
             "archives": [cache.file_sha256(p) for p in archives],
-            "system": system,
-            "cc": linker.cc,
-            "flags": [*FLAGS, *linker.flags],
         }
     )
     final = cache.cache_root() / "shared-objects" / key[:24]
-    out = final / f"{ext.name}.so"
+    out = final / f"{name}.so"
     if out.is_file():
         return out
     with cache.entry_lock(final), cache.staging_dir(final) as tmp:
@@ -103,16 +131,16 @@ def shared_object(dist: Distribution, ext: ExtensionModule) -> Path:
                     "-Wl,--end-group",
                     *system,
                 ],
-                what=f"linking extension module {ext.name} as a shared object",
+                what=f"linking extension module {name} as a shared object",
                 env=linker.env,
             )
         except PyingotError as e:
-            raise PyingotError(e.message, hint=_link_it(ext.name)) from None
+            raise PyingotError(e.message, hint=_link_it(name)) from None
         exports = elf.read_dynamic_symbols(tmp / out.name).defined
-        if f"PyInit_{ext.name}" not in exports:
+        if f"PyInit_{name}" not in exports:
             raise PyingotError(
-                f"extension module {ext.name}: its shared object exports no PyInit_{ext.name}",
-                hint=_link_it(ext.name),
+                f"extension module {name}: its shared object exports no PyInit_{name}",
+                hint=_link_it(name),
             )
         cache.commit(tmp, final)
     return out
@@ -128,10 +156,20 @@ def _link_it(name: str) -> str:
 def unresolved(objects: Mapping[str, Path], stub: Path) -> dict[str, tuple[str, ...]]:
     """The shared objects (by module name) that refer to symbols ``stub`` does not
     export, with those symbols: loading one would fail."""
-    exported = elf.read_dynamic_symbols(stub).defined
-    out = {}
-    for name, path in sorted(objects.items()):
-        missing = elf.read_dynamic_symbols(path).unversioned_undefined - exported
-        if missing:
-            out[name] = tuple(sorted(missing))
-    return out
+
+    def check() -> str:
+        exported = elf.read_dynamic_symbols(stub).defined
+        out = {}
+        for name, path in sorted(objects.items()):
+            missing = elf.read_dynamic_symbols(path).unversioned_undefined - exported
+            if missing:
+                out[name] = sorted(missing)
+        return json.dumps(out)
+
+    # Remembered by the files' identities: each is a cache entry, written once.
+    inputs = {
+        "stub": cache.identity(stub),
+        "objects": {name: cache.identity(path) for name, path in sorted(objects.items())},
+    }
+    answer = json.loads(cache.memo("unresolved-symbols", inputs, check))
+    return {str(name): tuple(symbols) for name, symbols in answer.items()}
