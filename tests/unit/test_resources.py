@@ -375,7 +375,7 @@ def test_worker_says_which_imports_run_later() -> None:
         "in_class": "",
         "in_method": "function",
         "in_main": "function:main",
-        "in_inner": "function:main",
+        "in_inner": "function",
         "in_helper": "function:helper",
         "in_helper_fallback": "except",
     }

@@ -301,11 +301,12 @@ def _deferred_imports(tree: ast.Module) -> dict[int, str]:
             for sub in (*getattr(node, "decorator_list", ()), node.args):
                 visit(sub, why)
             body = node.body if isinstance(node.body, list) else [node.body]
-            inner = why or (
-                f"function:{node.name}"
-                if id(node) in top_level and not isinstance(node, ast.Lambda)
-                else "function"
-            )
+            if why is None:
+                top = id(node) in top_level and not isinstance(node, ast.Lambda)
+                inner = f"function:{getattr(node, 'name', '')}" if top else "function"
+            else:
+                # A function defined in a function runs only if it is called too.
+                inner = "function" if why.startswith("function") else why
             for stmt in body:
                 visit(stmt, inner)
             return
