@@ -869,6 +869,7 @@ def test_modules_come_from_the_payload(exe: Exe) -> None:
     ):
         assert got[name] == "payload", name
     assert got["fixturens"] == got["fixturens.inner"] == "namespace in the payload"
+    assert got["_decimal"] == "extension in the payload"  # decimal's C half, not linked
     assert got["sys"] == "built-in"
     assert got["_pyingot"] == "built-in"
 
