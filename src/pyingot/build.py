@@ -77,13 +77,19 @@ def build(
     progress.stage("runtime stub")
     selected = stub.extensions_to_link(config, dist, resources)
     runtime = stub.runtime_library(dist, progress)
-    stub_path = stub.stub(dist, selected, progress, runtime=runtime)
+    cold = stub.extensions_to_embed(config, dist, resources)
+    stub_path, selected, resources = stub.embed_extensions(
+        dist, selected, cold, resources, progress, runtime
+    )
     crates = stub.runtime_crates(runtime)
+    # inspect and the bill of materials list the embedded ones beside the linked
+    # ones: the same code of CPython's, under the same licenses.
+    described = {**selected, **{n: e for n, e in cold.items() if n in resources.extensions}}
 
     progress.stage("writing the executable")
     output = output or config.root / "dist" / config.name
     done = assemble.assemble(
-        config, dist, resources, selected, stub_path, output, installed, crates=crates
+        config, dist, resources, described, stub_path, output, installed, crates=crates
     )
     if done.data_root is not None:
         progress.note(

@@ -56,6 +56,7 @@ MACHINES = {
 _PT_LOAD = 1
 _PT_DYNAMIC = 2
 _SHT_DYNSYM = 11
+_SHT_GNU_VERSYM = 0x6FFFFFFF
 
 _DT_NULL = 0
 _DT_NEEDED = 1
@@ -333,6 +334,62 @@ class _Image:
         if offset < 0 or offset + 4 * count > len(self.view):
             raise self.bad(f"{what} out of bounds")
         return struct.unpack_from(f"<{count}I", self.view, offset)
+
+
+@dataclass(frozen=True)
+class DynamicSymbols:
+    """An object's dynamic symbol table, as far as binding to its host goes."""
+
+    #: Global or weak symbols it defines (exports).
+    defined: frozenset[str]
+    #: Undefined, non-weak symbols without a symbol version: those the loader must
+    #: find in some object already loaded (for an extension module, the executable's
+    #: exported C API). Versioned ones (``memcpy@GLIBC_2.14``) are the C library's.
+    unversioned_undefined: frozenset[str]
+
+
+def read_dynamic_symbols(path: Path) -> DynamicSymbols:
+    """:func:`dynamic_symbols` of a file."""
+    return _mapped(path, dynamic_symbols)
+
+
+def dynamic_symbols(data: Buffer, *, name: str) -> DynamicSymbols:
+    """The ``.dynsym`` of ``data`` (found by section headers, which ``--strip-all``
+    keeps); an :class:`ElfError` naming ``name`` when it has none."""
+    with memoryview(data) as base, base.cast("B") as view:
+        image = _Image(view, name, executable=True)
+        sections = image.sections()
+        if sections is None:
+            raise image.bad("no section headers")
+        dynsym = next((s for s in sections if s[1] == _SHT_DYNSYM), None)
+        if dynsym is None or dynsym[6] >= len(sections):
+            raise image.bad("no dynamic symbol table")
+        versym = next((s for s in sections if s[1] == _SHT_GNU_VERSYM), None)
+        sh_offset, sh_size, sh_entsize = dynsym[4], dynsym[5], dynsym[9] or _SYM.size
+        str_offset, str_size = sections[dynsym[6]][4], sections[dynsym[6]][5]
+        if sh_offset + sh_size > len(view) or str_offset + str_size > len(view):
+            raise image.bad("dynamic symbol table out of bounds")
+        names = bytes(view[str_offset : str_offset + str_size])
+        defined: set[str] = set()
+        undefined: set[str] = set()
+        for i, pos in enumerate(range(sh_offset, sh_offset + sh_size - _SYM.size + 1, sh_entsize)):
+            st_name, st_info, _, st_shndx, _, _ = _SYM.unpack_from(view, pos)
+            bind = st_info >> 4
+            if not st_name or bind not in (_STB_GLOBAL, _STB_WEAK):
+                continue
+            end = names.find(b"\0", st_name)
+            symbol = names[st_name : end if end >= 0 else None].decode("ascii", "replace")
+            if st_shndx != _SHN_UNDEF:
+                defined.add(symbol)
+                continue
+            if bind == _STB_WEAK:
+                continue
+            version = 0
+            if versym is not None and versym[4] + 2 * i + 2 <= len(view):
+                version = struct.unpack_from("<H", view, versym[4] + 2 * i)[0] & 0x7FFF
+            if version <= 1:
+                undefined.add(symbol)
+        return DynamicSymbols(frozenset(defined), frozenset(undefined))
 
 
 def _py_init(image: _Image) -> frozenset[str] | None:

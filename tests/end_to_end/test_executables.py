@@ -248,6 +248,9 @@ def _stored_ranges(exe: bytes) -> list[tuple[str, range]]:
         for offset, length in ((f[7], f[8]), (f[10], f[12])):
             at = start + data + offset
             out.append((f"entry {i} ", range(at, at + length)))
+    # The zstd dictionary, checked when the first compressed blob is read.
+    at = start + data + header[7]
+    out.append(("the compression dictionary ", range(at, at + header[8])))
     return out
 
 
@@ -310,7 +313,11 @@ def test_damaged_or_truncated_executable_fails_cleanly(workdir: Path, tmp_path: 
         assert done.returncode == 1, (how, at, done.returncode, done.stderr)
         if how == "flip" and at >= data_start and at < len(good) - 32:
             assert in_blob, (at, done.stderr)
-            assert f"{exe}: cannot continue: payload is damaged: {in_blob[0]}(" in done.stderr
+            damaged = f"{exe}: cannot continue: payload is damaged: "
+            if in_blob[0] == "the compression dictionary ":
+                assert f"{damaged}the compression dictionary fails its checksum" in done.stderr
+            else:
+                assert f"{damaged}{in_blob[0]}(" in done.stderr
         else:
             assert f"{exe}: cannot start: " in done.stderr, (how, at, done.stderr)
             assert re.search(

@@ -830,7 +830,11 @@ def test_modules_come_from_the_payload(exe: Exe) -> None:
             if loader is _pyingot:
                 # As python's loaders (through exec), so that C code importing
                 # from inside the module finds its builtins.
-                if "__builtins__" in vars(module):
+                if module.__spec__.origin.endswith(".so"):
+                    # A standard-library module embedded as a shared object
+                    # (link = "start-up"): C code, no __builtins__.
+                    kind = "extension in the payload"
+                elif "__builtins__" in vars(module):
                     kind = "payload"
                 else:
                     kind = "payload, no __builtins__"
@@ -865,6 +869,7 @@ def test_modules_come_from_the_payload(exe: Exe) -> None:
     ):
         assert got[name] == "payload", name
     assert got["fixturens"] == got["fixturens.inner"] == "namespace in the payload"
+    assert got["_decimal"] == "extension in the payload"  # decimal's C half, not linked
     assert got["sys"] == "built-in"
     assert got["_pyingot"] == "built-in"
 

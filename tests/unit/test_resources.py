@@ -331,6 +331,138 @@ def test_main_block_imports_are_followed_only_for_the_entry(
     assert "doctest" not in rs.modules and "unittest" not in rs.modules
 
 
+def test_worker_says_which_imports_run_later() -> None:
+    """An import in a function body runs when it is called, one in an ``except``
+    clause only when the ``try`` failed: neither is part of start-up (issue 10)."""
+    source = textwrap.dedent(
+        """
+        import top
+        try:
+            import tried
+        except ImportError:
+            import fallback
+        class C:
+            import in_class
+            def method(self):
+                import in_method
+        def main():
+            import in_main
+            def inner():
+                import in_inner
+        f = lambda: __import__("x")
+        @decorate(lambda: 0)
+        def helper(arg=default()):
+            try:
+                import in_helper
+            except ImportError:
+                import in_helper_fallback
+        if typing.TYPE_CHECKING:
+            import for_types
+        else:
+            import not_for_types
+        if __name__ == "__main__":
+            main()
+        """
+    ).encode()
+    with Worker(HOST) as worker:
+        (result,) = worker.compile([CompileRequest("m", "m.py", source)], optimize=0)
+    assert {i.module: i.deferred for i in result.imports} == {
+        "for_types": "type-checking",
+        "not_for_types": "",
+        "top": "",
+        "tried": "",
+        "fallback": "except",
+        "in_class": "",
+        "in_method": "function",
+        "in_main": "function:main",
+        "in_inner": "function",
+        "in_helper": "function:helper",
+        "in_helper_fallback": "except",
+    }
+    assert result.references == {"<main>": ("main",)}
+
+
+def test_imported_at_start_follows_only_what_runs_on_import(
+    tmp_path: Path, fake_stdlib: Path
+) -> None:
+    """The start-up closure: module-level imports everywhere, and those of the
+    functions a module's top-level code calls (through one another too); in the
+    entry module also the entry function's and its main block's; not those of
+    functions nothing calls on import, of other modules' functions, nor
+    ``except`` fallbacks."""
+    write_tree(
+        fake_stdlib,
+        {
+            "lazy_a.py": "",
+            "lazy_b.py": "",
+            "lazy_c.py": "",
+            "eager.py": "import eager_dep\n",
+            "eager_dep.py": "def f():\n    import lazy_c\ndef g():\n    import called\n"
+            "def h():\n    g()\nTABLE = [h]\n",
+            "called.py": "",
+            "fallback.py": "",
+        },
+    )
+    app = write_tree(
+        tmp_path / "src",
+        {
+            "main.py": """
+                import json
+                import eager
+                try:
+                    import os
+                except ImportError:
+                    import fallback
+                def run():
+                    import lib
+                    return helper()
+                def helper():
+                    import lazy_a
+                def unused():
+                    import lazy_b
+                if __name__ == "__main__":
+                    run()
+            """,
+            "lib.py": "import re\ndef later():\n    import email.mime.text\n",
+            "cli.py": "import lazy_b\ndef entry():\n    import lib\n    helper()\n"
+            "def helper():\n    import lazy_c\n",
+        },
+    )
+    rs = run_collect(fake_stdlib, app, entry_script=app / "main.py", entry=None)
+    assert {"lazy_a", "lazy_b", "lazy_c", "fallback", "email.mime.text"} <= set(rs.modules)
+    start = rs.at_start
+    assert {"__main__", "json", "json.decoder", "re", "enum", "eager", "eager_dep"} <= start
+    assert {"called", "lib", "lazy_a"} <= start  # run() from the main block calls helper()
+    assert not {"lazy_b", "lazy_c", "fallback", "email", "email.mime.text"} & start
+    # A module:function entry point: the function's own imports run at start.
+    rs = run_collect(fake_stdlib, app, entry="cli", entry_function="entry")
+    assert {"cli", "lazy_b", "lib", "re", "lazy_c"} <= rs.at_start
+    assert "email.mime.text" not in rs.at_start
+
+
+def test_compiled_code_imported_at_start_makes_everything_start_up(
+    tmp_path: Path, fake_stdlib: Path
+) -> None:
+    """What a compiled module imports cannot be read: once one is imported at
+    start-up, every reached module counts as imported at start-up."""
+    import _json  # a real shared object of the host's, as the application's own
+
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    write_tree(fake_stdlib, {"lazy_a.py": ""})
+    for eager in (False, True):
+        app = write_tree(
+            tmp_path / f"src-{eager}",
+            {
+                "main.py": ("import fast\n" if eager else "def g():\n    import fast\n")
+                + "def f():\n    import lazy_a\n",
+            },
+        )
+        (app / f"fast{suffix}").write_bytes(Path(_json.__file__ or "").read_bytes())
+        rs = run_collect(fake_stdlib, app)
+        assert "fast" in rs.extensions and "lazy_a" in rs.modules
+        assert ("lazy_a" in rs.at_start) is eager
+
+
 def test_code_for_other_platforms_is_not_followed(tmp_path: Path, fake_stdlib: Path) -> None:
     app = write_tree(
         tmp_path / "src",

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import pytest
 
+from pyingot import elf
+from pyingot.config import ProjectConfig, load_project
 from pyingot.distribution import pbs
 from pyingot.distribution.model import Distribution
 from pyingot.distribution.selection import ExtensionSelection
 from pyingot.errors import PyingotError
+from pyingot.resources.model import ResourceSet
+from pyingot.stub import extensions_to_embed, extensions_to_link, shared_objects
 from tests import fixtures
 
 
@@ -67,3 +74,68 @@ def test_bad_policy_and_double_listing() -> None:
         ExtensionSelection("some")
     with pytest.raises(PyingotError, match="both included and excluded"):
         ExtensionSelection(include=("a",), exclude=("a",))
+
+
+def _project(root: Path, link: str | None = None) -> ProjectConfig:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "app.py").write_text("def main():\n    pass\n")
+    extensions = f'[tool.pyingot.extensions]\nlink = "{link}"\n' if link else ""
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1"\n[project.scripts]\napp = "app:main"\n'
+        f'[tool.pyingot]\nsources = ["."]\n{extensions}'
+    )
+    return load_project(root)
+
+
+def test_start_up_links_what_runs_at_start_and_embeds_the_rest_reached(
+    dist: Distribution, tmp_path: Path
+) -> None:
+    """Issue 10: of the reached modules, those imported at start-up are linked (and
+    required ones always); the others are embedded as shared objects."""
+    reached = ResourceSet(
+        modules={}, data=(), builtins=("_demo", "_sqlite3", "posix"), at_start=frozenset({"_demo"})
+    )
+    config = _project(tmp_path / "default")
+    assert config.link_extensions == "start-up"
+    assert sorted(extensions_to_link(config, dist, reached)) == ["_demo", "posix"]
+    assert sorted(extensions_to_embed(config, dist, reached)) == ["_sqlite3"]
+    config = _project(tmp_path / "reachable", "reachable")
+    assert sorted(extensions_to_link(config, dist, reached)) == ["_demo", "_sqlite3", "posix"]
+    assert extensions_to_embed(config, dist, reached) == {}
+    config = _project(tmp_path / "all", "all")
+    assert sorted(extensions_to_link(config, dist, reached)) == [
+        "_demo",
+        "_sqlite3",
+        "posix",
+        "readline",
+    ]
+    assert extensions_to_embed(config, dist, reached) == {}
+
+
+def test_a_module_is_linked_as_a_shared_object_once(
+    dist: Distribution, isolated_cache: Path
+) -> None:
+    demo = dist.extensions["_demo"][0]
+    built = shared_objects.shared_object(dist, demo)
+    assert built.name == "_demo.so" and built.is_relative_to(isolated_cache / "shared-objects")
+    assert "PyInit__demo" in elf.read_dynamic_symbols(built).defined
+    assert shared_objects.shared_object(dist, demo) == built  # from the cache
+    assert built.stat().st_mtime_ns == shared_objects.shared_object(dist, demo).stat().st_mtime_ns
+
+
+def test_a_module_whose_shared_object_cannot_be_linked_fails_the_build_by_name(
+    dist: Distribution, isolated_cache: Path
+) -> None:
+    """The message names the module and how to link it into the executable instead."""
+    garbage = dist.path("build/extensions/_demo/garbage.o")
+    garbage.write_bytes(b"not an object")
+    demo = dataclasses.replace(
+        dist.extensions["_demo"][0], objs=("build/extensions/_demo/garbage.o",)
+    )
+    with pytest.raises(PyingotError) as e:
+        shared_objects.shared_object(dist, demo)
+    assert e.value.message.startswith(
+        "linking extension module _demo as a shared object failed (exit status"
+    )
+    assert e.value.hint is not None and 'include = ["_demo"]' in e.value.hint
+    assert not list((isolated_cache / "shared-objects").glob("*/_demo.so"))

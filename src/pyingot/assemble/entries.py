@@ -91,7 +91,11 @@ def module_entries(modules: Iterable[ModuleResource], *, keep_sources: bool) -> 
 def extension_entries(extensions: Iterable[ExtensionResource]) -> list[PayloadEntry]:
     return [
         PayloadEntry(
-            Kind.EXTENSION, e.name, e.data, flags=Flag.IS_PACKAGE if e.is_package else Flag(0)
+            Kind.EXTENSION,
+            e.name,
+            e.data,
+            flags=Flag.IS_PACKAGE if e.is_package else Flag(0),
+            cold=e.cold,
         )
         for e in extensions
     ]

@@ -249,15 +249,26 @@ Debian 10, 2.31 Debian 11 and Ubuntu 20.04, 2.34 RHEL 9, 2.35 Ubuntu 22.04,
         "link",
         "string",
         "Which modules of the policy's set are linked into the executable.",
-        doc='`"reachable"`: only those the application can import — found by the same '
-        "import analysis as Python modules, which covers imports made from C — plus those "
-        "the interpreter needs to start and `include`. A hello world then carries no "
-        "OpenSSL or Tk. "
-        '`"all"`: every module of the policy\'s set, for code that imports extension '
-        "modules in ways no analysis sees. A python-like executable always links them all.",
-        default="reachable",
-        choices=("reachable", "all"),
-        example="all",
+        doc='`"start-up"`: those the program imports to start are linked: what the '
+        "interpreter imports to start, and what the import statements that run as the entry "
+        "point is imported bring in (not imports inside functions, but those of the entry "
+        "function and of the functions the entry module calls at its top level, nor "
+        "`except ImportError` fallbacks, nor codecs found by name; when a wheel's compiled "
+        "module is imported at start-up, whose imports cannot be read, every reached module), plus "
+        "those the interpreter needs and `include`. Every other module the application can "
+        "import (found by the same import analysis as Python modules) is linked by the build "
+        "as a shared object of its own, embedded compressed and loaded from memory at its "
+        "first import: a hello world carries unicodedata and the CJK codecs in a few hundred "
+        "KiB of payload instead of 2 MB of stub. A module whose shared object refers to a "
+        "symbol the executable does not export (3.13's modules that read the interpreter's "
+        "thread-local state) is linked instead. "
+        '`"reachable"`: every module the application can import is linked. '
+        '`"all"`: every module of the policy\'s set is linked, for code that imports '
+        "extension modules in ways no analysis sees. A python-like executable links only "
+        'what `python` imports to start under `"start-up"`, and everything under the others.',
+        default="start-up",
+        choices=("start-up", "reachable", "all"),
+        example="reachable",
     ),
     Key(
         EXTENSIONS,

@@ -209,8 +209,9 @@ class ProjectConfig:
     keep_sources: bool
     stdlib: Literal["reachable", "all"]
     extensions: ExtensionSelection
-    #: Link only the reachable modules of ``extensions`` ("reachable") or all of them.
-    link_extensions: Literal["reachable", "all"]
+    #: Link only the modules of ``extensions`` imported at start-up (the other
+    #: reachable ones embedded as shared objects), the reachable ones, or all of them.
+    link_extensions: Literal["start-up", "reachable", "all"]
     modules: ModulePatterns
     data: DataPatterns
     #: The highest glibc floor the executable may have (``[tool.pyingot] glibc``).

@@ -151,15 +151,21 @@ def render(ins: Inspection, *, verbose: bool = False) -> str:
                 lines.extend(f"    needs {lib}" for lib in libs)
     if settings.on_disk_path:
         lines.append(f"packages on disk: {settings.on_disk_path}/ (beside the executable)")
+    # CPython's modules: linked into the stub, or embedded as shared objects (listed
+    # above with the extension modules loaded from memory); the licenses count both.
     mods = settings.extensions.modules
-    lines.append(f"built-in extension modules: {len(mods)}")
+    embedded = {e.name for e in extensions} & set(mods)
+    lines.append(
+        f"built-in extension modules: {len(mods) - len(embedded)}"
+        + (f" (and {len(embedded)} of CPython's embedded, above)" if embedded else "")
+    )
     licenses: Counter[str] = Counter()
     for name, info in sorted(mods.items()):
         lics = list(info.licenses)
         if info.public_domain:
             lics.append("public domain")
         licenses.update(lics)
-        if verbose:
+        if verbose and name not in embedded:
             lines.append(f"  {name:<24} {', '.join(lics) or '(CPython)'}")
     lines.append("licenses:")
     lines.append(f"  CPython: {', '.join(settings.extensions.python_license) or 'unknown'}")

@@ -170,6 +170,9 @@ class PayloadEntry:
     #: As read back from a payload: the bytes each blob takes there (compressed or not).
     primary_stored: int | None = field(default=None, compare=False)
     secondary_stored: int | None = field(default=None, compare=False)
+    #: Not read at start-up (an extension module the program imports later): a hint
+    #: to the :class:`BlobStore` that decompressing it costs no start-up. Not stored.
+    cold: bool = field(default=False, compare=False)
 
     def describe(self) -> str:
         return f"{Kind(self.kind).name} {self.name!r}"
@@ -190,8 +193,9 @@ class BlobStore(Protocol):
         """The zstd dictionary the ZSTD blobs may use (empty: none)."""
         ...
 
-    def store(self, kind: Kind, blob: bytes) -> tuple[Codec, bytes]:
-        """The codec and stored bytes of a blob of an entry of ``kind``."""
+    def store(self, kind: Kind, blob: bytes, *, cold: bool = False) -> tuple[Codec, bytes]:
+        """The codec and stored bytes of a blob of an entry of ``kind`` (``cold``:
+        :attr:`PayloadEntry.cold`)."""
         ...
 
 
@@ -326,11 +330,11 @@ def payload_parts(entries: Iterable[PayloadEntry], store: BlobStore | None = Non
         data_len = offset + len(blob)
         return offset
 
-    def stored(kind: Kind, blob: bytes) -> tuple[Codec, bytes, int]:
+    def stored(kind: Kind, blob: bytes, cold: bool) -> tuple[Codec, bytes, int]:
         """The blob's codec, stored bytes and their offset in the data section."""
         codec, out = (Codec.RAW, blob)
         if store is not None and blob and kind is not Kind.META:
-            codec, out = store.store(kind, blob)
+            codec, out = store.store(kind, blob, cold=cold)
         return codec, out, put(out)
 
     dictionary = store.dictionary if store is not None else b""
@@ -341,8 +345,8 @@ def payload_parts(entries: Iterable[PayloadEntry], store: BlobStore | None = Non
         if name_offset > MAX_U32:
             raise PyingotError("the names of a payload's entries add up to 4 GiB or more")
         names.extend(name)
-        p_codec, p_stored, p_offset = stored(kind, entry.primary)
-        s_codec, s_stored, s_offset = stored(kind, entry.secondary)
+        p_codec, p_stored, p_offset = stored(kind, entry.primary, entry.cold)
+        s_codec, s_stored, s_offset = stored(kind, entry.secondary, entry.cold)
         index.extend(
             ENTRY.struct.pack(
                 int(kind),

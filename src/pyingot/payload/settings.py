@@ -88,7 +88,8 @@ def parse_entry(text: str) -> RuntimeEntry:
 
 @dataclass(frozen=True)
 class LinkedExtension:
-    """A built-in extension module linked into the stub, and the licenses of its code."""
+    """One of CPython's extension modules in the executable (linked into the stub, or
+    embedded as a shared object), and the licenses of its code."""
 
     licenses: tuple[str, ...] = ()
     public_domain: bool = False
@@ -96,7 +97,7 @@ class LinkedExtension:
 
 @dataclass(frozen=True)
 class LinkedExtensions:
-    """CPython's licenses and the extension modules linked into the stub, by name."""
+    """CPython's licenses and its extension modules in the executable, by name."""
 
     python_license: tuple[str, ...] = ()
     modules: Mapping[str, LinkedExtension] = field(default_factory=dict)

@@ -261,11 +261,83 @@ def _guarded_imports(tree: ast.Module) -> dict[int, list[list[str]]]:
     return guarded
 
 
+def _function_references(regions: list[tuple[str, ast.AST]]) -> dict[str, list[str]]:
+    """For each region (``<module>``, ``<main>``, each top-level function), the
+    module's top-level functions its code names (calls, passes, assigns:
+    ``hashlib`` calls ``__get_hash(name)`` for each algorithm as it is imported)."""
+    functions = {name for name, _ in regions if name not in (_MAIN, _MODULE)}
+    names: dict[str, set[str]] = {}
+    for region, top in regions:
+        names.setdefault(region, set()).update(
+            sub.id for sub in ast.walk(top) if isinstance(sub, ast.Name) and sub.id in functions
+        )
+    return {region: sorted(found) for region, found in sorted(names.items()) if found}
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    """``TYPE_CHECKING`` or ``typing.TYPE_CHECKING`` (false at run time)."""
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _deferred_imports(tree: ast.Module) -> dict[int, str]:
+    """The imports that do not run when the module is imported, by ``id(node)``:
+    ``"function:NAME"`` for one in the body of the module's top-level function
+    NAME, ``"function"`` in any other function, method or lambda (each runs when
+    that is called), ``"except"`` for one in an ``except`` clause, wherever it is
+    (it runs only when the ``try`` failed: ``except ImportError: import fallback``),
+    ``"type-checking"`` under ``if TYPE_CHECKING:`` (it never runs). Class
+    bodies run on import; so do decorators, default values and ``try`` bodies."""
+    try_types = tuple(t for t in (ast.Try, getattr(ast, "TryStar", None)) if isinstance(t, type))
+    deferred: dict[int, str] = {}
+    top_level = {id(s) for s in tree.body}
+
+    def visit(node: ast.AST, why: str | None) -> None:
+        if why is not None and isinstance(node, (ast.Import, ast.ImportFrom)):
+            deferred[id(node)] = why
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            # Decorators and defaults run where the function is defined.
+            for sub in (*getattr(node, "decorator_list", ()), node.args):
+                visit(sub, why)
+            body = node.body if isinstance(node.body, list) else [node.body]
+            if why is None:
+                top = id(node) in top_level and not isinstance(node, ast.Lambda)
+                inner = f"function:{getattr(node, 'name', '')}" if top else "function"
+            else:
+                # A function defined in a function runs only if it is called too.
+                inner = "function" if why.startswith("function") else why
+            for stmt in body:
+                visit(stmt, inner)
+            return
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            # Imports for type checkers only: the body never runs.
+            visit(node.test, why)
+            for stmt in node.body:
+                visit(stmt, "type-checking")
+            for stmt in node.orelse:
+                visit(stmt, why)
+            return
+        if isinstance(node, try_types):
+            for part in (*node.body, *node.orelse, *node.finalbody):  # type: ignore[attr-defined]
+                visit(part, why)
+            for handler in node.handlers:  # type: ignore[attr-defined]
+                visit(handler, "except")
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(child, why)
+
+    visit(tree, None)
+    return deferred
+
+
 def analyze(tree: ast.Module) -> dict[str, Any]:
     """What a module imports. Each import is ``[level, module, names, main_only,
-    guards]``: ``main_only`` imports run only when the module is ``__main__``;
+    guards, deferred]``: ``main_only`` imports run only when the module is ``__main__``;
     ``guards`` (see ``_guarded_imports``) lists the built-in modules whose
-    absence alone makes the import run, one list per enclosing ``try``."""
+    absence alone makes the import run, one list per enclosing ``try``;
+    ``deferred`` (see ``_deferred_imports``) is ``""`` for an import that runs
+    when the module is imported, else why it runs later or not at all."""
     imports: list[list[Any]] = []
     dynamic: list[str] = []
     features: set[str] = set()
@@ -276,16 +348,19 @@ def analyze(tree: ast.Module) -> dict[str, Any]:
     main_only = _main_only(regions, public)
     platform = _Platform(tree)
     guarded = _guarded_imports(tree)
+    deferred = _deferred_imports(tree)
     for region, top in regions:
         is_main = region == _MAIN or region in main_only
         for node in platform.walk(top):
             if isinstance(node, ast.Import):
                 guards = guarded.get(id(node), [])
-                imports.extend([0, a.name, [], is_main, guards] for a in node.names)
+                later = deferred.get(id(node), "")
+                imports.extend([0, a.name, [], is_main, guards, later] for a in node.names)
             elif isinstance(node, ast.ImportFrom):
                 names = [a.name for a in node.names]
                 guards = guarded.get(id(node), [])
-                imports.append([node.level or 0, node.module or "", names, is_main, guards])
+                later = deferred.get(id(node), "")
+                imports.append([node.level or 0, node.module or "", names, is_main, guards, later])
             elif isinstance(node, ast.Call):
                 name = _dynamic_name(node)
                 if name is not None:
@@ -300,6 +375,7 @@ def analyze(tree: ast.Module) -> dict[str, Any]:
                 features.add("type-params")
     return {
         "imports": imports,
+        "references": _function_references(regions),
         "dynamic": dynamic,
         "features": sorted(features),
         "all": public,

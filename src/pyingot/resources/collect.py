@@ -24,7 +24,7 @@ from pyingot.resources.compile import Worker
 from pyingot.resources.model import ExtensionResource, ResourceSet, SkipReason
 from pyingot.resources.policy import Policy
 from pyingot.resources.reachability import Reachability
-from pyingot.resources.request import CollectRequest
+from pyingot.resources.request import RUNTIME_HELPERS, CollectRequest
 from pyingot.resources.scan import (
     InstalledDistribution,
     ModuleFinder,
@@ -125,6 +125,9 @@ def collect(request: CollectRequest) -> ResourceSet:
         data=package_data,
         skipped=tuple(skipped),
         builtins=tuple(sorted(walk.builtins)),
+        at_start=walk.imported_at_start(
+            _startup_roots(walk, request), entry_function=request.entry_function
+        ),
         extensions=MappingProxyType(dict(sorted(extensions.items()))),
         shared_libraries=bundled.libraries,
         extension_libraries=MappingProxyType(dict(bundled.load_order)),
@@ -191,6 +194,18 @@ def _start(
     for pattern in request.include:
         for name in policy.included(finder, pattern, where):
             walk.reach(name, importer=None)
+
+
+def _startup_roots(walk: Reachability, request: CollectRequest) -> list[str]:
+    """What runs at start: the interpreter's start-up imports, the runtime's
+    modules (``always``) but the helpers its finder imports only when asked for
+    resources or metadata, and the entry point (every module run as ``__main__``)."""
+    helpers = set(RUNTIME_HELPERS.values())
+    always = [name for name in request.always if name not in helpers]
+    roots = [*dynamic.STARTUP_IMPORTS, *always, *sorted(walk.mains)]
+    if request.python_like:
+        roots += dynamic.PYTHON_LIKE_STARTUP_IMPORTS
+    return roots
 
 
 def _shared_libraries(

@@ -17,8 +17,8 @@ import os
 import select
 import subprocess
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -70,6 +70,12 @@ class ImportStatement:
     #: only if each ``try`` failed, so not when one of them has all its modules
     #: linked into the executable.
     guards: tuple[tuple[str, ...], ...] = ()
+    #: ``""`` when the import runs as the module is imported; ``"function:NAME"``
+    #: in the body of the top-level function NAME, ``"function"`` in another
+    #: function's, ``"except"`` in an ``except`` clause, ``"type-checking"`` under
+    #: ``if TYPE_CHECKING:``: it runs later or never
+    #: (:meth:`pyingot.resources.reachability.Reachability.imported_at_start`).
+    deferred: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,10 @@ class CompiledModule:
     all_names: tuple[str, ...] | None
     #: Names the module puts in ``sys.modules`` itself (``os.path``).
     aliases: tuple[str, ...] = ()
+    #: For its module-level code (``"<module>"``), its ``__main__`` block
+    #: (``"<main>"``) and each top-level function: the module's top-level functions
+    #: that code names, so may call.
+    references: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     error: CompileFailure | None = None
 
 
@@ -352,11 +362,12 @@ def _compiled(name: str, res: dict[str, Any]) -> CompiledModule:
         name=name,
         bytecode=res["bytecode"],
         imports=tuple(
-            ImportStatement(lvl, mod, tuple(names), main, tuple(tuple(g) for g in guards))
-            for lvl, mod, names, main, guards in res["imports"]
+            ImportStatement(lvl, mod, tuple(names), main, tuple(tuple(g) for g in guards), later)
+            for lvl, mod, names, main, guards, later in res["imports"]
         ),
         dynamic_imports=tuple(res["dynamic"]),
         features=frozenset(res["features"]),
         all_names=None if all_names is None else tuple(all_names),
         aliases=tuple(res["aliases"]),
+        references={k: tuple(v) for k, v in res["references"].items()},
     )

@@ -72,6 +72,14 @@ _INTERPRETER_IMPORTS_311 = (
     "_io",
 )
 
+#: What the interpreter imports to start, before any code of the program runs
+#: (``python -I -S -c pass``, both versions; ``site`` and what it imports for a
+#: python-like executable). Unlike ``INTERPRETER_IMPORTS``, imports made only
+#: when something happens (a warning, a non-ASCII identifier, an uncaught
+#: exception, a codec looked up by name) are not in it.
+STARTUP_IMPORTS = ("encodings", "encodings.aliases", "encodings.utf_8", "io", "abc", "codecs")
+PYTHON_LIKE_STARTUP_IMPORTS = ("site",)
+
 #: Modules the interpreter imports by itself, whatever the application does.
 #: Reached in every build. Each later table is the one before and what changed.
 INTERPRETER_IMPORTS: Mapping[str, tuple[str, ...]] = {

@@ -63,6 +63,10 @@ class ExtensionResource(_Provenance):
     origin: str
     #: ``pkg/__init__.<suffix>``: an extension module that is a package.
     is_package: bool = False
+    #: A standard-library module the program does not import to start, linked as a
+    #: shared object by the build (:mod:`pyingot.stub.shared_objects`): stored
+    #: compressed, since no start-up pays for decompressing it.
+    cold: bool = False
 
 
 @dataclass(frozen=True)
@@ -263,6 +267,10 @@ class ResourceSet:
     #: Reached modules the interpreter provides itself: built-in extension
     #: modules and frozen modules that have no source file (``_frozen_importlib``).
     builtins: tuple[str, ...] = ()
+    #: The reached modules (and built-in ones) that the program imports to start:
+    #: the interpreter's own imports and the import statements that run as the
+    #: entry point is imported (:meth:`Reachability.imported_at_start`).
+    at_start: frozenset[str] = frozenset()
     extensions: Mapping[str, ExtensionResource] = field(default_factory=_empty)
     #: Sorted by name; only those an embedded extension module needs.
     shared_libraries: tuple[SharedLibraryResource, ...] = ()

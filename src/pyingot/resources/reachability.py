@@ -274,17 +274,25 @@ class Reachability:
         if name in self._star_imported:
             self._star_targets(name)
 
-    def _follow(self, stmt: ImportStatement, importer: ModuleFile, package: str) -> None:
+    def _base(self, stmt: ImportStatement, importer: ModuleFile, package: str) -> str | None:
+        """The absolute module an import statement names, or ``None`` when it is not
+        followed (or fails at run time)."""
         if stmt.level:
             base = _resolve_relative(package, stmt.level, stmt.module)
             if base is None:  # beyond the top-level package: an ImportError at run time
-                return
+                return None
         else:
             base = stmt.module
         if not self.policy.follows(importer, base):
-            return
+            return None
         if any(all(self.policy.linked(m) for m in guard) for guard in stmt.guards):
-            return  # a fallback for built-in modules the executable has
+            return None  # a fallback for built-in modules the executable has
+        return base
+
+    def _follow(self, stmt: ImportStatement, importer: ModuleFile, package: str) -> None:
+        base = self._base(stmt, importer, package)
+        if base is None:
+            return
         if base:
             self.reach(base, importer=importer.name)
         for attr in stmt.names:
@@ -303,6 +311,78 @@ class Reachability:
             return
         for attr in entry.compiled.all_names or ():
             self.reach(f"{package}.{attr}", importer=package, optional=True)
+
+    # -- start-up -----------------------------------------------------------------
+
+    def imported_at_start(
+        self, roots: Sequence[str], *, entry_function: str | None = None
+    ) -> frozenset[str]:
+        """The reached modules that importing ``roots`` imports, as far as the
+        statements show: the closure of the imports that run when a module is
+        imported (not those in function bodies or ``except`` clauses, nor a
+        module's ``__main__`` block unless it is run as ``__main__``), with the
+        parent packages, the imports C code and language features make
+        (``dynamic.py``, names only, not patterns) and literal ``__import__``
+        calls; and the imports in the module's top-level functions that its own
+        code names at its top level, directly or through one another (``hashlib``
+        calls ``__get_builtin_constructor`` as it is imported, which imports
+        ``_blake2``). In a module run as ``__main__`` (the entry point), also
+        those of ``entry_function`` and of the functions its ``if __name__ ==
+        "__main__"`` block names (``main()``), and of those these name: they are
+        what the program runs first. Calls into other modules' functions are not
+        followed: their imports are the program's lazy ones.
+
+        Compiled code cannot be read: what a wheel's extension module imports from
+        C or Cython (numpy's random modules import ``secrets`` and ``hashlib``, and
+        Cython 3.1 modules ``zlib`` to unpack their strings) is unknown. So when
+        one is imported at start-up, every reached module counts as imported at
+        start-up: such an application links what ``link = "reachable"`` would."""
+        seen: set[str] = set()
+        stack = list(roots)
+        while stack:
+            name = stack.pop()
+            if not name or name in seen or name not in self._seen:
+                continue
+            seen.add(name)
+            parent = name.rpartition(".")[0]
+            if parent:
+                stack.append(parent)
+            stack.extend(t for t in self.implicit.get(name, ()) if not any(c in t for c in "*?["))
+            if name in self.extensions:
+                return frozenset(self._seen)
+            entry = self.found.get(name)
+            if entry is None or entry.compiled is None:
+                continue
+            compiled = entry.compiled
+            is_main = name in self.mains
+            first = ["<module>"]
+            if is_main:
+                first += ["<main>", *([entry_function.split(".")[0]] if entry_function else [])]
+            called = _called(compiled.references, first) | set(first[2:])
+            run = {f"function:{f}" for f in called}
+            package = name if entry.file.is_package else name.rpartition(".")[0]
+            for stmt in compiled.imports:
+                if stmt.main_only and not is_main:
+                    continue
+                if stmt.deferred and stmt.deferred not in run:
+                    continue
+                base = self._base(stmt, entry.file, package)
+                if base is None:
+                    continue
+                stack.append(base)
+                stack.extend(f"{base}.{a}" if base else a for a in stmt.names if a != "*")
+                if "*" in stmt.names:
+                    target = self.found.get(base)
+                    names = target.compiled.all_names if target and target.compiled else None
+                    stack.extend(f"{base}.{a}" for a in names or ())
+            for dyn in compiled.dynamic_imports:
+                level = len(dyn) - len(dyn.lstrip("."))
+                base = self._base(ImportStatement(level, dyn[level:]), entry.file, package)
+                if base is not None:
+                    stack.append(base)
+            for feature in compiled.features:
+                stack.extend(dynamic.FEATURE_IMPORTS.get(feature, ()))
+        return frozenset(seen)
 
     # -- results ----------------------------------------------------------------
 
@@ -345,6 +425,20 @@ class Reachability:
                 distribution=self._distribution(file),
             )
         return out
+
+
+def _called(references: Mapping[str, Sequence[str]], first: Sequence[str]) -> set[str]:
+    """The top-level functions that running the regions ``first`` may call, through
+    one another (``references``: what each region's code names)."""
+    out: set[str] = set()
+    todo = list(first)
+    while todo:
+        region = todo.pop()
+        for name in references.get(region, ()):
+            if name not in out:
+                out.add(name)
+                todo.append(name)
+    return out
 
 
 def _resolve_relative(package: str, level: int, module: str) -> str | None:

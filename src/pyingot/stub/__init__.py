@@ -10,15 +10,18 @@ prebuilt with a wheel of pyingot, or is built and cached, by
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 from pyingot import cache
 from pyingot.config import ProjectConfig
 from pyingot.distribution.model import Distribution, ExtensionModule
+from pyingot.errors import PyingotError
 from pyingot.progress import Progress
-from pyingot.resources.model import ResourceSet
-from pyingot.stub import linking
+from pyingot.resources.model import ExtensionResource, ResourceSet
+from pyingot.stub import linking, shared_objects
 from pyingot.stub.runtime import (
     Crate,
     RuntimeVariant,
@@ -32,6 +35,8 @@ from pyingot.stub.runtime import (
 __all__ = [
     "Crate",
     "RuntimeVariant",
+    "embed_extensions",
+    "extensions_to_embed",
     "extensions_to_link",
     "pyo3_config",
     "runtime_crates",
@@ -58,17 +63,90 @@ RUST_SYSTEM_LIBS = ("-lutil", "-lrt", "-lpthread", "-ldl", "-lm", "-lc")
 def extensions_to_link(
     config: ProjectConfig, dist: Distribution, resources: ResourceSet
 ) -> dict[str, ExtensionModule]:
-    """The extension policy's modules that the application reaches (or all of
-    them, as configured, and always for a python-like executable)."""
+    """The extension policy's modules that are linked into the stub: those the
+    program imports at start-up (``link = "start-up"``), those the application
+    reaches (``"reachable"``), or all of them (``"all"``, and for a python-like
+    executable but under ``"start-up"``); required and included ones always.
+    :func:`extensions_to_embed` has the rest of the reached ones."""
     allowed = config.extensions.resolve(dist)
-    if config.link_extensions == "all" or config.entry.kind == "python":
+    python_like = config.entry.kind == "python"
+    if config.link_extensions == "all" or (python_like and config.link_extensions != "start-up"):
         return dict(allowed)
     reached = set(resources.builtins)
-    return {
+    linked = {
         name: ext
         for name, ext in allowed.items()
         if ext.required or name in reached or name in config.extensions.include
     }
+    if config.link_extensions == "reachable":
+        return linked
+    return {
+        name: ext
+        for name, ext in (allowed if python_like else linked).items()
+        if name in resources.at_start
+        or name in config.extensions.include
+        or not shared_objects.can_be_shared(ext)
+    }
+
+
+def extensions_to_embed(
+    config: ProjectConfig, dist: Distribution, resources: ResourceSet
+) -> dict[str, ExtensionModule]:
+    """Under ``link = "start-up"``: the reached modules of the extension policy that
+    are not linked, to embed as shared objects (:mod:`pyingot.stub.shared_objects`)."""
+    if config.link_extensions != "start-up":
+        return {}
+    allowed = config.extensions.resolve(dist)
+    linked = extensions_to_link(config, dist, resources)
+    reached = set(resources.builtins) | (set(allowed) if config.entry.kind == "python" else set())
+    return {name: ext for name, ext in allowed.items() if name in reached and name not in linked}
+
+
+def embed_extensions(
+    dist: Distribution,
+    selected: Mapping[str, ExtensionModule],
+    cold: Mapping[str, ExtensionModule],
+    resources: ResourceSet,
+    progress: Progress,
+    runtime: Path,
+) -> tuple[Path, dict[str, ExtensionModule], ResourceSet]:
+    """The stub, the modules it links, and ``resources`` with the ``cold`` modules
+    embedded as shared objects. One whose shared object cannot bind to the stub
+    (:func:`shared_objects.unresolved`) is linked into the stub instead."""
+    built = {name: shared_objects.shared_object(dist, ext) for name, ext in sorted(cold.items())}
+    linked = dict(selected)
+    stub_path = stub(dist, linked, progress, runtime=runtime)
+    bad = shared_objects.unresolved(built, stub_path)
+    if bad:
+        linked.update((name, cold[name]) for name in bad)
+        stub_path = stub(dist, linked, progress, runtime=runtime)
+        # The new stub exports what their objects define, not what the others lack.
+        still = shared_objects.unresolved(
+            {n: p for n, p in built.items() if n not in bad}, stub_path
+        )
+        if still:
+            name, missing = next(iter(still.items()))
+            raise PyingotError(
+                f"extension module {name} as a shared object needs {', '.join(missing[:3])}, "
+                "which the executable does not export",
+                hint=f'link it: include = ["{name}"] in [tool.pyingot.extensions]',
+            )
+    embedded = {
+        name: ExtensionResource(name=name, data=path.read_bytes(), origin=f"{name}.so", cold=True)
+        for name, path in built.items()
+        if name not in bad
+    }
+    if embedded:
+        progress.note(
+            f"{len(embedded)} extension modules embedded as shared objects, loaded when "
+            f"first imported ({sum(len(e.data) for e in embedded.values()) >> 10} KiB)"
+        )
+    extensions = dict(sorted({**resources.extensions, **embedded}.items()))
+    return (
+        stub_path,
+        linked,
+        dataclasses.replace(resources, extensions=MappingProxyType(extensions)),
+    )
 
 
 def stub(
