@@ -433,6 +433,33 @@ def test_rebuild_after_edit_changes_only_the_payload(tmp_path: Path) -> None:
     assert elapsed < 60  # generous: the figure that matters is measured in bench/
 
 
+def _dictionary(exe: Path) -> bytes:
+    data = exe.read_bytes()
+    offset, length = (int.from_bytes(data[i : i + 8], "little") for i in (-32, -24))
+    payload = data[offset : offset + length]
+    header = packing.HEADER.struct.unpack_from(payload)
+    at, size = header[7], header[8]
+    start = header[5]  # data_offset
+    return payload[start + at : start + at + size]
+
+
+def test_an_edit_importing_more_of_the_stdlib_keeps_the_dictionary(tmp_path: Path) -> None:
+    """The zstd dictionary comes from what every application reaches: an edit that
+    reaches more of the standard library changes no other stored blob."""
+    exe = build_project(ROOT / "examples" / "hello", tmp_path, "3.11")
+    before = _dictionary(exe)
+    source = (tmp_path / "project" / "hello.py").read_text()
+    exe = build_project(
+        ROOT / "examples" / "hello",
+        tmp_path,
+        "3.11",
+        edit={"hello.py": "import json, colorsys, difflib\n" + source},
+    )
+    assert len(before) > 1000
+    assert _dictionary(exe) == before
+    assert run(exe, "you").stdout.startswith("Hello, you!")
+
+
 def test_inspect_reads_back_what_is_inside(workdir: Path) -> None:
     exe = built("tour", "3.11", workdir)
     done = subprocess.run(

@@ -105,12 +105,17 @@ def assemble(
             if d.package.partition(".")[0] in root_packages
         ]
         beside.write_on_disk(root_files, data_root)
-    # The dictionary is trained from the standard library's modules, which an edit of
-    # the application does not change: a rebuild recompresses only what changed.
+    # The dictionary is trained from the standard library's modules that every
+    # application reaches (the interpreter's own imports and what they import), which
+    # no edit of the application changes, not even one importing more of the standard
+    # library: a rebuild recompresses only what changed. (Trained from every reached
+    # standard-library module instead, it compressed the numpy example's modules no
+    # better: 7,305,353 bytes against 7,305,266 from these; but adding `import json` to hello
+    # recompressed all of its 190 modules, 1.1 s.)
     samples = (
         blob
         for m in resources.modules.values()
-        if m.is_stdlib
+        if m.is_stdlib and m.name in resources.core
         for blob in (m.bytecode, m.source or b"")
     )
     # The SBOM beside it is staged first and renamed into place just after the

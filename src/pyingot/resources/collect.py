@@ -125,6 +125,7 @@ def collect(request: CollectRequest) -> ResourceSet:
         data=package_data,
         skipped=tuple(skipped),
         builtins=tuple(sorted(walk.builtins)),
+        core=walk.core,
         at_start=walk.imported_at_start(
             _startup_roots(walk, request), entry_function=request.entry_function
         ),
@@ -161,7 +162,14 @@ def _start(
     finder, facts = walk.finder, walk.facts
     for name in dynamic.interpreter_imports(facts.major_minor):
         walk.reach_pattern(name, importer=None)
-    for name in (*request.always, *request.shared_extensions):
+    for name in request.always:
+        walk.reach(name, importer=None)
+    # What any application of this distribution and these settings reaches: the
+    # compression dictionary is trained from it alone, so that an edit reaching more of
+    # the standard library keeps it, and with it every stored blob (assemble).
+    walk.run()
+    walk.core = frozenset(walk.found)
+    for name in request.shared_extensions:
         walk.reach(name, importer=None)
 
     where = _where(request.app_paths)

@@ -267,6 +267,9 @@ class ResourceSet:
     #: Reached modules the interpreter provides itself: built-in extension
     #: modules and frozen modules that have no source file (``_frozen_importlib``).
     builtins: tuple[str, ...] = ()
+    #: The modules reached from the interpreter's and the runtime's own imports, which
+    #: every application of the distribution reaches, whatever its code.
+    core: frozenset[str] = frozenset()
     #: The reached modules (and built-in ones) that the program imports to start:
     #: the interpreter's own imports and the import statements that run as the
     #: entry point is imported (:meth:`Reachability.imported_at_start`).

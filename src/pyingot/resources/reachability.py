@@ -73,6 +73,9 @@ class Reachability:
         self.optimize = optimize
         #: Modules run as ``__main__``, whose main-only imports are followed.
         self.mains: set[str] = {MAIN}
+        #: What the walk had found before the application's roots were reached
+        #: (set by the caller: :attr:`ResourceSet.core`).
+        self.core: frozenset[str] = frozenset()
         #: Names modules put in ``sys.modules`` themselves.
         self.aliases: set[str] = set()
         self.implicit = dict(dynamic.implicit_imports(self.facts.major_minor))
