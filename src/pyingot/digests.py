@@ -60,6 +60,24 @@ def read_file(path: Path) -> bytes:
     return data
 
 
+def file_sha256(path: Path) -> str:
+    """The hex sha256 of the file at ``path``, read in pieces; a large file's is kept
+    under its identity, as for :func:`read_file` (the runtime archive a stub is keyed
+    by: 9 MB, hashed at every build). A file that changes while it is read leaves its
+    digest under the identity it had before, which it never has again (its ctime moved)."""
+    with path.open("rb") as f:
+        st = os.fstat(f.fileno())
+
+        def compute() -> str:
+            h = hashlib.sha256()
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+            return h.hexdigest()
+
+        ident = _identity(path, st) if st.st_size >= LARGE else None
+        return compute() if ident is None else cache.memo("sha256", ident, compute)
+
+
 def _identity(path: Path, st: os.stat_result) -> dict[str, object] | None:
     if time.time() - max(st.st_mtime, st.st_ctime) < RACY_SECONDS:
         return None

@@ -66,3 +66,17 @@ def test_a_file_changed_just_now_is_not_remembered(tmp_path: Path, isolated_cach
     data = digests.read_file(path)
     assert digests.sha256(data) == hashlib.sha256(data).hexdigest()
     assert not (isolated_cache / "memo").exists()
+
+
+def test_file_sha256_of_a_large_file_is_remembered(
+    tmp_path: Path, isolated_cache: Path, no_racy_window: None
+) -> None:
+    data = os.urandom(digests.LARGE + 7)
+    path = _old_file(tmp_path / "runtime.a", data)
+    assert digests.file_sha256(path) == hashlib.sha256(data).hexdigest()
+    (memo,) = (isolated_cache / "memo" / "sha256").iterdir()
+    memo.write_text("e" * 64)
+    assert digests.file_sha256(path) == "e" * 64
+    small = tmp_path / "small"
+    small.write_bytes(b"x")
+    assert digests.file_sha256(small) == hashlib.sha256(b"x").hexdigest()

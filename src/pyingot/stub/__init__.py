@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
-from pyingot import cache
+from pyingot import cache, digests
 from pyingot.config import ProjectConfig
 from pyingot.distribution.model import Distribution, ExtensionModule
 from pyingot.errors import PyingotError
@@ -163,7 +163,7 @@ def stub(
             "recipe": STUB_RECIPE,
             "distribution": _distribution_identity(dist),
             "extensions": sorted(selected),
-            "runtime": cache.file_sha256(runtime),
+            "runtime": digests.file_sha256(runtime),
         }
     )
     final = cache.cache_root() / "stubs" / key[:24]

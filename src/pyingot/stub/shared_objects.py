@@ -32,7 +32,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from pyingot import cache, elf, tools
+from pyingot import cache, digests, elf, tools
 from pyingot.distribution.model import Distribution, ExtensionModule, link_order
 from pyingot.errors import PyingotError
 from pyingot.stub import linking
@@ -107,8 +107,8 @@ def _link(
     key = cache.input_hash(
         {
             **inputs,
-            "objects": [cache.file_sha256(p) for p in objects],
-            "archives": [cache.file_sha256(p) for p in archives],
+            "objects": [digests.file_sha256(p) for p in objects],
+            "archives": [digests.file_sha256(p) for p in archives],
         }
     )
     final = cache.cache_root() / "shared-objects" / key[:24]
