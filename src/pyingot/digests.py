@@ -52,8 +52,8 @@ def read_file(path: Path) -> bytes:
         data = f.read()
         if len(data) < LARGE:
             return data
-        ident = _identity(path, before)
-        if ident is None or ident != _identity(path, os.fstat(f.fileno())):
+        ident = identity(path, before)
+        if ident is None or ident != identity(path, os.fstat(f.fileno())):
             return data  # changing now, or just changed: hash it (sha256 will)
     digest = cache.memo("sha256", ident, lambda: hashlib.sha256(data).hexdigest())
     _known[id(data)] = (data, digest)
@@ -74,11 +74,13 @@ def file_sha256(path: Path) -> str:
                 h.update(chunk)
             return h.hexdigest()
 
-        ident = _identity(path, st) if st.st_size >= LARGE else None
+        ident = identity(path, st) if st.st_size >= LARGE else None
         return compute() if ident is None else cache.memo("sha256", ident, compute)
 
 
-def _identity(path: Path, st: os.stat_result) -> dict[str, object] | None:
+def identity(path: Path, st: os.stat_result) -> dict[str, object] | None:
+    """What changes whenever the file at ``path`` (whose stat is ``st``) does, for a
+    memo's key; ``None`` when it changed too recently to be told from its next change."""
     if time.time() - max(st.st_mtime, st.st_ctime) < RACY_SECONDS:
         return None
     return {

@@ -80,3 +80,17 @@ def test_file_sha256_of_a_large_file_is_remembered(
     small = tmp_path / "small"
     small.write_bytes(b"x")
     assert digests.file_sha256(small) == hashlib.sha256(b"x").hexdigest()
+
+
+def test_elf_facts_are_kept_under_the_file_identity(
+    tmp_path: Path, isolated_cache: Path, no_racy_window: None
+) -> None:
+    from pyingot import elf
+
+    lib = _old_file(tmp_path / "libz.so.1", Path("/lib/x86_64-linux-gnu/libz.so.1").read_bytes())
+    first = elf.read_file(lib)
+    assert first == elf.parse(lib.read_bytes(), name=str(lib))
+    assert first.soname == "libz.so.1" and "libc.so.6" in first.needed
+    (memo,) = (isolated_cache / "memo" / "elf-dynamic").iterdir()
+    memo.write_text(memo.read_text().replace("libz.so.1", "libkept.so.1"))
+    assert elf.read_file(lib).soname == "libkept.so.1"  # the memo answered

@@ -233,7 +233,7 @@ def _shared_libraries(
         path = walk.extensions[ext.name].file.path
         assert path is not None
         try:
-            info = elf.parse(ext.data, name=ext.origin)
+            info = elf.read_file(path)
         except PyingotError as e:
             raise PyingotError(
                 f"extension module {ext.name}"
