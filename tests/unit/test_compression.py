@@ -55,6 +55,45 @@ def test_extensions_and_libraries_are_lz4_modules_zstd_meta_raw() -> None:
     assert b"".join(pieces) == big
 
 
+def test_start_up_bytecode_is_lz4_and_embedded_stdlib_modules_zstd() -> None:
+    """The hints: a module's bytecode read at start-up decodes fast (LZ4); an extension
+    module not imported at start-up is small (zstd)."""
+    store = Compression()
+    blob = _library_like(50_000)
+    assert store.store(Kind.MODULE, blob, at_start=True)[0] is Codec.LZ4
+    assert store.store(Kind.MODULE, blob)[0] is Codec.ZSTD
+    assert store.store(Kind.EXTENSION, blob, cold=True)[0] is Codec.ZSTD
+    assert store.store(Kind.DATA, blob, at_start=True)[0] is Codec.ZSTD  # modules only
+    entries = [
+        PayloadEntry(
+            Kind.MODULE, "boot", blob, blob[:9000], packing.Flag.HAS_SOURCE, at_start=True
+        ),
+        PayloadEntry(Kind.MODULE, "later", blob, blob[:9000], packing.Flag.HAS_SOURCE),
+    ]
+    payload = packing.write_payload(entries, store)
+    assert packing.read_payload(payload) == entries
+    codecs = {(name, which): codec for name, which, codec in _codecs(payload)}
+    # Only the start-up module's bytecode: its source is read only for tracebacks.
+    assert codecs == {
+        ("boot", "primary"): Codec.LZ4,
+        ("boot", "secondary"): Codec.ZSTD,
+        ("later", "primary"): Codec.ZSTD,
+        ("later", "secondary"): Codec.ZSTD,
+    }
+
+
+def _codecs(payload: bytes) -> list[tuple[str, str, Codec]]:
+    header = packing.HEADER.struct.unpack_from(payload)
+    count, index, names = header[2], header[3], header[4]
+    out = []
+    for i in range(count):
+        e = packing.ENTRY.struct.unpack_from(payload, index + i * packing.ENTRY.size)
+        name = payload[names + e[5] : names + e[5] + e[4]].decode()
+        out.append((name, "primary", Codec(e[2])))
+        out.append((name, "secondary", Codec(e[3])))
+    return out
+
+
 def test_a_blob_that_does_not_shrink_is_raw() -> None:
     noise = random.Random(2).randbytes(5000)
     assert Compression().store(Kind.EXTENSION, noise) == (Codec.RAW, noise)

@@ -461,6 +461,8 @@ def test_compiled_code_imported_at_start_makes_everything_start_up(
         rs = run_collect(fake_stdlib, app)
         assert "fast" in rs.extensions and "lazy_a" in rs.modules
         assert ("lazy_a" in rs.at_start) is eager
+        # What the statements show is what python_at_start holds, compiled code or not.
+        assert "main" in rs.python_at_start and "lazy_a" not in rs.python_at_start
 
 
 def test_code_for_other_platforms_is_not_followed(tmp_path: Path, fake_stdlib: Path) -> None:

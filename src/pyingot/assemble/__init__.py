@@ -88,7 +88,11 @@ def assemble(
         sbom=bom,
     )
     payload = settings.to_entries()
-    payload += entries.module_entries(resources.modules.values(), keep_sources=config.keep_sources)
+    payload += entries.module_entries(
+        resources.modules.values(),
+        keep_sources=config.keep_sources,
+        at_start=resources.python_at_start,
+    )
     payload += entries.data_entries(data)
     payload += dist_info.app_metadata_entries(config, resources, data)
     payload += entries.metadata_entries(resources.metadata)

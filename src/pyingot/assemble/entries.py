@@ -71,7 +71,14 @@ def runtime_settings(
     )
 
 
-def module_entries(modules: Iterable[ModuleResource], *, keep_sources: bool) -> list[PayloadEntry]:
+def module_entries(
+    modules: Iterable[ModuleResource],
+    *,
+    keep_sources: bool,
+    at_start: frozenset[str] = frozenset(),
+) -> list[PayloadEntry]:
+    """The modules' entries; those named in ``at_start`` have their bytecode marked
+    as read at start-up (:attr:`PayloadEntry.at_start`)."""
     out = []
     for m in modules:
         flags = Flag(0)
@@ -84,7 +91,11 @@ def module_entries(modules: Iterable[ModuleResource], *, keep_sources: bool) -> 
         if keep_sources and m.source is not None:
             flags |= Flag.HAS_SOURCE
             source = m.source
-        out.append(PayloadEntry(Kind.MODULE, m.name, m.bytecode, source, flags))
+        out.append(
+            PayloadEntry(
+                Kind.MODULE, m.name, m.bytecode, source, flags, at_start=m.name in at_start
+            )
+        )
     return out
 
 

@@ -173,6 +173,10 @@ class PayloadEntry:
     #: Not read at start-up (an extension module the program imports later): a hint
     #: to the :class:`BlobStore` that decompressing it costs no start-up. Not stored.
     cold: bool = field(default=False, compare=False)
+    #: Its primary blob is read at start-up (the bytecode of a module the program
+    #: imports to start): a hint to the :class:`BlobStore` that decoding it costs
+    #: start-up. Not stored.
+    at_start: bool = field(default=False, compare=False)
 
     def describe(self) -> str:
         return f"{Kind(self.kind).name} {self.name!r}"
@@ -193,9 +197,12 @@ class BlobStore(Protocol):
         """The zstd dictionary the ZSTD blobs may use (empty: none)."""
         ...
 
-    def store(self, kind: Kind, blob: bytes, *, cold: bool = False) -> tuple[Codec, bytes]:
+    def store(
+        self, kind: Kind, blob: bytes, *, cold: bool = False, at_start: bool = False
+    ) -> tuple[Codec, bytes]:
         """The codec and stored bytes of a blob of an entry of ``kind`` (``cold``:
-        :attr:`PayloadEntry.cold`)."""
+        :attr:`PayloadEntry.cold`; ``at_start``: the blob is read at start-up,
+        :attr:`PayloadEntry.at_start`)."""
         ...
 
 
@@ -330,11 +337,13 @@ def payload_parts(entries: Iterable[PayloadEntry], store: BlobStore | None = Non
         data_len = offset + len(blob)
         return offset
 
-    def stored(kind: Kind, blob: bytes, cold: bool) -> tuple[Codec, bytes, int]:
+    def stored(
+        kind: Kind, blob: bytes, cold: bool, at_start: bool = False
+    ) -> tuple[Codec, bytes, int]:
         """The blob's codec, stored bytes and their offset in the data section."""
         codec, out = (Codec.RAW, blob)
         if store is not None and blob and kind is not Kind.META:
-            codec, out = store.store(kind, blob, cold=cold)
+            codec, out = store.store(kind, blob, cold=cold, at_start=at_start)
         return codec, out, put(out)
 
     dictionary = store.dictionary if store is not None else b""
@@ -345,7 +354,7 @@ def payload_parts(entries: Iterable[PayloadEntry], store: BlobStore | None = Non
         if name_offset > MAX_U32:
             raise PyingotError("the names of a payload's entries add up to 4 GiB or more")
         names.extend(name)
-        p_codec, p_stored, p_offset = stored(kind, entry.primary, entry.cold)
+        p_codec, p_stored, p_offset = stored(kind, entry.primary, entry.cold, entry.at_start)
         s_codec, s_stored, s_offset = stored(kind, entry.secondary, entry.cold)
         index.extend(
             ENTRY.struct.pack(

@@ -129,6 +129,11 @@ def collect(request: CollectRequest) -> ResourceSet:
         at_start=walk.imported_at_start(
             _startup_roots(walk, request), entry_function=request.entry_function
         ),
+        python_at_start=walk.imported_at_start(
+            _startup_roots(walk, request),
+            entry_function=request.entry_function,
+            through_compiled=False,
+        ),
         extensions=MappingProxyType(dict(sorted(extensions.items()))),
         shared_libraries=bundled.libraries,
         extension_libraries=MappingProxyType(dict(bundled.load_order)),

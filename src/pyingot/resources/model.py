@@ -274,6 +274,10 @@ class ResourceSet:
     #: the interpreter's own imports and the import statements that run as the
     #: entry point is imported (:meth:`Reachability.imported_at_start`).
     at_start: frozenset[str] = frozenset()
+    #: The same closure through import statements only, not widened where compiled
+    #: code is imported (what it imports cannot be read): the modules whose
+    #: bytecode is surely read at start, which is stored to decode fast.
+    python_at_start: frozenset[str] = frozenset()
     extensions: Mapping[str, ExtensionResource] = field(default_factory=_empty)
     #: Sorted by name; only those an embedded extension module needs.
     shared_libraries: tuple[SharedLibraryResource, ...] = ()

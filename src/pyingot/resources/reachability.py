@@ -318,7 +318,11 @@ class Reachability:
     # -- start-up -----------------------------------------------------------------
 
     def imported_at_start(
-        self, roots: Sequence[str], *, entry_function: str | None = None
+        self,
+        roots: Sequence[str],
+        *,
+        entry_function: str | None = None,
+        through_compiled: bool = True,
     ) -> frozenset[str]:
         """The reached modules that importing ``roots`` imports, as far as the
         statements show: the closure of the imports that run when a module is
@@ -339,7 +343,9 @@ class Reachability:
         C or Cython (numpy's random modules import ``secrets`` and ``hashlib``, and
         Cython 3.1 modules ``zlib`` to unpack their strings) is unknown. So when
         one is imported at start-up, every reached module counts as imported at
-        start-up: such an application links what ``link = "reachable"`` would."""
+        start-up: such an application links what ``link = "reachable"`` would.
+        With ``through_compiled=False`` the closure goes on past compiled modules
+        instead, following only what statements show."""
         seen: set[str] = set()
         stack = list(roots)
         while stack:
@@ -352,7 +358,9 @@ class Reachability:
                 stack.append(parent)
             stack.extend(t for t in self.implicit.get(name, ()) if not any(c in t for c in "*?["))
             if name in self.extensions:
-                return frozenset(self._seen)
+                if through_compiled:
+                    return frozenset(self._seen)
+                continue
             entry = self.found.get(name)
             if entry is None or entry.compiled is None:
                 continue
