@@ -133,9 +133,10 @@ def test_embedded_extensions_work_alone_on_debian_11(tmp_path: Path) -> None:
 def test_a_python_like_executable_imports_every_embedded_module(
     version: str, tmp_path: Path
 ) -> None:
-    """A python-like executable links only what python imports to start; every
-    other module of the policy's set is embedded, and each one imports (on the
-    free-threaded build without turning the GIL on)."""
+    """Under link = "start-up", a python-like executable links only what python
+    imports to start; every other module of the policy's set is embedded, and each
+    one imports (on the free-threaded build without turning the GIL on). By default
+    it links them all."""
     distribution(version)
     project = tmp_path / "project"
     building.write(
@@ -149,6 +150,9 @@ def test_a_python_like_executable_imports_every_embedded_module(
                 [tool.pyingot]
                 entry = "python"
                 python = "{version}"
+
+                [tool.pyingot.extensions]
+                link = "start-up"
             """
         },
     )
@@ -178,3 +182,16 @@ def test_a_python_like_executable_imports_every_embedded_module(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"[] {version != '3.13t'}\n"
+
+    # The default: every module linked, as python has them ready.
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('link = "start-up"', ""))
+    exe = building.build_ok(project, tmp_path / "py-default")
+    check = (
+        "import sys\n"
+        "print(sorted({'_decimal', '_sqlite3', '_codecs_jp'} - set(sys.builtin_module_names)))"
+    )
+    done = subprocess.run(
+        [str(exe), "-c", check], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}
+    )
+    assert (done.returncode, done.stdout) == (0, "[]\n"), done.stderr

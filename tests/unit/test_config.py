@@ -112,7 +112,6 @@ def test_documented_defaults_are_the_loaded_defaults() -> None:
         (TOOL, "optimize"): cfg.optimize,
         (TOOL, "keep-sources"): cfg.keep_sources,
         (f"{TOOL}.extensions", "policy"): cfg.extensions.policy,
-        (f"{TOOL}.extensions", "link"): cfg.link_extensions,
         (f"{TOOL}.extensions", "include"): cfg.extensions.include,
         (f"{TOOL}.extensions", "exclude"): cfg.extensions.exclude,
         (f"{TOOL}.modules", "include"): cfg.modules.include,
@@ -135,6 +134,13 @@ def test_no_scripts_means_python_like_with_the_whole_stdlib() -> None:
     )
     assert str(cfg.entry) == "python"
     assert cfg.stdlib == "all"
+    assert cfg.link_extensions == "all"  # whoever runs it may import any module
+
+
+def test_an_application_links_what_it_imports_at_start_up() -> None:
+    assert load(HELLO).link_extensions == "start-up"
+    py = '[tool.pyingot]\nname = "py"\n[tool.pyingot.extensions]\nlink = "start-up"\n'
+    assert load(py).link_extensions == "start-up"
 
 
 def test_explicit_stdlib_wins_over_the_python_like_default() -> None:

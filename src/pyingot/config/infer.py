@@ -80,6 +80,13 @@ def sources(root: Path) -> tuple[str, ...]:
     return ("src",) if (root / "src").is_dir() else (".",)
 
 
+def link(python_like: bool) -> Literal["start-up", "all"]:
+    """Which extension modules are linked (``[tool.pyingot.extensions] link``): those
+    imported at start-up; all of them for a python-like executable, whose user may
+    import any at any time."""
+    return "all" if python_like else "start-up"
+
+
 def stdlib(python_like: bool) -> Literal["reachable", "all"]:
     """What the entry point reaches; everything for a python-like executable, since
     whoever runs it can import anything."""

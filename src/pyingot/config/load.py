@@ -103,7 +103,7 @@ def read_config(data: Mapping[str, object], file: Path, root: Path) -> ProjectCo
     optimize = cast(Literal[0, 1, 2], tool.choice("optimize"))
     keep_sources = given(tool.boolean("keep-sources"))
     stdlib = cast(Literal["reachable", "all"] | None, tool.choice("stdlib"))
-    link = cast(Literal["start-up", "reachable", "all"], extensions.choice("link"))
+    link = cast(Literal["start-up", "reachable", "all"] | None, extensions.choice("link"))
     # The model classes check their own invariants (ExtensionSelection's are shared
     # with the command line); their errors get the file and table put in front.
     selection = _made(
@@ -134,7 +134,7 @@ def read_config(data: Mapping[str, object], file: Path, root: Path) -> ProjectCo
         keep_sources=keep_sources,
         stdlib=stdlib or infer.stdlib(entry.kind == "python"),
         extensions=selection,
-        link_extensions=link,
+        link_extensions=link or infer.link(entry.kind == "python"),
         modules=module_patterns,
         data=data_patterns,
         dependencies=_dependencies(deps, project, root),
