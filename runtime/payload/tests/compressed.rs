@@ -45,16 +45,7 @@ fn field_at(p: &[u8], i: usize, f: pyingot_payload::Field) -> usize {
 
 /// The entries whose primary blob is ZSTD: (index, stored range in the payload).
 fn zstd_blobs(p: &[u8]) -> Vec<(usize, std::ops::Range<usize>)> {
-    let payload = Payload::parse(p).unwrap();
-    payload
-        .entries()
-        .map(Result::unwrap)
-        .filter(|e| e.primary.codec == CODEC_ZSTD)
-        .map(|e| {
-            let start = e.primary.stored.as_ptr() as usize - p.as_ptr() as usize;
-            (e.index, start..start + e.primary.stored.len())
-        })
-        .collect()
+    common::blobs_with_codec(p, CODEC_ZSTD)
 }
 
 fn dictionary_range(p: &[u8]) -> std::ops::Range<usize> {

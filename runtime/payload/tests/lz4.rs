@@ -74,16 +74,7 @@ fn index_of(p: &[u8], name: &str) -> usize {
 
 /// Every LZ4 primary blob: (entry index, stored range in the payload).
 fn lz4_blobs(p: &[u8]) -> Vec<(usize, Range<usize>)> {
-    let payload = Payload::parse(p).unwrap();
-    payload
-        .entries()
-        .map(Result::unwrap)
-        .filter(|e| e.primary.codec == CODEC_LZ4)
-        .map(|e| {
-            let start = e.primary.stored.as_ptr() as usize - p.as_ptr() as usize;
-            (e.index, start..start + e.primary.stored.len())
-        })
-        .collect()
+    common::blobs_with_codec(p, CODEC_LZ4)
 }
 
 /// Field `f` of entry `i`, at its absolute position in the payload.

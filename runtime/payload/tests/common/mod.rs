@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use pyingot_payload::Payload;
 use pyingot_payload::{
     entry, header, trailer, Field, Kind, CODEC_LZ4, CODEC_RAW, CODEC_ZSTD, DATA_ALIGNMENT,
     ENTRY_SIZE, FLAG_HAS_SOURCE, HEADER_SIZE, KNOWN_FLAGS, LZ4_PIECE, MAGIC, PAYLOAD_ALIGNMENT,
@@ -255,4 +256,18 @@ pub fn random_entries(rng: &mut Rng, max: usize) -> Vec<TestEntry> {
         });
     }
     out
+}
+
+/// The entries whose primary blob has `codec`: (index, stored range in the payload).
+pub fn blobs_with_codec(p: &[u8], codec: u8) -> Vec<(usize, std::ops::Range<usize>)> {
+    let payload = Payload::parse(p).unwrap();
+    payload
+        .entries()
+        .map(Result::unwrap)
+        .filter(|e| e.primary.codec == codec)
+        .map(|e| {
+            let start = e.primary.stored.as_ptr() as usize - p.as_ptr() as usize;
+            (e.index, start..start + e.primary.stored.len())
+        })
+        .collect()
 }
