@@ -17,7 +17,8 @@ import pytest
 from pyingot import dependencies, elf
 from pyingot.config import DependencySettings
 from pyingot.dependencies import Target
-from pyingot.payload.packing import Kind, PayloadEntry, find_payload, read_payload
+from pyingot.payload.packing import Kind, PayloadEntry
+from pyingot.payload.reading import find_payload, read_payload
 from pyingot.progress import Progress
 from tests import building
 from tests.binutils import readelf

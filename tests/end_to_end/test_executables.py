@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from pyingot.payload import packing
+from pyingot.payload import packing, reading
 from tests import binutils, building
 from tests import traced as trace
 from tests.building import ROOT
@@ -238,7 +238,7 @@ def test_closed_stdout_pipe_is_quiet(version: str, workdir: Path) -> None:
 
 def _stored_ranges(exe: bytes) -> list[tuple[str, range]]:
     """Each blob's stored bytes in ``exe``, with the name of its entry."""
-    payload = packing.find_payload(exe)
+    payload = reading.find_payload(exe)
     start = len(exe) - packing.TRAILER_SIZE - len(payload)
     header = packing.HEADER.struct.unpack_from(payload)
     count, index, data = header[2], header[3], header[5]
@@ -329,7 +329,7 @@ def test_damaged_or_truncated_executable_fails_cleanly(workdir: Path, tmp_path: 
 
 def _module_blob(exe: bytes, name: str) -> range:
     """Where the stored bytecode of module ``name`` lies in ``exe``."""
-    payload = packing.find_payload(exe)
+    payload = reading.find_payload(exe)
     start = len(exe) - packing.TRAILER_SIZE - len(payload)
     header = packing.HEADER.struct.unpack_from(payload)
     count, index, names, data = header[2], header[3], header[4], header[5]

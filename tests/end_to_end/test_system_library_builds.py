@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pyingot.payload.packing import Kind, find_payload, read_payload
+from pyingot.payload.packing import Kind
+from pyingot.payload.reading import find_payload, read_payload
 from pyingot.resources.libraries import (
     GLIBC,
     SystemLibraries,

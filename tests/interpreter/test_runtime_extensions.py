@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from pyingot.payload import packing
+from pyingot.payload import packing, reading
 from pyingot.payload.compression import Compression
 from pyingot.payload.packing import Codec, Kind, PayloadEntry
 from tests import building
@@ -109,11 +109,11 @@ def with_entries(
     kind and name) and without the META entries named in ``drop``; every blob raw,
     or as ``store`` stores it."""
     data = exe.read_bytes()
-    payload = packing.find_payload(data)
+    payload = reading.find_payload(data)
     stub = data[: len(data) - packing.TRAILER_SIZE - len(payload)]
     out.parent.mkdir(parents=True, exist_ok=True)
     replaced = {(e.kind, e.name) for e in extra} | {(Kind.META, name) for name in drop}
-    entries = [e for e in packing.read_payload(payload) if (e.kind, e.name) not in replaced]
+    entries = [e for e in reading.read_payload(payload) if (e.kind, e.name) not in replaced]
     out.write_bytes(packing.append(stub, packing.write_payload(entries + extra, store)))
     out.chmod(0o755)
     return out
@@ -608,7 +608,7 @@ def _primary(payload: bytes, kind: Kind, name: str) -> tuple[int, dict[str, int]
             strict=True,
         )
     )["index_offset"]
-    for i, e in enumerate(packing.read_payload(payload)):
+    for i, e in enumerate(reading.read_payload(payload)):
         if (e.kind, e.name) == (kind, name):
             at = index_offset + i * packing.ENTRY_SIZE
             return at, dict(zip(fields, packing.ENTRY.struct.unpack_from(payload, at), strict=True))
@@ -619,7 +619,7 @@ def test_lz4_libraries_and_extension_modules_load_from_memory(ext: ExtExe, tmp_p
     """Decoded straight into their in-memory files, ahead of the import (prefetch.rs)
     and by the import itself (``_fixture_single``, which needs no library)."""
     exe = _lz4_exe(ext, tmp_path / "lz4")
-    payload = packing.find_payload(exe.read_bytes())
+    payload = reading.find_payload(exe.read_bytes())
     for kind, name in [
         (Kind.SHARED_LIBRARY, "libfixture.so.1"),
         (Kind.EXTENSION, "extpkg._fixture"),
@@ -640,7 +640,7 @@ def test_a_damaged_lz4_library_stops_the_import_naming_it(
     """A block that passes its checksum (resealed after the damage) but does not decode
     to its declared size: the import stops with the entry's name, never a crash."""
     data = _lz4_exe(ext, tmp_path / "lz4").read_bytes()
-    payload = bytearray(packing.find_payload(data))
+    payload = bytearray(reading.find_payload(data))
     stub = data[: len(data) - packing.TRAILER_SIZE - len(payload)]
     at, f = _primary(bytes(payload), Kind.SHARED_LIBRARY, "libfixture.so.1")
     offsets = {name: o for name, o, _ in packing.ENTRY.offsets()}

@@ -10,7 +10,7 @@ import lz4.block
 import pytest
 
 from pyingot.errors import PyingotError
-from pyingot.payload import compression, packing
+from pyingot.payload import compression, packing, reading
 from pyingot.payload.compression import Compression
 from pyingot.payload.packing import Codec, Kind, PayloadEntry
 from tests.building import ROOT
@@ -71,7 +71,7 @@ def test_start_up_bytecode_is_lz4_and_embedded_stdlib_modules_zstd() -> None:
         PayloadEntry(Kind.MODULE, "later", blob, blob[:9000], packing.Flag.HAS_SOURCE),
     ]
     payload = packing.write_payload(entries, store)
-    assert packing.read_payload(payload) == entries
+    assert reading.read_payload(payload) == entries
     codecs = {(name, which): codec for name, which, codec in _codecs(payload)}
     # Only the start-up module's bytecode: its source is read only for tracebacks.
     assert codecs == {
@@ -112,8 +112,8 @@ def _entries(library: bytes) -> list[PayloadEntry]:
 def test_a_payload_with_lz4_blobs_reads_back_and_verifies() -> None:
     library = _library_like(300_000)
     payload = packing.write_payload(_entries(library), Compression())
-    assert packing.verify_payload(payload) == []
-    back = {(e.kind, e.name): e.primary for e in packing.read_payload(payload)}
+    assert reading.verify_payload(payload) == []
+    back = {(e.kind, e.name): e.primary for e in reading.read_payload(payload)}
     assert back[(Kind.SHARED_LIBRARY, "libbig.so.1")] == library
     assert len(payload) < len(library) // 2
 
@@ -124,7 +124,7 @@ def _damage_lz4_size(payload: bytes, name: str, size: int) -> bytes:
     o, w = head["index_offset"]
     index_offset = int.from_bytes(payload[o : o + w], "little")
     at, width = {n: (o, w) for n, o, w in packing.ENTRY.offsets()}["primary_size"]
-    for i, e in enumerate(packing.read_payload(payload)):
+    for i, e in enumerate(reading.read_payload(payload)):
         if e.name == name:
             at += index_offset + i * packing.ENTRY_SIZE
             return payload[:at] + size.to_bytes(width, "little") + payload[at + width :]
@@ -137,9 +137,9 @@ def test_a_declared_size_that_does_not_match_is_damage_naming_the_entry(delta: i
     payload = packing.write_payload(_entries(library), Compression())
     damaged = _damage_lz4_size(payload, "libbig.so.1", len(library) + delta)
     with pytest.raises(PyingotError) as e:
-        packing.read_payload(damaged)
+        reading.read_payload(damaged)
     assert "SHARED_LIBRARY 'libbig.so.1') cannot be decompressed" in e.value.message
-    problems = packing.verify_payload(damaged)
+    problems = reading.verify_payload(damaged)
     assert len(problems) == 1 and "libbig.so.1" in problems[0]
 
 

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from pyingot.errors import InternalError, PyingotError
 from pyingot.glibc import GlibcVersion
-from pyingot.payload import packing
+from pyingot.payload import packing, reading
 from pyingot.payload.packing import ENTRY, HEADER, TRAILER, Flag, Kind, PayloadEntry
 from pyingot.payload.settings import (
     FunctionEntry,
@@ -174,7 +174,7 @@ def test_spec_example_is_what_the_writer_writes() -> None:
     assert payload == spec_hex("example")
     exe = packing.append(b"STUB", payload)
     assert exe[-packing.TRAILER_SIZE :] == spec_hex("example-trailer")
-    assert packing.read_payload(packing.find_payload(exe)) == sorted_entries(EXAMPLE)
+    assert reading.read_payload(reading.find_payload(exe)) == sorted_entries(EXAMPLE)
 
 
 EXAMPLE = [
@@ -250,7 +250,7 @@ def test_runtime_settings_round_trip() -> None:
     assert [e.name for e in entries] == sorted(f.name for f in dataclasses.fields(settings))
     assert {e.name: e.primary for e in entries}["data_root_packages"] == b"black\nblib2to3"
     payload = packing.write_payload([*entries, E(Kind.MODULE, "app", b"c")])
-    assert RuntimeSettings.from_entries(packing.read_payload(payload)) == settings
+    assert RuntimeSettings.from_entries(reading.read_payload(payload)) == settings
     # Settings with nothing to say are not written, and read back as their defaults.
     plain = dataclasses.replace(
         settings,
@@ -302,24 +302,24 @@ def every_kind_and_flag() -> list[PayloadEntry]:
 def test_round_trip_every_kind_and_flag() -> None:
     entries = every_kind_and_flag()
     payload = packing.write_payload(entries)
-    assert packing.read_payload(payload) == sorted_entries(entries)
+    assert reading.read_payload(payload) == sorted_entries(entries)
     exe = packing.append(STUB, payload)
-    assert packing.find_payload(exe) == payload
+    assert reading.find_payload(exe) == payload
     assert exe.startswith(STUB)
 
 
 def test_empty_payload() -> None:
     payload = packing.write_payload([])
     assert len(payload) == packing.HEADER_SIZE
-    assert packing.read_payload(payload) == []
-    assert packing.find_payload(packing.append(b"", payload)) == payload
+    assert reading.read_payload(payload) == []
+    assert reading.find_payload(packing.append(b"", payload)) == payload
 
 
 def test_large_blob() -> None:
     big = random.Random(1).randbytes(3 << 20)
     entries = [E(Kind.DATA, "pkg/big.bin", big), E(Kind.DATA, "pkg/small", b"x")]
     exe = packing.append(STUB, packing.write_payload(entries))
-    assert packing.read_payload(packing.find_payload(exe)) == entries
+    assert reading.read_payload(reading.find_payload(exe)) == entries
 
 
 def test_output_is_deterministic_and_independent_of_input_order() -> None:
@@ -335,7 +335,7 @@ def test_output_is_deterministic_and_independent_of_input_order() -> None:
 def test_order_is_kind_then_name_bytes() -> None:
     names = ["b", "a", "\u00e9", "z", "A", "a.b", "a_b", "\U0001f600", "\uffff"]
     entries = [E(Kind.DATA, f"p/{n}", b"") for n in names] + [E(Kind.META, "z", b"")]
-    read = packing.read_payload(packing.write_payload(entries))
+    read = reading.read_payload(packing.write_payload(entries))
     by_bytes = sorted((f"p/{n}" for n in names), key=lambda n: n.encode())
     assert [e.name for e in read] == ["z", *by_bytes]
 
@@ -384,8 +384,8 @@ def entry_sets(draw: st.DrawFn) -> list[PayloadEntry]:
 @given(entry_sets())
 def test_round_trip_property(entries: list[PayloadEntry]) -> None:
     payload = packing.write_payload(entries)
-    assert packing.read_payload(payload) == sorted_entries(entries)
-    assert packing.find_payload(packing.append(STUB, payload)) == payload
+    assert reading.read_payload(payload) == sorted_entries(entries)
+    assert reading.find_payload(packing.append(STUB, payload)) == payload
 
 
 # --- invalid input to the writer -------------------------------------------------------------
@@ -552,7 +552,7 @@ DAMAGE: list[tuple[str, str, Callable[[], bytes], bool]] = [
 
 def python_error(data: bytes, raw: bool) -> str:
     with pytest.raises(PyingotError) as e:
-        packing.read_payload(data if raw else packing.find_payload(data))
+        reading.read_payload(data if raw else reading.find_payload(data))
     return e.value.message
 
 
@@ -585,11 +585,11 @@ def test_checksum_message_names_both_checksums() -> None:
 def test_truncation_at_every_length_is_an_error() -> None:
     for n in range(len(_EXE)):
         with pytest.raises(PyingotError):
-            packing.find_payload(_EXE[:n])
+            reading.find_payload(_EXE[:n])
     payload = _sample()
     for n in range(len(payload)):
         with pytest.raises(PyingotError):
-            packing.read_payload(payload[:n])
+            reading.read_payload(payload[:n])
 
 
 # --- the Rust reader -------------------------------------------------------------------------

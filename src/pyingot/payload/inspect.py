@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyingot.errors import PyingotError
-from pyingot.payload import packing
+from pyingot.payload import reading
 from pyingot.payload.packing import Flag, Kind, PayloadEntry
 from pyingot.payload.settings import RuntimeSettings, format_entry
 
@@ -30,8 +30,8 @@ def inspect(path: Path) -> Inspection:
     except OSError as e:
         raise PyingotError(f"cannot read {path}: {e.strerror or e}") from e
     try:
-        payload = packing.find_payload(data)
-        entries = packing.read_payload(payload)
+        payload = reading.find_payload(data)
+        entries = reading.read_payload(payload)
         settings = RuntimeSettings.from_entries(entries)
     except PyingotError as e:
         raise PyingotError(f"{path}: {e.message}", hint=e.hint) from e
@@ -58,16 +58,16 @@ def verify(path: Path) -> str:
     except OSError as e:
         raise PyingotError(f"cannot read {path}: {e.strerror or e}") from e
     try:
-        payload = packing.find_payload(data)
+        payload = reading.find_payload(data)
     except PyingotError as e:
         raise PyingotError(f"{path}: {e.message}", hint=e.hint) from e
-    problems = packing.verify_payload(payload)
+    problems = reading.verify_payload(payload)
     if problems:
         raise PyingotError(
             f"{path}: {len(problems)} problem(s):\n" + "\n".join(f"  {p}" for p in problems),
             hint="the file was changed or cut short after it was built; build or download it again",
         )
-    count = len(packing.read_payload(payload))
+    count = len(reading.read_payload(payload))
     return f"{path}: intact ({count} entries, payload {_size(len(payload))})"
 
 
