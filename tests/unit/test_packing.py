@@ -764,3 +764,28 @@ def test_rust_reports_damage_found_late(payload_dump: Path, tmp_path: Path) -> N
     result = dump(payload_dump, "--raw", path)
     assert [json.loads(line)["name"] for line in result.stdout.splitlines()] == ["entry", "app"]
     assert result.stderr.strip() == "error: payload is damaged: entry 2 has unknown flags 0x80"
+
+
+def test_identical_blobs_are_stored_once_and_read_back_for_each_entry() -> None:
+    """Two extension modules with one shared object's bytes (stub/shared_objects.py)
+    take its bytes once; reading names the entry each later one shares them with."""
+    shared = random.Random(2).randbytes(1 << 16)
+    entries = [
+        E(Kind.EXTENSION, "_ssl", shared),
+        E(Kind.EXTENSION, "_hashlib", shared),
+        E(Kind.EXTENSION, "zlib", shared[:-1]),
+    ]
+    payload = packing.write_payload(entries)
+    apart = packing.write_payload(
+        [entries[0], E(Kind.EXTENSION, "_hashlib", shared[::-1]), entries[2]]
+    )
+    assert len(apart) - len(payload) == len(shared)  # the third entry's blob, not the second's
+    read = reading.read_payload(payload)
+    assert read == sorted_entries(entries)
+    assert [(e.name, e.shares_primary) for e in read] == [
+        ("_hashlib", None),
+        ("_ssl", "_hashlib"),
+        ("zlib", None),
+    ]
+    assert [e.stored for e in read] == [len(shared), 0, len(shared) - 1]
+    assert reading.verify_payload(payload) == []

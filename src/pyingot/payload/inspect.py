@@ -78,6 +78,13 @@ def _stored(entries: list[PayloadEntry]) -> str:
     return f"{_size(stored)} stored, {_size(size)} uncompressed"
 
 
+def _stored_as(e: PayloadEntry) -> str:
+    """How an entry is stored: its stored size, or whose blob it shares."""
+    if e.shares_primary:
+        return f"stored with {e.shares_primary}"
+    return f"{_size(e.stored)} stored"
+
+
 def _size(n: int) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if n < 1024 or unit == "GiB":
@@ -134,8 +141,7 @@ def render(ins: Inspection, *, verbose: bool = False) -> str:
         if items and verbose:
             lines.append(f"{title}:")
             lines.extend(
-                f"  {e.name:<50} {_size(len(e.primary)):>10} ({_size(e.stored)} stored)"
-                for e in items
+                f"  {e.name:<50} {_size(len(e.primary)):>10} ({_stored_as(e)})" for e in items
             )
     needs = settings.extension_libraries
     extensions = ins.of_kind(Kind.EXTENSION)
@@ -144,9 +150,7 @@ def render(ins: Inspection, *, verbose: bool = False) -> str:
         for e in extensions:
             libs = needs.get(e.name, ())
             after = f"  after {len(libs)} libraries" if libs and not verbose else ""
-            lines.append(
-                f"  {e.name:<50} {_size(len(e.primary)):>10} ({_size(e.stored)} stored){after}"
-            )
+            lines.append(f"  {e.name:<50} {_size(len(e.primary)):>10} ({_stored_as(e)}){after}")
             if verbose:
                 lines.extend(f"    needs {lib}" for lib in libs)
     if settings.on_disk_path:

@@ -171,6 +171,9 @@ class PayloadEntry:
     #: As read back from a payload: the bytes each blob takes there (compressed or not).
     primary_stored: int | None = field(default=None, compare=False)
     secondary_stored: int | None = field(default=None, compare=False)
+    #: As read back: the entry, read before this one, whose primary blob this one's is
+    #: (stored once for both).
+    shares_primary: str | None = field(default=None, compare=False)
     #: Not read at start-up (an extension module the program imports later): a hint
     #: to the :class:`BlobStore` that decompressing it costs no start-up. Not stored.
     cold: bool = field(default=False, compare=False)
@@ -184,8 +187,11 @@ class PayloadEntry:
 
     @property
     def stored(self) -> int:
-        """The bytes the entry's blobs take in the payload (their size when not read back)."""
+        """The bytes the entry's blobs take in the payload (their size when not read back),
+        a shared primary blob counted for the entry it was first read for."""
         p = len(self.primary) if self.primary_stored is None else self.primary_stored
+        if self.shares_primary is not None:
+            p = 0
         s = len(self.secondary) if self.secondary_stored is None else self.secondary_stored
         return p + s
 
@@ -324,39 +330,49 @@ def payload_parts(entries: Iterable[PayloadEntry], store: BlobStore | None = Non
     names = bytearray()
     data: list[bytes] = []
     data_len = 0
+    # Identical stored blobs are stored once (the spec allows it): the standard-library
+    # modules that share a shared object (stub/shared_objects.py), or copies of one file.
+    # Found by (length, CRC-32), which the index needs anyway, then compared.
+    placed: dict[tuple[int, int], list[tuple[bytes, int]]] = {}
 
-    def put(blob: bytes) -> int:
+    def put(blob: bytes, crc: int) -> int:
         # Empty blobs point at offset 0, so their offsets do not depend on their neighbours.
         nonlocal data_len
         if not blob:
             return 0
+        same = placed.setdefault((len(blob), crc), [])
+        for earlier, offset in same:
+            if earlier == blob:
+                return offset
         padding = _align(data_len, DATA_ALIGNMENT) - data_len
         if padding:
             data.append(bytes(padding))
         offset = data_len + padding
         data.append(blob)
         data_len = offset + len(blob)
+        same.append((blob, offset))
         return offset
 
     def stored(
         kind: Kind, blob: bytes, cold: bool, at_start: bool = False
-    ) -> tuple[Codec, bytes, int]:
-        """The blob's codec, stored bytes and their offset in the data section."""
+    ) -> tuple[Codec, bytes, int, int]:
+        """The blob's codec, stored bytes, their offset in the data section and CRC-32."""
         codec, out = (Codec.RAW, blob)
         if store is not None and blob and kind is not Kind.META:
             codec, out = store.store(kind, blob, cold=cold, at_start=at_start)
-        return codec, out, put(out)
+        crc = zlib.crc32(out)
+        return codec, out, put(out, crc), crc
 
     dictionary = store.dictionary if store is not None else b""
-    dictionary_offset = put(dictionary)
+    dictionary_offset = put(dictionary, zlib.crc32(dictionary))
     index = bytearray()
     for kind, name, flags, entry in checked:
         name_offset = len(names)
         if name_offset > MAX_U32:
             raise PyingotError("the names of a payload's entries add up to 4 GiB or more")
         names.extend(name)
-        p_codec, p_stored, p_offset = stored(kind, entry.primary, entry.cold, entry.at_start)
-        s_codec, s_stored, s_offset = stored(kind, entry.secondary, entry.cold)
+        p_codec, p_stored, p_offset, p_crc = stored(kind, entry.primary, entry.cold, entry.at_start)
+        s_codec, s_stored, s_offset, s_crc = stored(kind, entry.secondary, entry.cold)
         index.extend(
             ENTRY.struct.pack(
                 int(kind),
@@ -368,11 +384,11 @@ def payload_parts(entries: Iterable[PayloadEntry], store: BlobStore | None = Non
                 len(entry.primary),
                 p_offset,
                 len(p_stored),
-                zlib.crc32(p_stored),
+                p_crc,
                 s_offset,
                 len(entry.secondary),
                 len(s_stored),
-                zlib.crc32(s_stored),
+                s_crc,
                 0,
             )
         )

@@ -219,6 +219,8 @@ class _Blob:
     stored: bytes
     size: int
     crc32: int
+    #: Where its stored bytes start in the data section.
+    offset: int
 
 
 def _entries(data: bytes) -> Iterator[tuple[int, Kind, str, Flag, _Blob, _Blob, _Decoder]]:
@@ -238,7 +240,7 @@ def _entries(data: bytes) -> Iterator[tuple[int, Kind, str, Flag, _Blob, _Blob, 
         fits = length == size if codec == Codec.RAW else (not meta and length > 0 and size > 0)
         if not fits:
             raise _damaged(f"entry {i} has a blob whose sizes do not fit its codec")
-        return _Blob(codec, bytes(blobs[offset : offset + length]), size, crc)
+        return _Blob(codec, bytes(blobs[offset : offset + length]), size, crc, offset)
 
     previous: tuple[int, bytes] | None = None
     for i in range(header.count):
@@ -283,12 +285,23 @@ def read_payload(data: bytes) -> list[PayloadEntry]:
     """Every entry of a bare payload, in index order, after checking all of them and
     decoding every blob."""
     out = []
+    first: dict[tuple[int, int], str] = {}
     for i, kind, name, flags, p, s, decoder in _entries(data):
         who = f"{kind.name} '{name}'"
         primary = decoder.decode(i, who, p.codec, p.stored, p.size, p.crc32)
         secondary = decoder.decode(i, who, s.codec, s.stored, s.size, s.crc32)
+        shares = first.setdefault((p.offset, len(p.stored)), name) if p.stored else name
         out.append(
-            PayloadEntry(kind, name, primary, secondary, flags, len(p.stored), len(s.stored))
+            PayloadEntry(
+                kind,
+                name,
+                primary,
+                secondary,
+                flags,
+                len(p.stored),
+                len(s.stored),
+                shares_primary=None if shares == name else shares,
+            )
         )
     return out
 
