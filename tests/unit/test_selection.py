@@ -10,7 +10,7 @@ import pytest
 from pyingot import elf
 from pyingot.config import ProjectConfig, load_project
 from pyingot.distribution import pbs
-from pyingot.distribution.model import Distribution
+from pyingot.distribution.model import Distribution, ExtensionModule, Link
 from pyingot.distribution.selection import ExtensionSelection
 from pyingot.errors import PyingotError
 from pyingot.resources.model import ResourceSet
@@ -116,11 +116,11 @@ def test_a_module_is_linked_as_a_shared_object_once(
     dist: Distribution, isolated_cache: Path
 ) -> None:
     demo = dist.extensions["_demo"][0]
-    built = shared_objects.shared_object(dist, demo)
+    built = shared_objects.shared_object(dist, [demo])
     assert built.name == "_demo.so" and built.is_relative_to(isolated_cache / "shared-objects")
     assert "PyInit__demo" in elf.read_dynamic_symbols(built).defined
-    assert shared_objects.shared_object(dist, demo) == built  # from the cache
-    assert built.stat().st_mtime_ns == shared_objects.shared_object(dist, demo).stat().st_mtime_ns
+    assert shared_objects.shared_object(dist, [demo]) == built  # from the cache
+    assert built.stat().st_mtime_ns == shared_objects.shared_object(dist, [demo]).stat().st_mtime_ns
 
 
 def test_a_module_whose_shared_object_cannot_be_linked_fails_the_build_by_name(
@@ -133,9 +133,49 @@ def test_a_module_whose_shared_object_cannot_be_linked_fails_the_build_by_name(
         dist.extensions["_demo"][0], objs=("build/extensions/_demo/garbage.o",)
     )
     with pytest.raises(PyingotError) as e:
-        shared_objects.shared_object(dist, demo)
+        shared_objects.shared_object(dist, [demo])
     assert e.value.message.startswith(
         "linking extension module _demo as a shared object failed (exit status"
     )
     assert e.value.hint is not None and 'include = ["_demo"]' in e.value.hint
     assert not list((isolated_cache / "shared-objects").glob("*/_demo.so"))
+
+
+def _linking(ext: ExtensionModule, name: str, *libraries: str) -> ExtensionModule:
+    links = tuple(
+        Link(name=lib, path_static=f"build/lib/lib{lib}.a", path_dynamic=None, system=False)
+        for lib in libraries
+    )
+    return dataclasses.replace(ext, name=name, init_fn=f"PyInit_{name}", links=links)
+
+
+def test_modules_that_link_a_library_in_common_are_grouped(dist: Distribution) -> None:
+    """OpenSSL's two modules together, the curses ones together (through ncurses,
+    which both link), and every other module alone."""
+    demo = dist.extensions["_demo"][0]
+    modules = {
+        "_ssl": _linking(demo, "_ssl", "ssl", "crypto"),
+        "_hashlib": _linking(demo, "_hashlib", "crypto"),
+        "_curses_panel": _linking(demo, "_curses_panel", "panelw", "ncursesw"),
+        "_curses": _linking(demo, "_curses", "ncursesw"),
+        "readline": _linking(demo, "readline", "readline"),
+        "math": _linking(demo, "math"),
+    }
+    assert shared_objects.groups(dist, modules) == [
+        ("_curses", "_curses_panel"),
+        ("_hashlib", "_ssl"),
+        ("math",),
+        ("readline",),
+    ]
+
+
+def test_a_group_is_one_shared_object_holding_each_module(
+    dist: Distribution, isolated_cache: Path
+) -> None:
+    demo = _linking(dist.extensions["_demo"][0], "_demo", "sqlite3")
+    sqlite = dist.extensions["_sqlite3"][0]
+    built = shared_objects.shared_objects(dist, {"_demo": demo, "_sqlite3": sqlite})
+    assert built["_demo"] == built["_sqlite3"]
+    assert built["_demo"].name == "_demo+_sqlite3.so"
+    exports = elf.read_dynamic_symbols(built["_demo"]).defined
+    assert {"PyInit__demo", "PyInit__sqlite3"} <= exports

@@ -50,6 +50,11 @@ struct Loaded {
     libraries: HashSet<String>,
     /// `extension_libraries`, read when the first extension is loaded.
     needs: Option<HashMap<String, Vec<String>>>,
+    /// Per stored blob (its address and length in the payload), the name of its
+    /// in-memory copy: modules that share one shared object (the build stores its bytes
+    /// once for each of them: `_ssl` and `_hashlib`, one OpenSSL) share its copy, which
+    /// the dynamic loader then loads once.
+    blobs: HashMap<(usize, usize), String>,
 }
 
 /// Serialises loading: threads importing extensions at once (truly at once in a
@@ -120,11 +125,22 @@ pub fn prepare(
     if let Some(path) = loaded.extensions.get(name) {
         return Ok(path.clone());
     }
-    let (_, path) = match prefetch::take(Kind::Extension, name) {
-        Some(fd) => register(fd, &mut loaded.used_fds),
-        None => memfd(&format!("{name}.so"), entry, &mut loaded.used_fds),
-    }
-    .map_err(|e| format!("cannot copy it to memory: {e}"))?;
+    let blob = (
+        entry.primary.stored.as_ptr() as usize,
+        entry.primary.stored.len(),
+    );
+    let path = match loaded.blobs.get(&blob) {
+        Some(path) => path.clone(),
+        None => {
+            let (_, path) = match prefetch::take(Kind::Extension, name) {
+                Some(fd) => register(fd, &mut loaded.used_fds),
+                None => memfd(&format!("{name}.so"), entry, &mut loaded.used_fds),
+            }
+            .map_err(|e| format!("cannot copy it to memory: {e}"))?;
+            loaded.blobs.insert(blob, path.clone());
+            path
+        }
+    };
     loaded.extensions.insert(name.to_owned(), path.clone());
     Ok(path)
 }

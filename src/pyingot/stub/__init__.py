@@ -112,11 +112,18 @@ def embed_extensions(
 ) -> tuple[Path, dict[str, ExtensionModule], ResourceSet]:
     """The stub, the modules it links, and ``resources`` with the ``cold`` modules
     embedded as shared objects. One whose shared object cannot bind to the stub
-    (:func:`shared_objects.unresolved`) is linked into the stub instead."""
-    built = {name: shared_objects.shared_object(dist, ext) for name, ext in sorted(cold.items())}
+    (:func:`shared_objects.unresolved`) is linked into the stub instead; when it
+    shares its object with other modules, each of them gets an object of its own
+    first, so that only the module that needs the missing symbol is linked (3.13t's
+    ``_ssl``, while ``_hashlib`` stays embedded)."""
+    built = shared_objects.shared_objects(dist, cold)
     linked = dict(selected)
     stub_path = stub(dist, linked, progress, runtime=runtime)
     bad = shared_objects.unresolved(built, stub_path)
+    shared = {n for n in bad if sum(p == built[n] for p in built.values()) > 1}
+    if shared:
+        built.update((n, shared_objects.shared_object(dist, [cold[n]])) for n in sorted(shared))
+        bad = shared_objects.unresolved(built, stub_path)
     if bad:
         linked.update((name, cold[name]) for name in bad)
         stub_path = stub(dist, linked, progress, runtime=runtime)
@@ -137,9 +144,10 @@ def embed_extensions(
         if name not in bad
     }
     if embedded:
+        objects = {built[name] for name in embedded}
         progress.note(
-            f"{len(embedded)} extension modules embedded as shared objects, loaded when "
-            f"first imported ({sum(len(e.data) for e in embedded.values()) >> 10} KiB)"
+            f"{len(embedded)} extension modules embedded as {len(objects)} shared objects, "
+            f"loaded when first imported ({sum(p.stat().st_size for p in objects) >> 10} KiB)"
         )
     extensions = dict(sorted({**resources.extensions, **embedded}.items()))
     return (
