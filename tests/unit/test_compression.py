@@ -11,7 +11,7 @@ import pytest
 
 from pyingot.errors import PyingotError
 from pyingot.payload import compression, packing, reading
-from pyingot.payload.compression import Compression
+from pyingot.payload.compression import LARGE_BLOB, Compression
 from pyingot.payload.packing import Codec, Kind, PayloadEntry
 from tests.building import ROOT
 
@@ -57,12 +57,14 @@ def test_extensions_and_libraries_are_lz4_modules_zstd_meta_raw() -> None:
 
 def test_start_up_bytecode_is_lz4_and_embedded_stdlib_modules_zstd() -> None:
     """The hints: a module's bytecode read at start-up decodes fast (LZ4); an extension
-    module not imported at start-up is small (zstd)."""
+    module not imported at start-up is small (zstd), but a big one decodes fast (LZ4)."""
     store = Compression()
     blob = _library_like(50_000)
     assert store.store(Kind.MODULE, blob, at_start=True)[0] is Codec.LZ4
     assert store.store(Kind.MODULE, blob)[0] is Codec.ZSTD
     assert store.store(Kind.EXTENSION, blob, cold=True)[0] is Codec.ZSTD
+    big = _library_like(LARGE_BLOB + 1)
+    assert store.store(Kind.EXTENSION, big, cold=True)[0] is Codec.LZ4
     assert store.store(Kind.DATA, blob, at_start=True)[0] is Codec.ZSTD  # modules only
     entries = [
         PayloadEntry(

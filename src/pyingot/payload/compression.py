@@ -30,6 +30,11 @@ The rule (docs/packed-format.md, "Compression"):
   makes the biggest ones much smaller than LZ4 (hello's unicodedata and CJK codecs,
   1.95 MB: 0.69 MB as zstd, 1.06 MB as LZ4). The cost, measured for a first import:
   unicodedata 7 ms (0.6 raw), `_hashlib` 18 ms, `_ssl` 26 ms (4 raw).
+  But one larger than LARGE_BLOB is LZ4: the runtime's zstd decoder takes about 4 ms
+  per MB, LZ4 under 1. OpenSSL's shared object (``_ssl`` and ``_hashlib``, 6.2 MB) is
+  2.09 MB as zstd and 2.62 MB as LZ4; the first import of `_hashlib` from it takes
+  26 ms as zstd and 5.9 ms as LZ4, `_ssl`'s after it 1.5 ms (it is loaded already).
+  Before they shared one object, each was zstd: 20.6 and 24.5 ms, 0.6 MB more.
 - But the bytecode of a module the program imports to start (``PayloadEntry.at_start``,
   what the statements show: ``ResourceSet.python_at_start``) is LZ4: it is decoded at
   every start. Measured on stdlib-tour (3.11, 30 interleaved runs): 104.6 ms with every
@@ -187,7 +192,7 @@ class Compression:
         self, kind: Kind, blob: bytes, *, cold: bool = False, at_start: bool = False
     ) -> tuple[Codec, bytes]:
         if cold and blob:
-            codec = Codec.ZSTD
+            codec = Codec.LZ4 if len(blob) > LARGE_BLOB else Codec.ZSTD
         elif at_start and kind is Kind.MODULE and blob:
             codec = Codec.LZ4
         else:
