@@ -789,3 +789,21 @@ def test_identical_blobs_are_stored_once_and_read_back_for_each_entry() -> None:
     ]
     assert [e.stored for e in read] == [len(shared), 0, len(shared) - 1]
     assert reading.verify_payload(payload) == []
+
+
+def test_dump_stops_quietly_when_its_reader_goes_away(payload_dump: Path, tmp_path: Path) -> None:
+    """``payload-dump FILE | head -1``: status 0 and nothing on stderr (it panicked on
+    the broken pipe)."""
+    raw = tmp_path / "payload.bin"
+    raw.write_bytes(packing.write_payload(random_entries(7, 3000)))
+    reader = subprocess.run(
+        f"'{payload_dump}' --raw '{raw}' | head -1; echo ${{PIPESTATUS[0]}} >&2",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert len(reader.stdout.splitlines()) == 1
+    assert reader.stderr == "0\n"

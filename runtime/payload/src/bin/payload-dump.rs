@@ -15,6 +15,7 @@
 //! cross-language test (tests/unit/test_packing.py) compares this output with the writer's.
 
 use std::fmt::Write as _;
+use std::io::Write;
 use std::process::ExitCode;
 
 use pyingot_payload::{
@@ -124,33 +125,60 @@ enum Query {
     Prefix(Kind, String),
 }
 
-fn dump(payload: &Payload<'_>, query: &Query) -> Result<(), PayloadError> {
+/// Why a dump stopped early.
+enum Stop {
+    /// The payload is damaged: the message goes to stderr, status 1.
+    Damaged(PayloadError),
+    /// Standard output went away (`payload-dump FILE | head`): status 0, nothing said.
+    Closed,
+    /// Standard output cannot be written (a full disk): the error, status 1.
+    Output(std::io::Error),
+}
+
+impl From<PayloadError> for Stop {
+    fn from(e: PayloadError) -> Self {
+        Stop::Damaged(e)
+    }
+}
+
+/// Writes one line to `out`.
+fn line(out: &mut impl Write, text: &str) -> Result<(), Stop> {
+    writeln!(out, "{text}").map_err(|e| match e.kind() {
+        std::io::ErrorKind::BrokenPipe => Stop::Closed,
+        _ => Stop::Output(e),
+    })
+}
+
+fn dump(payload: &Payload<'_>, query: &Query, out: &mut impl Write) -> Result<(), Stop> {
     match query {
         Query::All => {
             for e in payload.entries() {
-                println!("{}", entry_json(&e?)?);
+                line(out, &entry_json(&e?)?)?;
             }
         }
         Query::Verify => {
             let problems = payload.verify();
             for p in &problems {
-                println!("{}", json_str(&p.to_string()));
+                line(out, &json_str(&p.to_string()))?;
             }
             if let Some(first) = problems.into_iter().next() {
-                return Err(first);
+                return Err(Stop::Damaged(first));
             }
         }
         Query::Get(kind, name) => match payload.get(*kind, name)? {
-            Some(e) => println!("{}", entry_json(&e)?),
-            None => println!("null"),
+            Some(e) => line(out, &entry_json(&e)?)?,
+            None => line(out, "null")?,
         },
         Query::Prefix(kind, prefix) => {
             for e in payload.iter_prefix(*kind, prefix) {
-                println!("{}", entry_json(&e?)?);
+                line(out, &entry_json(&e?)?)?;
             }
         }
     }
-    Ok(())
+    out.flush().map_err(|e| match e.kind() {
+        std::io::ErrorKind::BrokenPipe => Stop::Closed,
+        _ => Stop::Output(e),
+    })
 }
 
 fn run(args: &[String]) -> Result<ExitCode, String> {
@@ -192,10 +220,19 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     } else {
         Payload::from_executable(&bytes)
     };
-    match parsed.and_then(|p| dump(&p, &query)) {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(e) => {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match parsed
+        .map_err(Stop::Damaged)
+        .and_then(|p| dump(&p, &query, &mut out))
+    {
+        Ok(()) | Err(Stop::Closed) => Ok(ExitCode::SUCCESS),
+        Err(Stop::Damaged(e)) => {
+            drop(out);
             eprintln!("error: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+        Err(Stop::Output(e)) => {
+            eprintln!("payload-dump: cannot write the output: {e}");
             Ok(ExitCode::FAILURE)
         }
     }
