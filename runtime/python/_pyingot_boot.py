@@ -36,6 +36,7 @@ def install():
     if _installed:
         return
     _installed = True
+    _own_loaders()
     _frozen_files()
     sys.path_hooks.insert(0, _path_hook)
     sys.path_importer_cache.clear()
@@ -224,6 +225,51 @@ def main(run, *args):
     return _flush(status)
 
 
+class Loader:
+    """The loader of one embedded module, as importlib's file loaders are one per
+    module: its ``name`` and ``path`` (the module's file, ``__file__``), and the
+    methods of the ``_pyingot`` module, which does the loading (C functions, called
+    without the loader). ``_pyingot.find_spec`` makes one per spec once this class is
+    ``_pyingot.Loader``; the modules imported before get theirs in ``install``."""
+
+    __slots__ = ("name", "path")
+
+    def __init__(self, name, path):
+        self.name = name
+        self.path = path
+
+    def __eq__(self, other):
+        return type(other) is Loader and (self.name, self.path) == (other.name, other.path)
+
+    def __hash__(self):
+        return hash((self.name, self.path))
+
+    def __repr__(self):
+        return f"<pyingot.Loader {self.name!r} {self.path!r}>"
+
+    create_module = _pyingot.create_module
+    exec_module = _pyingot.exec_module
+    get_code = _pyingot.get_code
+    get_source = _pyingot.get_source
+    is_package = _pyingot.is_package
+    get_filename = _pyingot.get_filename
+    get_data = _pyingot.get_data
+    get_resource_reader = _pyingot.get_resource_reader
+
+
+def _own_loaders():
+    """Every embedded module gets a loader of its own (:class:`Loader`), from now on
+    and for those imported already, whose loader was the ``_pyingot`` module."""
+    _pyingot.Loader = Loader
+    for module in list(sys.modules.values()):
+        spec = getattr(module, "__spec__", None)
+        if spec is None or spec.loader is not _pyingot or not spec.origin:
+            continue
+        spec.loader = Loader(spec.name, spec.origin)
+        if getattr(module, "__loader__", None) is _pyingot:
+            module.__loader__ = spec.loader
+
+
 def _frozen_files():
     """``sys._stdlib_dir`` is the executable, where python's standard library
     directory would be, so that frozen modules (``os``, ``site``, ``codecs``...) have
@@ -277,7 +323,9 @@ def run_script(origin):
     main = sys.modules["__main__"]
     code = _pyingot.get_code("__main__")
     main.__dict__.update(
-        __file__=f"{_pyingot.executable}/{origin}", __cached__=None, __loader__=_pyingot
+        __file__=f"{_pyingot.executable}/{origin}",
+        __cached__=None,
+        __loader__=Loader("__main__", f"{_pyingot.executable}/{origin}"),
     )
     exec(code, main.__dict__)
 

@@ -81,11 +81,6 @@ _EXE_IS_A_FILE = (
     "executable is the executable itself: a regular file to stat() and os.listdir(), so "
     "importlib's FileFinder lists nothing there and its path hook refuses it, as for any file"
 )
-_LOADER_PATH = (
-    "reads the loader's `path` (an attribute of importlib's FileLoader, the module's file); "
-    "an embedded module's loader is the `_pyingot` module, one loader for every embedded "
-    "module, which has no per-module path (the module's file is its `__file__`)"
-)
 _SUBINTERPRETER = (
     "creates a sub-interpreter, which imports `encodings` with CPython's own finders only, "
     "before any other finder can be installed in it: an executable cannot start "
@@ -103,9 +98,6 @@ for _kind in ("Frozen", "Source"):  # importlib's tests run against both of its 
     )
     BY_DESIGN[f"{_importlib}.extension.test_path_hook.{_kind}_PathHookTests.test_success"] = (
         _EXE_IS_A_FILE
-    )
-    BY_DESIGN[f"{_importlib}.test_api.{_kind}_ReloadTests.test_reload_missing_loader"] = (
-        _LOADER_PATH
     )
 for _test in ("complete_multi_phase", "incomplete_multi_phase", "single_phase"):
     BY_DESIGN[

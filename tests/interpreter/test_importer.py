@@ -142,7 +142,8 @@ def test_finder_spec_for_module_package_and_missing(exe: Exe) -> None:
                 "origin": spec.origin,
                 "has_location": spec.has_location,
                 "locations": spec.submodule_search_locations,
-                "loader_is_pyingot": spec.loader is _pyingot,
+                # One loader per module, named as importlib's file loaders are.
+                "loader": [type(spec.loader).__name__, spec.loader.name, spec.loader.path],
                 "parent": spec.parent,
             }
 
@@ -156,7 +157,7 @@ def test_finder_spec_for_module_package_and_missing(exe: Exe) -> None:
         "origin": exe.virtual("fixturepkg/__init__.py"),
         "has_location": True,
         "locations": [exe.virtual("fixturepkg")],
-        "loader_is_pyingot": True,
+        "loader": ["Loader", "fixturepkg", exe.virtual("fixturepkg/__init__.py")],
         "parent": "fixturepkg",
     }
     assert got["fixturepkg.core"] == {
@@ -164,7 +165,7 @@ def test_finder_spec_for_module_package_and_missing(exe: Exe) -> None:
         "origin": exe.virtual("fixturepkg/core.py"),
         "has_location": True,
         "locations": None,
-        "loader_is_pyingot": True,
+        "loader": ["Loader", "fixturepkg.core", exe.virtual("fixturepkg/core.py")],
         "parent": "fixturepkg",
     }
     assert got["fixturepkg.sub.helper"]["origin"] == exe.virtual("fixturepkg/sub/helper.py")
@@ -827,7 +828,7 @@ def test_modules_come_from_the_payload(exe: Exe) -> None:
             if not isinstance(module, type(sys)):
                 continue  # typing.io and typing.re are classes in sys.modules
             loader = getattr(module, "__loader__", None)
-            if loader is _pyingot:
+            if type(loader).__name__ == "Loader" and loader.path == module.__file__:
                 # As python's loaders (through exec), so that C code importing
                 # from inside the module finds its builtins.
                 if module.__spec__.origin.endswith(".so"):

@@ -180,7 +180,7 @@ result = {
     "phases": [fixture.phase, single.phase],
     "files": [fixture.__file__, single.__file__, fixture.__spec__.origin, single.__spec__.origin],
     "found": importlib.util.find_spec("extpkg._fixture").origin,
-    "loader": fixture.__loader__.__name__,
+    "loader": [type(fixture.__loader__).__name__, fixture.__loader__.path == fixture.__file__],
     "suffix": os.path.splitext(fixture.__file__)[1] in importlib.machinery.EXTENSION_SUFFIXES,
     "listed": [m.name for m in pkgutil.iter_modules(extpkg.__path__)],
     "top": "_fixture_single" in {m.name for m in pkgutil.iter_modules()},
@@ -212,7 +212,7 @@ def test_extension_modules_load_from_memory(ext: ExtExe) -> None:
     fixture_so, single_so = f"{ext.path}/extpkg/_fixture.so", f"{ext.path}/_fixture_single.so"
     assert r["files"] == [fixture_so, single_so, fixture_so, single_so]
     assert r["found"] == fixture_so
-    assert r["loader"] == "_pyingot"
+    assert r["loader"] == ["Loader", True]
     assert r["suffix"] is True
     assert r["listed"] == ["_fixture", "broken", "lib_missing", "needs_absent", "noinit"]
     assert r["top"] is True

@@ -112,11 +112,16 @@ pub unsafe extern "C" fn find_spec(
     if cls.is_null() {
         return null_mut();
     }
+    let origin = py_str(&found.path(name));
+    let loader = loader_for(a[0], origin);
+    if loader.is_null() {
+        ffi::Py_DecRef(origin);
+        return null_mut();
+    }
     let spec_args = ffi::PyTuple_New(2);
     ffi::PyTuple_SetItem(spec_args, 0, ffi::Py_NewRef(a[0]));
-    ffi::PyTuple_SetItem(spec_args, 1, ffi::Py_NewRef(self_module()));
+    ffi::PyTuple_SetItem(spec_args, 1, loader);
     let kwargs = ffi::PyDict_New();
-    let origin = py_str(&found.path(name));
     ffi::PyDict_SetItemString(kwargs, c"origin".as_ptr(), origin);
     ffi::Py_DecRef(origin);
     let spec = ffi::PyObject_Call(cls, spec_args, kwargs);
@@ -139,6 +144,25 @@ pub unsafe extern "C" fn find_spec(
         }
     }
     spec
+}
+
+/// The loader for the module `name` whose file is `origin`: `_pyingot.Loader(name,
+/// origin)` once `_pyingot_boot` has set that class (one loader per module, with its
+/// `name` and `path`, as importlib's file loaders), before that the `_pyingot` module.
+/// A new reference; NULL with an exception set.
+unsafe fn loader_for(name: *mut PyObject, origin: *mut PyObject) -> *mut PyObject {
+    let cls = ffi::PyObject_GetAttrString(self_module(), c"Loader".as_ptr());
+    if cls.is_null() {
+        ffi::PyErr_Clear();
+        return ffi::Py_NewRef(self_module());
+    }
+    let args = ffi::PyTuple_New(2);
+    ffi::PyTuple_SetItem(args, 0, ffi::Py_NewRef(name));
+    ffi::PyTuple_SetItem(args, 1, ffi::Py_NewRef(origin));
+    let loader = ffi::PyObject_Call(cls, args, null_mut());
+    ffi::Py_DecRef(args);
+    ffi::Py_DecRef(cls);
+    loader
 }
 
 /// In a python-like executable, the spec of a top-level module that a directory on
