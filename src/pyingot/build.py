@@ -47,6 +47,8 @@ def build(
 
     progress.stage("reading configuration")
     config = load_project(project)
+    output = output or config.root / "dist" / config.name
+    assemble.check_output(output)
     progress.note(f"{config.name}: entry point {config.entry}, Python {config.python}")
 
     progress.stage("finding the CPython distribution")
@@ -87,7 +89,6 @@ def build(
     described = {**selected, **{n: e for n, e in cold.items() if n in resources.extensions}}
 
     progress.stage("writing the executable")
-    output = output or config.root / "dist" / config.name
     done = assemble.assemble(
         config, dist, resources, described, stub_path, output, installed, crates=crates
     )

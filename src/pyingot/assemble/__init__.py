@@ -19,7 +19,7 @@ from pyingot import sbom
 from pyingot.assemble import beside, dist_info, entries
 from pyingot.assemble.floor import GlibcFloor, check_floor, glibc_floor
 from pyingot.assemble.report import report
-from pyingot.assemble.write import write_atomically, write_executable
+from pyingot.assemble.write import check_output, write_atomically, write_executable
 from pyingot.config import ProjectConfig
 from pyingot.dependencies import InstalledDependencies
 from pyingot.distribution.model import Distribution, ExtensionModule
@@ -27,7 +27,7 @@ from pyingot.payload.compression import Compression
 from pyingot.resources.model import FileResource, ResourceSet
 from pyingot.stub.runtime import Crate
 
-__all__ = ["Assembled", "assemble", "report", "write_executable"]
+__all__ = ["Assembled", "assemble", "check_output", "report", "write_executable"]
 
 
 @dataclass(frozen=True)

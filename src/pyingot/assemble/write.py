@@ -23,11 +23,31 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from pyingot.errors import PyingotError
 from pyingot.payload import packing
 from pyingot.payload.packing import BlobStore, PayloadEntry
 
 #: The size of each write of the executable (see above).
 WRITE_CHUNK = 64 * 1024
+
+
+def check_output(output: Path) -> None:
+    """Fails, naming the path, when the executable cannot be written at ``output``: it
+    is a directory, or a file stands where a directory of its path must be. Checked
+    before the build does its work (and again as it writes)."""
+    if output.is_dir():
+        raise PyingotError(
+            f"cannot write the executable {output}: it is a directory",
+            hint=f"give a file's path (such as {output / output.name}), or remove the directory",
+        )
+    for parent in output.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise PyingotError(
+                    f"cannot write the executable {output}: {parent} is a file, not a directory",
+                    hint="give a path whose directories are directories",
+                )
+            break
 
 
 def write_executable(
@@ -36,10 +56,16 @@ def write_executable(
     """``stub`` + payload -> ``output`` (mode 0755), via a temporary file and a rename.
 
     ``store`` compresses the blobs (:class:`pyingot.payload.compression.Compression`).
+    A file system's refusal (no permission, no space, a directory in the way) is an
+    error naming ``output``, and leaves nothing behind.
     """
+    check_output(output)
     parts = packing.executable_parts(stub.read_bytes(), packing.payload_parts(entries, store))
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    except OSError as e:
+        raise _cannot_write(output, e) from None
     try:
         with os.fdopen(fd, "wb", buffering=0) as f:
             _write_in_chunks(f.fileno(), parts)
@@ -48,10 +74,19 @@ def write_executable(
         if epoch and epoch.isdigit():
             os.utime(tmp, (int(epoch), int(epoch)))
         os.replace(tmp, output)
-    except BaseException:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise _cannot_write(output, e) from None
         raise
     return output
+
+
+def _cannot_write(output: Path, e: OSError) -> PyingotError:
+    return PyingotError(
+        f"cannot write the executable {output}: {e.strerror or e}",
+        hint="check that its directory exists or can be made, is writable, and has space",
+    )
 
 
 def _write_in_chunks(fd: int, parts: Iterable[bytes]) -> None:
