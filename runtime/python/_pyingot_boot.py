@@ -234,9 +234,9 @@ class Loader:
 
     __slots__ = ("name", "path")
 
-    def __init__(self, name, path):
-        self.name = name
-        self.path = path
+    # No __init__: the finder makes one without running Python code (it sets the two
+    # slots itself), which kept the 700 imports of every standard-library module as
+    # fast as with one shared loader; ``_loader(name, path)`` makes one here.
 
     def __eq__(self, other):
         return type(other) is Loader and (self.name, self.path) == (other.name, other.path)
@@ -257,6 +257,13 @@ class Loader:
     get_resource_reader = _pyingot.get_resource_reader
 
 
+def _loader(name, path):
+    loader = Loader()
+    loader.name = name
+    loader.path = path
+    return loader
+
+
 def _own_loaders():
     """Every embedded module gets a loader of its own (:class:`Loader`), from now on
     and for those imported already, whose loader was the ``_pyingot`` module."""
@@ -265,7 +272,7 @@ def _own_loaders():
         spec = getattr(module, "__spec__", None)
         if spec is None or spec.loader is not _pyingot or not spec.origin:
             continue
-        spec.loader = Loader(spec.name, spec.origin)
+        spec.loader = _loader(spec.name, spec.origin)
         if getattr(module, "__loader__", None) is _pyingot:
             module.__loader__ = spec.loader
 
@@ -325,7 +332,7 @@ def run_script(origin):
     main.__dict__.update(
         __file__=f"{_pyingot.executable}/{origin}",
         __cached__=None,
-        __loader__=Loader("__main__", f"{_pyingot.executable}/{origin}"),
+        __loader__=_loader("__main__", f"{_pyingot.executable}/{origin}"),
     )
     exec(code, main.__dict__)
 

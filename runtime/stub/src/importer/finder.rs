@@ -156,12 +156,18 @@ unsafe fn loader_for(name: *mut PyObject, origin: *mut PyObject) -> *mut PyObjec
         ffi::PyErr_Clear();
         return ffi::Py_NewRef(self_module());
     }
-    let args = ffi::PyTuple_New(2);
-    ffi::PyTuple_SetItem(args, 0, ffi::Py_NewRef(name));
-    ffi::PyTuple_SetItem(args, 1, ffi::Py_NewRef(origin));
-    let loader = ffi::PyObject_Call(cls, args, null_mut());
-    ffi::Py_DecRef(args);
+    // The class has no __init__: made and filled here, no Python code runs.
+    let loader = ffi::PyObject_CallNoArgs(cls);
     ffi::Py_DecRef(cls);
+    if loader.is_null()
+        || ffi::PyObject_SetAttrString(loader, c"name".as_ptr(), name) < 0
+        || ffi::PyObject_SetAttrString(loader, c"path".as_ptr(), origin) < 0
+    {
+        if !loader.is_null() {
+            ffi::Py_DecRef(loader);
+        }
+        return null_mut();
+    }
     loader
 }
 
