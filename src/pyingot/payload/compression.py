@@ -203,15 +203,18 @@ class Compression:
             return self._compress(kind, codec, blob)
         variant = "l" if codec is Codec.LZ4 else "d" if kind in _WITH_DICTIONARY else "p"
         digest = digests.sha256(blob)
-        path = self._dir / digest[:2] / f"{digest}{variant}"
+        # A string, not a Path: a numpy rebuild looks up 1,500 blobs here.
+        name = f"{self._dir}/{digest[:2]}/{digest}{variant}"
         try:
-            cached = path.read_bytes()
+            with open(name, "rb") as f:
+                cached = f.read()
         except OSError:
             cached = b""
         if cached[:1] in _CACHED:
             cached_codec = _CACHED[cached[:1]]
             return cached_codec, cached[1:] if cached_codec is not Codec.RAW else blob
         codec, stored = self._compress(kind, codec, blob)
+        path = Path(name)
         ensure_dir(path.parent)
         tag = next(t for t, c in _CACHED.items() if c is codec)
         _atomic_write(path, tag + (stored if codec is not Codec.RAW else b""))

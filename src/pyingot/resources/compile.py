@@ -307,23 +307,25 @@ class CompileCache:
             repr((facts.version, facts.magic, facts.platform, optimize)).encode() + _worker_digest()
         ).digest()
 
-    def _path(self, r: CompileRequest) -> Path:
+    def _path(self, r: CompileRequest) -> str:
+        """The entry's file (a string, not a Path: a rebuild looks up every module)."""
         h = hashlib.sha256(self.prefix)
         for part in (r.name.encode(), r.origin.encode(), r.source):
             h.update(len(part).to_bytes(8, "little"))
             h.update(part)
         key = h.hexdigest()
-        return self.root / key[:2] / key
+        return f"{self.root}/{key[:2]}/{key}"
 
     def get(self, r: CompileRequest) -> dict[str, Any] | None:
         try:
-            value = marshal.loads(self._path(r).read_bytes())
+            with open(self._path(r), "rb") as f:
+                value = marshal.loads(f.read())
         except (OSError, EOFError, ValueError, TypeError):
             return None
         return value if isinstance(value, dict) else None
 
     def put(self, r: CompileRequest, res: dict[str, Any]) -> None:
-        path = self._path(r)
+        path = Path(self._path(r))
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".", dir=path.parent)
