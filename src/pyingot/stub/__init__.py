@@ -138,8 +138,10 @@ def embed_extensions(
                 "which the executable does not export",
                 hint=f'link it: include = ["{name}"] in [tool.pyingot.extensions]',
             )
+    # One read per object: the modules of a group share its bytes (and their digest).
+    data = {path: digests.read_file(path) for path in sorted(set(built.values()))}
     embedded = {
-        name: ExtensionResource(name=name, data=path.read_bytes(), origin=f"{name}.so", cold=True)
+        name: ExtensionResource(name=name, data=data[path], origin=f"{name}.so", cold=True)
         for name, path in built.items()
         if name not in bad
     }

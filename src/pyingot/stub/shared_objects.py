@@ -18,7 +18,7 @@ modules one of ncurses, ``zlib`` and ``binascii`` one of zlib. Each of them is
 embedded with that object's bytes, which the payload stores once, and the
 runtime loads it once, whichever of them is imported first (a copy of OpenSSL
 is 4 MB; the rich CLI of the benchmark, which embeds both, went from 14.7 to
-13.2 MiB). A module whose object refers to a symbol the stub does not export
+13.6 MiB). A module whose object refers to a symbol the stub does not export
 (3.13's built-in modules read the thread state through the hidden thread-local
 ``_Py_tss_tstate``) could not be loaded: :func:`unresolved` finds those, and the
 build links them into the stub instead (:func:`pyingot.stub.embed_extensions`).

@@ -146,9 +146,9 @@ pub unsafe extern "C" fn find_spec(
     spec
 }
 
-/// The loader for the module `name` whose file is `origin`: `_pyingot.Loader(name,
-/// origin)` once `_pyingot_boot` has set that class (one loader per module, with its
-/// `name` and `path`, as importlib's file loaders), before that the `_pyingot` module.
+/// The loader for the module `name` whose file is `origin`: once `_pyingot_boot` has
+/// set the class `_pyingot.Loader`, an instance of it with `name` and `path` set (one
+/// loader per module, as importlib's file loaders); before that the `_pyingot` module.
 /// A new reference; NULL with an exception set.
 unsafe fn loader_for(name: *mut PyObject, origin: *mut PyObject) -> *mut PyObject {
     let cls = ffi::PyObject_GetAttrString(self_module(), c"Loader".as_ptr());
