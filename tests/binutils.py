@@ -54,3 +54,9 @@ def strings(path: Path, min_length: int = 8) -> list[str]:
         ["strings", "-a", "-n", str(min_length), str(path)], capture_output=True, text=True
     ).stdout
     return out.splitlines()
+
+
+def section_names(path: Path) -> set[str]:
+    """The names of the sections ``readelf -S`` lists."""
+    out = subprocess.run(["readelf", "-SW", str(path)], capture_output=True, text=True).stdout
+    return set(re.findall(r"^\s*\[\s*\d+\]\s+(\S+)", out, re.M))

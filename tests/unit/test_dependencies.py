@@ -10,7 +10,10 @@ MarkupSafe, numpy; pip caches the downloads) and read the payload of the executa
 
 from __future__ import annotations
 
+import base64
 import csv
+import ctypes
+import hashlib
 import importlib.machinery
 import io
 import shutil
@@ -33,7 +36,8 @@ from pyingot.progress import Progress
 from pyingot.resources import CollectRequest, ResourceSet, SkipReason, collect
 from pyingot.resources.libraries import LinkedObject, bundled_libraries
 from pyingot.resources.model import FileResource
-from tests.binutils import readelf
+from pyingot.resources.scan import installed_distributions
+from tests.binutils import readelf, section_names
 from tests.building import FIXTURES, write
 
 HOST = Path(sys.executable)
@@ -51,12 +55,13 @@ def cc_shared(
     soname: str | None = None,
     link: tuple[Path, ...] = (),
     rpath: str | None = None,
+    flags: tuple[str, ...] = (),
 ) -> Path:
     """A shared object built by cc; ``link`` are libraries it needs (by their soname)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     src = out.parent / f".{out.name}.c"
     src.write_text(source)
-    cmd = ["cc", "-shared", "-fPIC", "-o", str(out), str(src)]
+    cmd = ["cc", "-shared", "-fPIC", *flags, "-o", str(out), str(src)]
     if soname:
         cmd.append(f"-Wl,-soname,{soname}")
     for lib in link:
@@ -157,6 +162,56 @@ def test_elf_refuses_objects_that_are_not_shared_and_cut_files(tmp_path: Path) -
 
 
 # --------------------------------------------------------------------------- bundled libraries
+
+
+@needs_cc
+def test_strip_keeps_what_the_loader_reads(tmp_path: Path) -> None:
+    """Stripping drops the symbol table, debugging information and compiler notes,
+    keeps every loaded byte, and the object still loads and runs."""
+    lib = cc_shared(
+        tmp_path / "libfull.so",
+        "static int hidden(int x) { return x * 3; }\nint triple(int x) { return hidden(x); }\n",
+        soname="libfull.so",
+        flags=("-g",),
+    )
+    data = lib.read_bytes()
+    assert {".symtab", ".strtab", ".debug_info", ".comment"} <= section_names(lib)
+    stripped = elf.strip(data, name=str(lib))
+    assert len(stripped) < len(data)
+    out = tmp_path / "libstripped.so"
+    out.write_bytes(stripped)
+    sections = section_names(out)
+    assert not {".symtab", ".strtab", ".comment"} & sections
+    assert not any(s.startswith(".debug") for s in sections)
+    assert {".dynsym", ".dynstr", ".text", ".shstrtab"} <= sections
+    # What the loader reads is the same, and the object works.
+    assert elf.parse(stripped, name="s") == elf.parse(data, name="d")
+    assert ctypes.CDLL(str(out)).triple(14) == 42
+    # Nothing left to strip: the same object back.
+    assert elf.strip(stripped, name=str(out)) is stripped
+    not_elf = b"#!/bin/sh\n"
+    assert elf.strip(not_elf, name="script") is not_elf
+
+
+@needs_cc
+def test_installed_shared_objects_are_stripped_once_with_their_record(site: Path) -> None:
+    dists = installed_distributions(site)
+    before = {p: p.read_bytes() for p in site.rglob("*.so*")}
+    count, saved = dependencies.strip_shared_objects(dists)
+    assert count == len(before) == 3 and saved > 0
+    for path, data in before.items():
+        assert len(path.read_bytes()) < len(data)
+        assert ".symtab" not in section_names(path)
+    # RECORD names the stripped files' hashes and sizes.
+    rows = {r[0]: r for r in csv.reader((site / "fastpkg-1.0.dist-info/RECORD").open())}
+    ext = site / "fastpkg" / f"_speed{EXT}"
+    digest = base64.urlsafe_b64encode(hashlib.sha256(ext.read_bytes()).digest()).rstrip(b"=")
+    assert rows[f"fastpkg/_speed{EXT}"][1:] == [
+        f"sha256={digest.decode()}",
+        str(ext.stat().st_size),
+    ]
+    assert rows["fastpkg/__init__.py"][1:] == ["", ""]
+    assert dependencies.strip_shared_objects(installed_distributions(site)) == (0, 0)
 
 
 @needs_cc
