@@ -13,10 +13,12 @@ import dis
 import fnmatch
 import marshal
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
 import textwrap
+import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -440,29 +442,82 @@ def test_imported_at_start_follows_only_what_runs_on_import(
     assert "email.mime.text" not in rs.at_start
 
 
-def test_compiled_code_imported_at_start_makes_everything_start_up(
+@pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler")
+def test_what_compiled_code_imported_at_start_names_counts_as_start_up(
     tmp_path: Path, fake_stdlib: Path
 ) -> None:
-    """What a compiled module imports cannot be read: once one is imported at
-    start-up, every reached module counts as imported at start-up."""
-    import _json  # a real shared object of the host's, as the application's own
-
+    """What a compiled module imports cannot be read as statements: the reached modules
+    its strings name count as imported at start-up when it is: a C string
+    (``PyImport_ImportModule("lazy_a")``), or a name inside Cython 3.1's concatenated,
+    zlib-compressed identifiers (``lazy_b``). Docstring words and Cython's own lazy
+    ``asyncio.coroutines`` do not count."""
     suffix = sysconfig.get_config_var("EXT_SUFFIX")
-    write_tree(fake_stdlib, {"lazy_a.py": ""})
+    write_tree(
+        fake_stdlib,
+        {"lazy_a.py": "", "lazy_b.py": "", "lazy_c.py": "", "asyncio/coroutines.py": ""},
+    )
+    identifiers = "__main____name__asyncio.coroutinesdefaultlazy_bmodulereducesetstate" * 4
+    table = zlib.compress(identifiers.encode() + b"\n    Uses lazy_c like this.\n", 9)
+    source = (
+        'const char *imported = "lazy_a";\n'
+        'const char *unpacker = "zlib";\n'
+        f"const unsigned char table[] = {{{','.join(map(str, table))}}};\n"
+        "void *PyInit_fast(void) { return (void *)(imported + table[0] + unpacker[0]); }\n"
+    )
     for eager in (False, True):
         app = write_tree(
             tmp_path / f"src-{eager}",
             {
                 "main.py": ("import fast\n" if eager else "def g():\n    import fast\n")
-                + "def f():\n    import lazy_a\n",
+                + "def f():\n    import lazy_a, lazy_b, lazy_c, asyncio.coroutines\n",
+                "fast.c": source,
             },
         )
-        (app / f"fast{suffix}").write_bytes(Path(_json.__file__ or "").read_bytes())
+        subprocess.run(
+            ["cc", "-shared", "-fPIC", "-o", str(app / f"fast{suffix}"), str(app / "fast.c")],
+            check=True,
+        )
         rs = run_collect(fake_stdlib, app)
-        assert "fast" in rs.extensions and "lazy_a" in rs.modules
+        assert "fast" in rs.extensions and {"lazy_a", "lazy_b", "lazy_c"} <= set(rs.modules)
         assert ("lazy_a" in rs.at_start) is eager
+        assert ("lazy_b" in rs.at_start) is eager
+        assert not {"lazy_c", "asyncio", "asyncio.coroutines"} & rs.at_start
         # What the statements show is what python_at_start holds, compiled code or not.
         assert "main" in rs.python_at_start and "lazy_a" not in rs.python_at_start
+
+
+def test_submodules_read_as_attributes_where_the_program_starts_count_as_start_up(
+    tmp_path: Path, fake_stdlib: Path
+) -> None:
+    """``np.random`` after ``import numpy as np``: a package that imports its
+    submodules when first read (PEP 562 ``__getattr__``) imports them at start-up when
+    the code that runs to start reads them."""
+    lazy_package = (
+        "def __getattr__(name):\n"
+        "    import importlib\n"
+        "    return importlib.import_module(f'{__name__}.{name}')\n"
+        "def load():\n"
+        "    import pkg.sub, pkg.later\n"
+    )
+    app = write_tree(
+        tmp_path / "src",
+        {
+            "pkg/__init__.py": lazy_package,
+            "pkg/sub.py": "import json\n",
+            "pkg/later.py": "",
+            "main.py": (
+                "import pkg as p\n"
+                "def main():\n"
+                "    return p.sub\n"
+                "def elsewhere():\n"
+                "    return p.later\n"
+            ),
+        },
+    )
+    rs = run_collect(fake_stdlib, app, entry_function="main")
+    assert {"pkg.sub", "pkg.later"} <= set(rs.modules)
+    assert {"pkg", "pkg.sub", "json"} <= rs.at_start
+    assert "pkg.later" not in rs.at_start
 
 
 def test_code_for_other_platforms_is_not_followed(tmp_path: Path, fake_stdlib: Path) -> None:

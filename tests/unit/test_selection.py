@@ -179,3 +179,29 @@ def test_a_group_is_one_shared_object_holding_each_module(
     assert built["_demo"].name == "_demo+_sqlite3.so"
     exports = elf.read_dynamic_symbols(built["_demo"]).defined
     assert {"PyInit__demo", "PyInit__sqlite3"} <= exports
+
+
+def test_a_module_sharing_a_library_with_a_linked_one_is_linked_too(
+    dist: Distribution, tmp_path: Path
+) -> None:
+    """Its shared object would carry a second copy of the library: numpy imports
+    ``_hashlib`` to start, and ``_ssl`` is linked with it, OpenSSL once."""
+    demo = dist.extensions["_demo"][0]
+    extensions = {
+        **dist.extensions,
+        "_ssl": [_linking(demo, "_ssl", "ssl", "crypto")],
+        "_hashlib": [_linking(demo, "_hashlib", "crypto")],
+        "_curses": [_linking(demo, "_curses", "ncursesw")],
+    }
+    openssl = dataclasses.replace(dist, extensions=extensions)
+    config = _project(tmp_path / "app")
+    reached = ("_curses", "_hashlib", "_ssl", "posix")
+    for at_start, linked in (
+        ({"_hashlib"}, ["_hashlib", "_ssl", "posix"]),
+        ({"_ssl"}, ["_hashlib", "_ssl", "posix"]),
+        (set(), ["posix"]),
+    ):
+        resources = ResourceSet(modules={}, data=(), builtins=reached, at_start=frozenset(at_start))
+        assert sorted(extensions_to_link(config, openssl, resources)) == linked
+        embedded = set(extensions_to_embed(config, openssl, resources))
+        assert embedded == set(reached) - set(linked)

@@ -274,6 +274,35 @@ def _function_references(regions: list[tuple[str, ast.AST]]) -> dict[str, list[s
     return {region: sorted(found) for region, found in sorted(names.items()) if found}
 
 
+def _module_attributes(
+    tree: ast.Module, regions: list[tuple[str, ast.AST]]
+) -> dict[str, list[str]]:
+    """For each region, the attributes its code reads from imported modules, as dotted
+    names: ``np.random`` after ``import numpy as np`` is ``numpy.random``, a submodule
+    that numpy's ``__getattr__`` imports when it is first read (PEP 562)."""
+    bound: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                # import a.b as c binds c to a.b; import a.b binds a to a.
+                top = a.name.partition(".")[0]
+                bound[a.asname or top] = a.name if a.asname else top
+    out: dict[str, list[str]] = {}
+    if not bound:
+        return out
+    for region, top in regions:
+        found = {
+            f"{bound[sub.value.id]}.{sub.attr}"
+            for sub in ast.walk(top)
+            if isinstance(sub, ast.Attribute)
+            and isinstance(sub.value, ast.Name)
+            and sub.value.id in bound
+        }
+        if found:
+            out[region] = sorted(found)
+    return out
+
+
 def _is_type_checking(test: ast.expr) -> bool:
     """``TYPE_CHECKING`` or ``typing.TYPE_CHECKING`` (false at run time)."""
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
@@ -376,6 +405,7 @@ def analyze(tree: ast.Module) -> dict[str, Any]:
     return {
         "imports": imports,
         "references": _function_references(regions),
+        "attributes": _module_attributes(tree, regions),
         "dynamic": dynamic,
         "features": sorted(features),
         "all": public,

@@ -110,6 +110,10 @@ class CompiledModule:
     #: (``"<main>"``) and each top-level function: the module's top-level functions
     #: that code names, so may call.
     references: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: For the same regions: the attributes that code reads from imported modules,
+    #: as dotted names (``numpy.random`` for ``np.random``), which may be submodules
+    #: imported when first read.
+    attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     error: CompileFailure | None = None
 
 
@@ -372,4 +376,5 @@ def _compiled(name: str, res: dict[str, Any]) -> CompiledModule:
         all_names=None if all_names is None else tuple(all_names),
         aliases=tuple(res["aliases"]),
         references={k: tuple(v) for k, v in res["references"].items()},
+        attributes={k: tuple(v) for k, v in res["attributes"].items()},
     )

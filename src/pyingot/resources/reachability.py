@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pyingot import elf, names
 from pyingot.errors import PyingotError
-from pyingot.resources import dynamic, policy
+from pyingot.resources import dynamic, mentions, policy
 from pyingot.resources.compile import CompiledModule, CompileRequest, ImportStatement, Worker
 from pyingot.resources.model import ExtensionResource, ModuleResource, SkippedModule, SkipReason
 from pyingot.resources.policy import MAIN, Policy
@@ -339,13 +339,12 @@ class Reachability:
         what the program runs first. Calls into other modules' functions are not
         followed: their imports are the program's lazy ones.
 
-        Compiled code cannot be read: what a wheel's extension module imports from
-        C or Cython (numpy's random modules import ``secrets`` and ``hashlib``, and
-        Cython 3.1 modules ``zlib`` to unpack their strings) is unknown. So when
-        one is imported at start-up, every reached module counts as imported at
-        start-up: such an application links what ``link = "reachable"`` would.
-        With ``through_compiled=False`` the closure goes on past compiled modules
-        instead, following only what statements show."""
+        Compiled code cannot be read as statements: what a wheel's extension
+        module imports from C or Cython (numpy's random modules import ``secrets``,
+        Cython 3.1 modules ``zlib`` to unpack their strings) is taken from its
+        strings instead, the reached modules they name (:mod:`mentions`, an
+        over-approximation). With ``through_compiled=False`` the closure follows
+        only what statements show."""
         seen: set[str] = set()
         stack = list(roots)
         while stack:
@@ -359,7 +358,7 @@ class Reachability:
             stack.extend(t for t in self.implicit.get(name, ()) if not any(c in t for c in "*?["))
             if name in self.extensions:
                 if through_compiled:
-                    return frozenset(self._seen)
+                    stack.extend(self._mentioned(name))
                 continue
             entry = self.found.get(name)
             if entry is None or entry.compiled is None:
@@ -371,6 +370,9 @@ class Reachability:
                 first += ["<main>", *([entry_function.split(".")[0]] if entry_function else [])]
             called = _called(compiled.references, first) | set(first[2:])
             run = {f"function:{f}" for f in called}
+            # np.random, read where it runs: numpy imports the submodule then.
+            for region in (*first, *called):
+                stack.extend(compiled.attributes.get(region, ()))
             package = name if entry.file.is_package else name.rpartition(".")[0]
             for stmt in compiled.imports:
                 if stmt.main_only and not is_main:
@@ -394,6 +396,13 @@ class Reachability:
             for feature in compiled.features:
                 stack.extend(dynamic.FEATURE_IMPORTS.get(feature, ()))
         return frozenset(seen)
+
+    def _mentioned(self, name: str) -> frozenset[str]:
+        """The reached modules the compiled module ``name``'s strings name."""
+        path = self.extensions[name].file.path
+        if path is None:
+            return frozenset()
+        return mentions.mentioned(path, self._seen)
 
     # -- results ----------------------------------------------------------------
 

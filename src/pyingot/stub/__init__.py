@@ -80,13 +80,22 @@ def extensions_to_link(
     }
     if config.link_extensions == "reachable":
         return linked
-    return {
+    pool = allowed if python_like else linked
+    chosen = {
         name: ext
-        for name, ext in (allowed if python_like else linked).items()
+        for name, ext in pool.items()
         if name in resources.at_start
         or name in config.extensions.include
         or not shared_objects.can_be_shared(ext)
     }
+    # A module that shares a static library with a linked one is linked too: its
+    # shared object would carry a second copy of the library (numpy imports
+    # ``_hashlib`` to start, and OpenSSL with it; ``_ssl`` on its own would be 5.9 MB
+    # of it again, where linking it adds libssl, 0.7).
+    for group in shared_objects.groups(dist, pool):
+        if any(name in chosen for name in group):
+            chosen.update((name, pool[name]) for name in group)
+    return chosen
 
 
 def extensions_to_embed(
