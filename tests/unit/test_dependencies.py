@@ -454,6 +454,55 @@ def test_an_application_module_shadows_a_dependency(tmp_path: Path, site: Path) 
     assert "fastpkg" not in rs.modules and not rs.metadata and not rs.extensions
 
 
+def test_a_packages_pyinstaller_hook_declares_hidden_and_excluded_imports(
+    tmp_path: Path, site: Path
+) -> None:
+    """A package's own PyInstaller hook: its hidden imports are reached with it, and
+    the imports it excludes are not followed from inside the package, only from
+    elsewhere. Only literal lists are read; the hook is never run."""
+    write(
+        site,
+        {
+            "hookpkg/__init__.py": "def build():\n    import hookpkg.builder, tool_only\n",
+            "hookpkg/builder.py": "import json\n",
+            "hookpkg/_hidden.py": "",
+            "tool_only.py": "",
+            "hookpkg/_pyinstaller/__init__.py": "",
+            "hookpkg/_pyinstaller/hook-hookpkg.py": (
+                "from PyInstaller.utils.hooks import collect_data_files\n"
+                "hiddenimports = ['hookpkg._hidden']\n"
+                "excludedimports = ['hookpkg.builder']\n"
+                "excludedimports += ['tool_only']\n"
+                "datas = collect_data_files('hookpkg')\n"
+            ),
+        },
+    )
+    info = dist_info(
+        site,
+        "HookPkg",
+        "1.0",
+        "py3-none-any",
+        extra={"entry_points.txt": "[pyinstaller40]\nhook-dirs = hookpkg:_hooks\n"},
+    )
+    record(site, info, ["hookpkg", "tool_only.py"])
+    rs = collect_with(tmp_path, site, {"main.py": "import hookpkg\n"})
+    assert "hookpkg._hidden" in rs.modules
+    assert not {"hookpkg.builder", "tool_only"} & set(rs.modules)
+    reasons = {s.name: s for s in rs.skipped}
+    assert reasons["hookpkg.builder"].reason is SkipReason.HOOK_EXCLUDED
+    assert reasons["tool_only"].importer == "hookpkg"
+    assert "HookPkg's hook for hookpkg" in reasons["tool_only"].describe()
+    # Imported by the application itself, or named by include: embedded.
+    both = collect_with(
+        tmp_path / "b",
+        site,
+        {"main.py": "import hookpkg\nimport hookpkg.builder\n"},
+        include=["tool_only"],
+    )
+    assert {"hookpkg.builder", "tool_only"} <= set(both.modules)
+    assert not {"hookpkg.builder", "tool_only"} & {s.name for s in both.skipped}
+
+
 @needs_cc
 def test_on_disk_distributions_are_files_not_resources(tmp_path: Path, site: Path) -> None:
     rs = collect_with(tmp_path, site, {"main.py": "import plainpkg\n"}, on_disk=["fastpkg"])

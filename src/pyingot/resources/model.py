@@ -152,6 +152,8 @@ class SkipReason(enum.Enum):
     #: expected, so the build summary does not list it.
     OTHER_PLATFORM = "of another platform"
     EXCLUDED = "excluded"
+    #: Imported only by a package whose PyInstaller hook excludes it (``hooks.py``).
+    HOOK_EXCLUDED = "excluded by its importer's PyInstaller hook"
     EXTENSION = "standard-library extension module built only as a shared library"
     SYNTAX_ERROR = "does not compile"
 

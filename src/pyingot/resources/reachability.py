@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pyingot import elf, names
 from pyingot.errors import PyingotError
-from pyingot.resources import dynamic, mentions, policy
+from pyingot.resources import dynamic, hooks, mentions, policy
 from pyingot.resources.compile import CompiledModule, CompileRequest, ImportStatement, Worker
 from pyingot.resources.model import ExtensionResource, ModuleResource, SkippedModule, SkipReason
 from pyingot.resources.policy import MAIN, Policy
@@ -81,6 +81,12 @@ class Reachability:
         self.implicit = dict(dynamic.implicit_imports(self.facts.major_minor))
         for name, targets in implied.items():
             self.implicit[name] = (*self.implicit.get(name, ()), *targets)
+        #: The PyInstaller hooks the distributions ship (hooks.py): their hidden
+        #: imports are implicit ones, their excluded imports edges not followed.
+        self.hooks = hooks.package_hooks(distributions)
+        for hook in self.hooks.values():
+            if hook.hidden:
+                self.implicit[hook.module] = (*self.implicit.get(hook.module, ()), *hook.hidden)
         self.found: dict[str, _Found] = {}
         self.builtins: set[str] = set()
         self.skipped: dict[str, SkippedModule] = {}
@@ -99,6 +105,19 @@ class Reachability:
         """
         if not name or name in self._seen:
             return
+        hook = self._excluding_hook(name, importer)
+        if hook is not None:
+            # Not seen: another importer may still reach it.
+            if name not in self.skipped and not self._under_skipped(name):
+                self.skipped[name] = SkippedModule(
+                    name,
+                    SkipReason.HOOK_EXCLUDED,
+                    importer,
+                    detail=f"excludedimports of {hook.distribution}'s hook for {hook.module}",
+                )
+            return
+        if name in self.skipped and self.skipped[name].reason is SkipReason.HOOK_EXCLUDED:
+            del self.skipped[name]
         parent = name.rpartition(".")[0]
         if parent:
             self.reach(parent, importer=importer)
@@ -140,6 +159,14 @@ class Reachability:
         self.found[name] = _Found(found, importer)
         self._pending.append(name)
         self._implicit(name)
+
+    def _excluding_hook(self, name: str, importer: str | None) -> hooks.Hook | None:
+        """The hook of ``importer``'s package that excludes importing ``name``."""
+        if importer is None or not self.hooks:
+            return None
+        return next(
+            (h for h in self.hooks.values() if h.covers(importer) and h.excludes(name)), None
+        )
 
     def _under_skipped(self, name: str) -> bool:
         """Below a skipped package, only the package is reported."""
@@ -337,7 +364,9 @@ class Reachability:
         those of ``entry_function`` and of the functions its ``if __name__ ==
         "__main__"`` block names (``main()``), and of those these name: they are
         what the program runs first. Calls into other modules' functions are not
-        followed: their imports are the program's lazy ones.
+        followed: their imports are the program's lazy ones. But the attributes that
+        code reads from the modules it imported count when they are submodules
+        (``np.random``: numpy's ``__getattr__`` imports it when it is first read).
 
         Compiled code cannot be read as statements: what a wheel's extension
         module imports from C or Cython (numpy's random modules import ``secrets``,
