@@ -9,10 +9,12 @@ from pathlib import Path
 import lz4.block
 import pytest
 
+from pyingot.assemble import entries
 from pyingot.errors import PyingotError
 from pyingot.payload import compression, packing, reading
 from pyingot.payload.compression import LARGE_BLOB, Compression
 from pyingot.payload.packing import Codec, Kind, PayloadEntry
+from pyingot.resources.model import ExtensionResource
 from tests.building import ROOT
 
 
@@ -82,6 +84,27 @@ def test_start_up_bytecode_is_lz4_and_embedded_stdlib_modules_zstd() -> None:
         ("later", "primary"): Codec.ZSTD,
         ("later", "secondary"): Codec.ZSTD,
     }
+
+
+def test_wheel_extension_modules_not_imported_at_start_are_cold() -> None:
+    """numpy's ``_simd`` (its tests import it) is zstd; what starts the program, LZ4."""
+    blob = _library_like(50_000)
+    extensions = [
+        ExtensionResource(name="pkg._core", data=blob, origin="pkg/_core.so"),
+        ExtensionResource(name="pkg._simd", data=blob, origin="pkg/_simd.so"),
+        ExtensionResource(name="_ssl", data=blob, origin="_ssl.so", cold=True),
+    ]
+    made = entries.extension_entries(extensions, frozenset({"pkg", "pkg._core", "_ssl"}))
+    assert [(e.name, e.cold) for e in made] == [
+        ("pkg._core", False),
+        ("pkg._simd", True),
+        ("_ssl", True),
+    ]
+    payload = packing.write_payload(made, Compression())
+    codecs = {name: codec for name, which, codec in _codecs(payload) if which == "primary"}
+    assert codecs == {"pkg._core": Codec.LZ4, "pkg._simd": Codec.ZSTD, "_ssl": Codec.ZSTD}
+    # Without a start-up guess, only the build's own shared objects are.
+    assert [e.cold for e in entries.extension_entries(extensions)] == [False, False, True]
 
 
 def _codecs(payload: bytes) -> list[tuple[str, str, Codec]]:

@@ -96,7 +96,7 @@ def assemble(
     payload += entries.data_entries(data)
     payload += dist_info.app_metadata_entries(config, resources, data)
     payload += entries.metadata_entries(resources.metadata)
-    payload += entries.extension_entries(resources.extensions.values())
+    payload += entries.extension_entries(resources.extensions.values(), resources.at_start)
     payload += entries.shared_library_entries(resources.shared_libraries)
     # The directories first: the executable names them.
     if on_disk is not None:

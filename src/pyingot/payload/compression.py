@@ -25,7 +25,8 @@ The rule (docs/packed-format.md, "Compression"):
   imports at start would. Starting the copies at process start rather than when the
   finder finds numpy gained nothing measurable (114.4 against 114.8 ms).
 - But an extension module the program does not import at start-up (a standard-library
-  module the build linked as a shared object, ``PayloadEntry.cold``) is zstd, without
+  module the build linked as a shared object, a wheel's that ``ResourceSet.at_start``
+  does not name: ``PayloadEntry.cold``) is zstd, without
   the dictionary: no start-up pays for decoding it, its first import does, and zstd
   makes the biggest ones much smaller than LZ4 (hello's unicodedata and CJK codecs,
   1.95 MB: 0.69 MB as zstd, 1.06 MB as LZ4). The cost, measured for a first import:
