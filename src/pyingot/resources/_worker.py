@@ -285,8 +285,8 @@ def _module_attributes(
         if isinstance(node, ast.Import):
             for a in node.names:
                 # import a.b as c binds c to a.b; import a.b binds a to a.
-                top = a.name.partition(".")[0]
-                bound[a.asname or top] = a.name if a.asname else top
+                first = a.name.partition(".")[0]
+                bound[a.asname or first] = a.name if a.asname else first
     out: dict[str, list[str]] = {}
     if not bound:
         return out
