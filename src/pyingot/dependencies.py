@@ -22,14 +22,9 @@ distribution each file belongs to.
 
 from __future__ import annotations
 
-import base64
-import csv
-import hashlib
 import importlib.metadata
-import io
 import json
 import os
-import posixpath
 import re
 import shutil
 import sys
@@ -39,7 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyingot import cache, elf, names
+from pyingot import cache, names, stripping
 from pyingot.config import DEPENDENCIES, DependencySettings
 from pyingot.distribution import toolchain
 from pyingot.distribution.model import Distribution
@@ -59,7 +54,7 @@ PIP_FREE_THREADED_MINIMUM = (24, 1)
 PIP_FOR_FREE_THREADED = "25.1.1"
 #: Bumped when what an entry holds or how it is made changes. 2: the manifest
 #: records each wheel's sha256 and URL (pip's ``--report``), for the SBOM. 3: shared
-#: objects are stripped (:func:`strip_shared_objects`).
+#: objects are stripped (:func:`pyingot.stripping.strip_shared_objects`).
 RECIPE = 3
 #: Written last into an entry: its inputs and what pip installed.
 MANIFEST = "manifest.json"
@@ -504,7 +499,7 @@ def install(
             raise _pip_failed(e, log, target) from None
         dists = installed_distributions(site)
         check_installed_tags(dists, target)
-        count, saved = strip_shared_objects(dists)
+        count, saved = stripping.strip_shared_objects(dists)
         if saved:
             progress.note(
                 f"stripped the symbol tables of {count} shared objects ({saved / 2**20:.1f} MiB)"
@@ -526,58 +521,6 @@ def install(
     installed = _installed(final, settings, pyproject, reused=False)
     progress.note(f"installed in {time.monotonic() - started:.1f} s")
     return installed
-
-
-def strip_shared_objects(dists: Sequence[InstalledDistribution]) -> tuple[int, int]:
-    """Strip the shared objects the distributions installed (``.so`` files and
-    libraries such as ``numpy.libs/libscipy_openblas64_-….so``) of what nothing reads at
-    run time (:func:`elf.strip`), once, in the cache entry, and update their RECORD
-    lines; how many were stripped, and the bytes saved. Wheels ship them with their
-    symbol tables (numpy 2.3.5: OpenBLAS and ``_multiarray_umath``): 1.9 of its 45.7 MB
-    of compiled code, which the runtime would copy into memory at every start."""
-    count = saved = 0
-    for dist in dists:
-        changed: dict[str, bytes] = {}
-        for rel in dist.files:
-            leaf = rel.rpartition("/")[2]
-            if not (leaf.endswith(".so") or ".so." in leaf):
-                continue
-            path = dist.root / rel
-            try:
-                data = path.read_bytes()
-            except OSError:
-                continue
-            stripped = elf.strip(data, name=str(path))
-            if stripped is data:
-                continue
-            partial = path.with_name(f".{path.name}.strip")
-            partial.write_bytes(stripped)
-            shutil.copymode(path, partial)
-            os.replace(partial, path)
-            changed[rel] = stripped
-            count += 1
-            saved += len(data) - len(stripped)
-        if changed:
-            _update_record(dist, changed)
-    return count, saved
-
-
-def _update_record(dist: InstalledDistribution, changed: Mapping[str, bytes]) -> None:
-    """Rewrite the hash and size of the ``changed`` files in ``dist``'s RECORD."""
-    record = dist.root / dist.dist_info / "RECORD"
-    try:
-        text = record.read_text(encoding="utf-8")
-    except OSError:
-        return
-    rows = list(csv.reader(io.StringIO(text)))
-    for row in rows:
-        data = changed.get(posixpath.normpath(row[0])) if row else None
-        if data is not None and len(row) >= 3:
-            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
-            row[1], row[2] = f"sha256={digest.decode()}", str(len(data))
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    record.write_text(out.getvalue(), encoding="utf-8")
 
 
 def pip_environment(target: Target, hook: Path, runner: Pip | None = None) -> dict[str, str]:

@@ -37,8 +37,8 @@ T = TypeVar("T")
 Buffer = bytes | bytearray | memoryview | mmap.mmap
 
 MAGIC = b"\x7fELF"
-_ELFCLASS64 = 2
-_ELFDATA2LSB = 1
+ELFCLASS64 = 2
+ELFDATA2LSB = 1
 _ET_EXEC = 2
 ET_DYN = 3
 
@@ -55,7 +55,7 @@ MACHINES = {
     243: "riscv64",
 }
 
-_PT_LOAD = 1
+PT_LOAD = 1
 _PT_DYNAMIC = 2
 _SHT_DYNSYM = 11
 _SHT_GNU_VERSYM = 0x6FFFFFFF
@@ -91,9 +91,9 @@ _SHN_UNDEF = 0
 
 # e_type, e_machine, e_version, e_entry, e_phoff, e_shoff, e_flags, e_ehsize,
 # e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx (after the 16-byte e_ident).
-_EHDR = struct.Struct("<HHIQQQIHHHHHH")
-_PHDR = struct.Struct("<IIQQQQQQ")  # p_type, p_flags, p_offset, p_vaddr, p_paddr, p_filesz, ...
-_SHDR = struct.Struct("<IIQQQQIIQQ")  # sh_name, sh_type, sh_flags, sh_addr, sh_offset, sh_size, ...
+EHDR = struct.Struct("<HHIQQQIHHHHHH")
+PHDR = struct.Struct("<IIQQQQQQ")  # p_type, p_flags, p_offset, p_vaddr, p_paddr, p_filesz, ...
+SHDR = struct.Struct("<IIQQQQIIQQ")  # sh_name, sh_type, sh_flags, sh_addr, sh_offset, sh_size, ...
 _DYN = struct.Struct("<qQ")
 _SYM = struct.Struct("<IBBHQQ")
 _RELA = struct.Struct("<QQq")  # r_offset, r_info, r_addend
@@ -279,7 +279,7 @@ class _Image:
         self.name = name
         if len(view) < 16 or bytes(view[:4]) != MAGIC:
             raise ElfError(f"{name}: not an ELF file")
-        if view[4] != _ELFCLASS64 or view[5] != _ELFDATA2LSB:
+        if view[4] != ELFCLASS64 or view[5] != ELFDATA2LSB:
             bits = {1: "32-bit", 2: "64-bit"}.get(view[4], f"class {view[4]}")
             order = {1: "little-endian", 2: "big-endian"}.get(view[5], f"data encoding {view[5]}")
             raise ElfError(
@@ -287,7 +287,7 @@ class _Image:
                 "supported",
                 hint="it was built for another platform: use the package built for this one",
             )
-        if len(view) < 16 + _EHDR.size:
+        if len(view) < 16 + EHDR.size:
             raise self.bad("truncated ELF header")
         (
             e_type,
@@ -302,7 +302,7 @@ class _Image:
             e_phnum,
             self.e_shentsize,
             self.e_shnum,
-        ) = _EHDR.unpack_from(view, 16)[:12]
+        ) = EHDR.unpack_from(view, 16)[:12]
         self.machine = MACHINES.get(e_machine, f"machine {e_machine}")
         if e_type != ET_DYN and not (executable and e_type == _ET_EXEC):
             kind = {1: "a relocatable object (.o)", 2: "an executable", 4: "a core dump"}.get(
@@ -310,12 +310,12 @@ class _Image:
             )
             wanted = "a shared object or an executable" if executable else "a shared object"
             raise self.bad(f"{kind}, not {wanted}")
-        if e_phentsize < _PHDR.size or e_phoff + e_phnum * e_phentsize > len(view):
+        if e_phentsize < PHDR.size or e_phoff + e_phnum * e_phentsize > len(view):
             raise self.bad("program headers out of bounds")
-        headers = [_PHDR.unpack_from(view, e_phoff + i * e_phentsize) for i in range(e_phnum)]
+        headers = [PHDR.unpack_from(view, e_phoff + i * e_phentsize) for i in range(e_phnum)]
         #: (file offset, address, size) of each PT_LOAD segment.
         self.loads: list[tuple[int, int, int]] = [
-            (h[2], h[3], h[5]) for h in headers if h[0] == _PT_LOAD
+            (h[2], h[3], h[5]) for h in headers if h[0] == PT_LOAD
         ]
         self.tags: list[tuple[int, int]] = []
         dynamic = [(h[2], h[5]) for h in headers if h[0] == _PT_DYNAMIC]
@@ -367,11 +367,11 @@ class _Image:
         """The section headers; ``None`` without them (they are optional for loading,
         and a cut table is no answer)."""
         e_shoff, e_shentsize, e_shnum = self.e_shoff, self.e_shentsize, self.e_shnum
-        if not e_shoff or not e_shnum or e_shentsize < _SHDR.size:
+        if not e_shoff or not e_shnum or e_shentsize < SHDR.size:
             return None
         if e_shoff + e_shnum * e_shentsize > len(self.view):
             return None
-        return [_SHDR.unpack_from(self.view, e_shoff + i * e_shentsize) for i in range(e_shnum)]
+        return [SHDR.unpack_from(self.view, e_shoff + i * e_shentsize) for i in range(e_shnum)]
 
     def words(self, offset: int, count: int, what: str) -> tuple[int, ...]:
         """``count`` 32-bit words at ``offset``, checked to be inside the file."""
@@ -562,147 +562,3 @@ def _hashed_count(image: _Image) -> int:
     while not image.words(chain_at + 4 * (last - symoffset), 1, "GNU hash chain")[0] & 1:
         last += 1
     return last + 1
-
-
-# -- stripping ------------------------------------------------------------------------
-
-_SHF_ALLOC = 0x2
-_SHF_INFO_LINK = 0x40
-_SHT_NOBITS = 8
-_SHT_REL = 9
-_SHT_RELA = 4
-_SHN_LORESERVE = 0xFF00
-
-#: Sections nothing reads at run time: the static symbol table and its strings, the
-#: compiler's notes, debugging information (DWARF, MiniDebugInfo, the link to a
-#: separate debug file). Loading reads the program headers and what they map.
-STRIPPED_SECTIONS: frozenset[str] = frozenset(
-    {".symtab", ".strtab", ".comment", ".gnu_debuglink", ".gnu_debugdata"}
-)
-
-
-def _stripped(name: str) -> bool:
-    return name in STRIPPED_SECTIONS or name.startswith((".debug", ".zdebug"))
-
-
-def strip(data: bytes, *, name: str) -> bytes:
-    """``data`` (a shared object) without the sections that only debuggers and
-    ``nm`` read (:data:`STRIPPED_SECTIONS`, ``.debug*``). Every byte the loader reads
-    stays as it was; the gaps the dropped sections leave are closed, by whole multiples
-    of the alignment of the segments after them (patchelf, which auditwheel runs,
-    appends segments after the symbol table), and the section header table is
-    rewritten without them. numpy 2.3.5's wheel: 45.7 MB of extension modules and
-    libraries, 1.9 MB less.
-
-    ``data`` itself when there is nothing to strip, or when it is not a shared
-    object whose section headers this can rewrite (another ELF type or class,
-    extended section numbering, a kept section that links to a stripped one)."""
-    view = memoryview(data)
-    if len(view) < 16 + _EHDR.size or bytes(view[:4]) != MAGIC:
-        return data
-    if view[4] != _ELFCLASS64 or view[5] != _ELFDATA2LSB:
-        return data
-    header = list(_EHDR.unpack_from(view, 16))
-    e_type, e_phoff, e_shoff = header[0], header[4], header[5]
-    e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx = header[8:13]
-    if e_type != ET_DYN or not e_shoff or not e_shnum or e_shentsize != _SHDR.size:
-        return data
-    if e_shstrndx >= _SHN_LORESERVE or e_shstrndx >= e_shnum:
-        return data
-    if e_shoff + e_shnum * e_shentsize > len(view) or e_phoff + e_phnum * e_phentsize > len(view):
-        return data
-    sections = [list(_SHDR.unpack_from(view, e_shoff + i * e_shentsize)) for i in range(e_shnum)]
-    names_at, names_size = sections[e_shstrndx][4], sections[e_shstrndx][5]
-    if names_at + names_size > len(view):
-        return data
-    names = bytes(view[names_at : names_at + names_size])
-
-    def section_name(index: int) -> str:
-        start = sections[index][0]
-        end = names.find(b"\0", start)
-        return names[start:end].decode("latin-1") if 0 <= start < len(names) and end >= 0 else ""
-
-    drop = {
-        i
-        for i in range(1, e_shnum)
-        if not sections[i][2] & _SHF_ALLOC and i != e_shstrndx and _stripped(section_name(i))
-    }
-    kept = [i for i in range(e_shnum) if i not in drop]
-    for i in kept:
-        link, info = sections[i][6], sections[i][7]
-        refers = link in drop or (
-            (sections[i][1] in (_SHT_REL, _SHT_RELA) or sections[i][2] & _SHF_INFO_LINK)
-            and info in drop
-        )
-        if refers:
-            return data
-    if not drop:
-        return data
-
-    # The byte ranges that stay: the headers, every segment, the kept sections. The
-    # gaps between them go, each by a multiple of the alignment of every segment
-    # after it (a segment's offset and address must stay congruent modulo it).
-    programs = [list(_PHDR.unpack_from(view, e_phoff + i * e_phentsize)) for i in range(e_phnum)]
-    ranges = [(0, 16 + _EHDR.size), (e_phoff, e_phoff + e_phnum * e_phentsize)]
-    ranges += [(p[2], p[2] + p[5]) for p in programs if p[5]]
-    ranges += [
-        (sections[i][4], sections[i][4] + sections[i][5])
-        for i in kept
-        if i and sections[i][1] != _SHT_NOBITS and sections[i][5]
-    ]
-    if any(b > len(view) for _, b in ranges):
-        return data
-    ranges.sort()
-    merged: list[list[int]] = []
-    for a, b in ranges:
-        if merged and a <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], b)
-        else:
-            merged.append([a, b])
-
-    def alignment_after(offset: int) -> int:
-        aligns = [max(p[7], 1) for p in programs if p[0] == _PT_LOAD and p[2] >= offset]
-        aligns += [max(sections[i][8], 1) for i in kept if i and sections[i][4] >= offset]
-        return max(aligns, default=1)
-
-    out = bytearray()
-    shifts: list[tuple[int, int, int]] = []  # (start, end, how far it moved down)
-    position = 0
-    for a, b in merged:
-        gap = a - position
-        align = alignment_after(a)
-        cut = gap - gap % align if gap > 0 else 0
-        out += view[position : a - cut] if a - cut > position else b""
-        shift = a - len(out)
-        out += view[a:b]
-        shifts.append((a, b, shift))
-        position = b
-
-    def moved(offset: int) -> int:
-        for a, b, shift in shifts:
-            if a <= offset <= b:
-                return offset - shift
-        return offset
-
-    for p in programs:
-        p[2] = moved(p[2])
-    for i in kept:
-        if sections[i][1] != _SHT_NOBITS or sections[i][2] & _SHF_ALLOC:
-            sections[i][4] = moved(sections[i][4])
-    for i, p in enumerate(programs):
-        _PHDR.pack_into(out, moved(e_phoff) + i * e_phentsize, *p)
-    header[4] = moved(e_phoff)
-    new_index = {old: new for new, old in enumerate(kept)}
-    out += bytes(-len(out) % 8)
-    shoff = len(out)
-    for i in kept:
-        s = list(sections[i])
-        s[6] = new_index.get(s[6], s[6]) if s[6] else 0
-        if s[1] in (_SHT_REL, _SHT_RELA) or s[2] & _SHF_INFO_LINK:
-            s[7] = new_index.get(s[7], s[7]) if s[7] else 0
-        out += _SHDR.pack(*s)
-    header[5] = shoff
-    header[11] = len(kept)
-    header[12] = new_index[e_shstrndx]
-    _EHDR.pack_into(out, 16, *header)
-    return bytes(out)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from pyingot import dependencies, elf
+from pyingot import dependencies, elf, stripping
 from pyingot.assemble import beside, entries
 from pyingot.config import DependencySettings, load_project
 from pyingot.dependencies import Target, WheelName, cache_inputs, check_wheel, tag_supported
@@ -176,7 +176,7 @@ def test_strip_keeps_what_the_loader_reads(tmp_path: Path) -> None:
     )
     data = lib.read_bytes()
     assert {".symtab", ".strtab", ".debug_info", ".comment"} <= section_names(lib)
-    stripped = elf.strip(data, name=str(lib))
+    stripped = stripping.strip(data)
     assert len(stripped) < len(data)
     out = tmp_path / "libstripped.so"
     out.write_bytes(stripped)
@@ -188,16 +188,16 @@ def test_strip_keeps_what_the_loader_reads(tmp_path: Path) -> None:
     assert elf.parse(stripped, name="s") == elf.parse(data, name="d")
     assert ctypes.CDLL(str(out)).triple(14) == 42
     # Nothing left to strip: the same object back.
-    assert elf.strip(stripped, name=str(out)) is stripped
+    assert stripping.strip(stripped) is stripped
     not_elf = b"#!/bin/sh\n"
-    assert elf.strip(not_elf, name="script") is not_elf
+    assert stripping.strip(not_elf) is not_elf
 
 
 @needs_cc
 def test_installed_shared_objects_are_stripped_once_with_their_record(site: Path) -> None:
     dists = installed_distributions(site)
     before = {p: p.read_bytes() for p in site.rglob("*.so*")}
-    count, saved = dependencies.strip_shared_objects(dists)
+    count, saved = stripping.strip_shared_objects(dists)
     assert count == len(before) == 3 and saved > 0
     for path, data in before.items():
         assert len(path.read_bytes()) < len(data)
@@ -211,7 +211,7 @@ def test_installed_shared_objects_are_stripped_once_with_their_record(site: Path
         str(ext.stat().st_size),
     ]
     assert rows["fastpkg/__init__.py"][1:] == ["", ""]
-    assert dependencies.strip_shared_objects(installed_distributions(site)) == (0, 0)
+    assert stripping.strip_shared_objects(installed_distributions(site)) == (0, 0)
 
 
 @needs_cc
