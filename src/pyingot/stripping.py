@@ -28,6 +28,7 @@ from pyingot.elf import (
     PT_LOAD,
     SHDR,
 )
+from pyingot.errors import PyingotError
 from pyingot.resources.scan import InstalledDistribution
 
 _SHF_ALLOC = 0x2
@@ -195,9 +196,16 @@ def strip_shared_objects(dists: Sequence[InstalledDistribution]) -> tuple[int, i
             if stripped is data:
                 continue
             partial = path.with_name(f".{path.name}.strip")
-            partial.write_bytes(stripped)
-            shutil.copymode(path, partial)
-            os.replace(partial, path)
+            try:
+                partial.write_bytes(stripped)
+                shutil.copymode(path, partial)
+                os.replace(partial, path)
+            except OSError as e:
+                raise PyingotError(
+                    f"cannot write the stripped copy of {path} ({e.strerror or e})",
+                    hint="free some space in the user cache directory, or set "
+                    "PYINGOT_CACHE_DIR to another one",
+                ) from e
             changed[rel] = stripped
             count += 1
             saved += len(data) - len(stripped)

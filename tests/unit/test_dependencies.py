@@ -215,6 +215,18 @@ def test_installed_shared_objects_are_stripped_once_with_their_record(site: Path
 
 
 @needs_cc
+def test_a_stripped_copy_that_cannot_be_written_names_the_file(site: Path) -> None:
+    ext = site / "fastpkg" / f"_speed{EXT}"
+    before = ext.read_bytes()
+    (ext.parent / f".{ext.name}.strip").mkdir()  # where the copy would be written
+    with pytest.raises(PyingotError) as e:
+        stripping.strip_shared_objects(installed_distributions(site))
+    assert e.value.message.startswith(f"cannot write the stripped copy of {ext} (")
+    assert e.value.hint is not None and "PYINGOT_CACHE_DIR" in e.value.hint
+    assert ext.read_bytes() == before
+
+
+@needs_cc
 def test_bundled_libraries_are_listed_in_load_order(tmp_path: Path) -> None:
     site = tmp_path / "site"
     libs = site / "pkg.libs"

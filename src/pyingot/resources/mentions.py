@@ -8,10 +8,11 @@ its modules import ``zlib`` first). numpy's ``bit_generator`` imports ``secrets`
 that way as it is imported, and with it ``hmac`` and OpenSSL's ``_hashlib``.
 
 :func:`mentioned` answers which of the reached modules a compiled module names: a
-NUL-terminated string equal to a module's name, or, inside a longer text (a
-decompressed string table, a docstring), a module name of at least
-:data:`MIN_SUBSTRING` characters. It over-approximates (a docstring's "random" names
-the module), which is why it only serves the start-up guess
+NUL-terminated string equal to a module's name, or, inside a run of identifier
+characters at least :data:`LONG_STRING` long (Cython's concatenated identifiers,
+compressed or not; docstrings' words are not looked at), a module name of at least
+:data:`MIN_SUBSTRING` characters. It over-approximates (the identifier ``setstate``
+holds ``stat``), which is why it only serves the start-up guess
 (:meth:`Reachability.imported_at_start`): a module counted there that does not load
 at start-up costs size in the stub, one left out costs its first import at start-up,
 never correctness. The answer is kept in the user cache under the file's identity
