@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from pyingot.payload import packing, reading
+from pyingot.stub import exports
 from tests import binutils, building
 from tests import traced as trace
 from tests.building import ROOT
@@ -193,6 +194,35 @@ def test_exit_statuses(
 ) -> None:
     done = run(built("behaviour", version, workdir), *args)
     assert (done.returncode, done.stderr) == (status, stderr)
+
+
+def test_daemon_threads_end_with_the_process(version: str, workdir: Path) -> None:
+    """The stub has no unwind tables; glibc's pthread_exit, which ends each daemon
+    thread at shutdown, unwinds to the first frame without them and then returns to
+    the thread's start (pyingot.stub.exports)."""
+    exe = built("behaviour", version, workdir)
+    for _ in range(20):
+        done = run(exe, "daemon-threads")
+        assert (done.returncode, done.stdout, done.stderr) == (0, "bye\n", "")
+
+
+@pytest.mark.skipif(shutil.which("nm") is None, reason="needs binutils")
+def test_the_stub_exports_the_c_api_and_the_interposed_functions(
+    version: str, workdir: Path
+) -> None:
+    exe = built("hello", version, workdir)
+    assert not {".eh_frame", ".eh_frame_hdr", ".symtab"} & binutils.section_names(exe)
+    out = subprocess.run(
+        ["nm", "-D", "--defined-only", str(exe)], capture_output=True, text=True, check=True
+    ).stdout
+    names = {line.split()[-1] for line in out.splitlines() if line.strip()}
+    api = {n for n in names if n.startswith(("Py", "_Py", "PY_"))}  # 3.13: PY_TIMEOUT_MAX
+    assert {"Py_Initialize", "PyObject_GetAttr", "_Py_NoneStruct"} <= api
+    assert set(exports.INTERPOSED) <= names
+    # Besides, only the C runtime's own symbols: none of the Rust runtime's, no main.
+    crt = {"_IO_stdin_used", "__data_start", "data_start", "_start"}
+    crt |= {"__libc_csu_init", "__libc_csu_fini"}
+    assert names - api - set(exports.INTERPOSED) <= crt
 
 
 def test_uncaught_exception_prints_traceback_with_source(version: str, workdir: Path) -> None:

@@ -92,6 +92,14 @@ def test_hides_every_exported_symbol_in_place(archive: Path) -> None:
     assert hide.hide_archive(archive) == 0  # idempotent
 
 
+def test_symbols_to_keep_stay_exported(archive: Path) -> None:
+    assert hide.hide_archive(archive, keep={"api_fn", "counter"}) == 3
+    after = _symbols(archive)
+    assert after["api_fn"][1] == after["counter"][1] == "DEFAULT"
+    assert after["weak_fn"][1] == after["long_named_fn"][1] == "HIDDEN"
+    assert {v.symbol for v in hide.visible_symbols(archive)} == {"api_fn", "counter"}
+
+
 def test_hidden_symbols_link_but_are_not_exported(
     archive: Path, tmp_path: Path, zig_toolchain: Toolchain
 ) -> None:

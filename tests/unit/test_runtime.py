@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import tomllib
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 from pyingot import cache
 from pyingot.errors import PyingotError
 from pyingot.progress import Progress
-from pyingot.stub import runtime
+from pyingot.stub import exports, runtime
 from pyingot.stub.runtime import RuntimeVariant
 from tests.building import ROOT
 from tests.unit.test_dependencies import distribution_stub
@@ -171,3 +172,19 @@ def test_an_unreadable_crates_record_names_the_file(tmp_path: Path) -> None:
     (tmp_path / runtime.CRATES).write_text("[{")
     with pytest.raises(PyingotError, match=r"crates .*crates\.json is unreadable"):
         runtime.runtime_crates(library)
+
+
+def test_the_stub_exports_every_function_the_runtime_interposes() -> None:
+    """``exports.INTERPOSED`` (the runtime symbols left visible at the stub's link) is
+    what ``runtime/stub/src/view/interpose`` defines: a function missing from it would
+    be glibc's for every extension module, and the view would not serve them."""
+    defined = set()
+    for source in (ROOT / "runtime/stub/src/view/interpose").glob("*.rs"):
+        text = source.read_text()
+        defined |= set(re.findall(r'#\[no_mangle\]\s*pub unsafe extern "C" fn (\w+)', text))
+        if "read_only! {" in text:
+            table = text.split("read_only! {", 1)[1].split("\n}", 1)[0]
+            defined |= set(re.findall(r"^\s*(\w+)\(.*\) existing", table, re.M))
+    assert len(defined) > 60
+    assert set(exports.INTERPOSED) == defined
+    assert list(exports.INTERPOSED) == sorted(exports.INTERPOSED)

@@ -11,17 +11,19 @@ prebuilt with a wheel of pyingot, or is built and cached, by
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
 from pyingot import cache, digests
 from pyingot.config import ProjectConfig
+from pyingot.distribution.libraries import hide
 from pyingot.distribution.model import Distribution, ExtensionModule
 from pyingot.errors import PyingotError
 from pyingot.progress import Progress
 from pyingot.resources.model import ExtensionResource, ResourceSet
-from pyingot.stub import linking, shared_objects
+from pyingot.stub import exports, linking, shared_objects
 from pyingot.stub.runtime import (
     Crate,
     RuntimeVariant,
@@ -46,14 +48,15 @@ __all__ = [
     "stub",
 ]
 
-#: Bump when how the stub is linked changes (flags, inputs).
-STUB_RECIPE = 3
+#: Bump when how the stub is linked changes (flags, inputs, exports).
+STUB_RECIPE = 4
 
 #: Flags of the stub's link beyond :func:`linking.link`'s own: stripped, unused
 #: sections dropped, and only the GNU hash table of the exported symbols (the
 #: loader of every glibc since 2.5 reads it; the SysV table beside it was 19 KiB
-#: of hello's stub that nothing read).
-STUB_LINK_FLAGS = ("-s", "-Wl,--gc-sections", "-Wl,--hash-style=gnu")
+#: of hello's stub that nothing read); no unwind tables, whose index the discarded
+#: ``.eh_frame_hdr`` was (:mod:`pyingot.stub.exports` says why none is needed).
+STUB_LINK_FLAGS = ("-s", "-Wl,--gc-sections", "-Wl,--hash-style=gnu", "-Wl,--no-eh-frame-hdr")
 
 #: Libraries Rust's standard library needs, linked dynamically (all glibc's);
 #: its unwinder is linked statically (see ``linking.linker_for``).
@@ -183,6 +186,8 @@ def stub(
             "distribution": _distribution_identity(dist),
             "extensions": sorted(selected),
             "runtime": digests.file_sha256(runtime),
+            "exports": exports.INTERPOSED,
+            "script": exports.NO_UNWIND_TABLES,
         }
     )
     final = cache.cache_root() / "stubs" / key[:24]
@@ -193,13 +198,19 @@ def stub(
     with cache.entry_lock(final), cache.staging_dir(final) as tmp:
         if out.is_file():
             return out
+        # The runtime's symbols hidden but the functions it interposes.
+        own = tmp / runtime.name
+        shutil.copyfile(runtime, own)
+        hide.hide_archive(own, keep=frozenset(exports.INTERPOSED))
         linking.link(
             dist,
             selected,
-            main_inputs=[runtime],
+            main_inputs=[own],
             output=tmp / "stub",
             extra_args=[*STUB_LINK_FLAGS, *RUST_SYSTEM_LIBS],
+            linker_script=exports.NO_UNWIND_TABLES,
         )
+        own.unlink()
         cache.commit(tmp, final)
     return out
 

@@ -6,7 +6,8 @@ linked with libpython's core objects, the extensions' objects and their static
 libraries:
 
 * ``--export-dynamic`` so that extension ``.so`` files loaded later find the
-  C API in the executable;
+  C API in the executable (of the stub's runtime, only the functions it interposes
+  are exported: :mod:`pyingot.stub.exports`);
 * the symbols of the static dependency libraries (OpenSSL, SQLite...) are *not*
   exported, so that an extension bringing its own copy of such a library binds
   to its own, not to ours: a portable distribution's archives have them hidden
@@ -130,8 +131,12 @@ def link(
     main_inputs: Sequence[Path | str],
     output: Path,
     extra_args: Sequence[str] = (),
+    linker_script: str | None = None,
 ) -> None:
-    """Link ``main_inputs`` (objects or archives with ``main``) into ``output``."""
+    """Link ``main_inputs`` (objects or archives with ``main``) into ``output``.
+
+    ``linker_script`` is added to the linker's default script (a script with
+    ``INSERT``)."""
     linker = linker_for(dist)
     cc = linker.cc
     inputs = link_inputs(dist, selected)
@@ -156,6 +161,10 @@ def link(
             env=linker.env,
         )
         partial = Path(tmp) / output.name
+        script = []
+        if linker_script is not None:
+            (Path(tmp) / "added.ld").write_text(linker_script)
+            script = [f"-Wl,-T,{Path(tmp) / 'added.ld'}"]
         tools.check(
             [
                 cc,
@@ -169,6 +178,7 @@ def link(
                 "-Wl,--end-group",
                 *(f"-l{lib}" for lib in inputs.system_libraries),
                 "-Wl,--export-dynamic",
+                *script,
                 *linker.flags,
                 *extra_args,
             ],

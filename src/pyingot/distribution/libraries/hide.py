@@ -19,6 +19,7 @@ the archive is patched in place: member sizes and the archive index stay valid.
 from __future__ import annotations
 
 import struct
+from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,12 +50,13 @@ class Visible:
     symbol: str
 
 
-def hide_archive(path: Path) -> int:
-    """Hide every exported symbol of ``path``'s objects, in place; return how many."""
+def hide_archive(path: Path, keep: Container[str] = ()) -> int:
+    """Hide every exported symbol of ``path``'s objects but those named in ``keep``,
+    in place; return how many were hidden."""
     data = bytearray(path.read_bytes())
     count = 0
     for name, start, end in _members(data, path):
-        count += len(_scan(data, start, end, path, name, patch=True))
+        count += len(_scan(data, start, end, path, name, patch=True, keep=keep))
     path.write_bytes(data)
     return count
 
@@ -103,9 +105,17 @@ def _members(data: bytearray, path: Path) -> list[tuple[str, int, int]]:
 
 
 def _scan(
-    data: bytearray, start: int, end: int, path: Path, member: str, *, patch: bool
+    data: bytearray,
+    start: int,
+    end: int,
+    path: Path,
+    member: str,
+    *,
+    patch: bool,
+    keep: Container[str] = (),
 ) -> list[str]:
-    """Names of the member's exported symbols; with ``patch``, hide them as found."""
+    """Names of the member's exported symbols (but those in ``keep``); with
+    ``patch``, hide them as found."""
     if bytes(data[start : start + 4]) != b"\x7fELF":
         raise PyingotError(
             f"{path}: member {member} is not an ELF object",
@@ -138,7 +148,10 @@ def _scan(
             if st_other & 3 != _STV_DEFAULT:
                 continue  # already hidden, internal or protected
             name_end = data.index(b"\0", str_offset + st_name)
-            found.append(bytes(data[str_offset + st_name : name_end]).decode("utf-8", "replace"))
+            symbol = bytes(data[str_offset + st_name : name_end]).decode("utf-8", "replace")
+            if symbol in keep:
+                continue
+            found.append(symbol)
             if patch:
                 data[off + 5] = (st_other & ~3) | _STV_HIDDEN
     return found
