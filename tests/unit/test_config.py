@@ -93,7 +93,7 @@ def test_defaults_with_a_single_script(tmp_path: Path) -> None:
     assert cfg.python == PythonSpec("version", "3.11", minor=11)
     assert cfg.sources == (tmp_path.resolve() / "src",)
     assert cfg.optimize == 0
-    assert cfg.keep_sources is True
+    assert cfg.keep_sources == "no-stdlib"
     assert cfg.stdlib == "reachable"
     assert cfg.extensions == ExtensionSelection()
     assert cfg.modules == ModulePatterns()
@@ -110,7 +110,6 @@ def test_documented_defaults_are_the_loaded_defaults() -> None:
     loaded = {
         (TOOL, "glibc"): str(cfg.glibc),
         (TOOL, "optimize"): cfg.optimize,
-        (TOOL, "keep-sources"): cfg.keep_sources,
         (f"{TOOL}.extensions", "policy"): cfg.extensions.policy,
         (f"{TOOL}.extensions", "include"): cfg.extensions.include,
         (f"{TOOL}.extensions", "exclude"): cfg.extensions.exclude,
@@ -135,6 +134,14 @@ def test_no_scripts_means_python_like_with_the_whole_stdlib() -> None:
     assert str(cfg.entry) == "python"
     assert cfg.stdlib == "all"
     assert cfg.link_extensions == "all"  # whoever runs it may import any module
+    assert cfg.keep_sources is True  # and read any module's source
+
+
+@pytest.mark.parametrize("value", [True, False, "no-stdlib"])
+def test_keep_sources_takes_a_boolean_or_no_stdlib(value: object) -> None:
+    line = f"keep-sources = {_toml(value)}\n"
+    assert load(HELLO + "[tool.pyingot]\n" + line).keep_sources == value
+    assert load('[tool.pyingot]\nname = "py"\n' + line).keep_sources == value
 
 
 def test_an_application_links_what_it_imports_at_start_up() -> None:
@@ -327,7 +334,11 @@ def test_entry_point_parts_must_agree() -> None:
         ("optimize = 3", "[tool.pyingot] optimize = 3: must be 0, 1 or 2"),
         ("optimize = true", "[tool.pyingot] optimize = true: must be 0, 1 or 2"),
         ('optimize = "2"', '[tool.pyingot] optimize = "2": must be 0, 1 or 2'),
-        ('keep-sources = "yes"', '[tool.pyingot] keep-sources = "yes": must be true or false'),
+        (
+            'keep-sources = "yes"',
+            '[tool.pyingot] keep-sources = "yes": must be true, false or "no-stdlib"',
+        ),
+        ("keep-sources = 1", '[tool.pyingot] keep-sources = 1: must be true, false or "no-stdlib"'),
         ('stdlib = "some"', '[tool.pyingot] stdlib = "some": must be "reachable" or "all"'),
         ("name = 3", "[tool.pyingot] name = 3: must be a string"),
         ("entry = ['a:b']", '[tool.pyingot] entry = ["a:b"]: must be a string'),

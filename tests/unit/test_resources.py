@@ -747,6 +747,101 @@ def test_bytecode_is_the_targets_with_relative_filenames(tmp_path: Path, fake_st
     assert not any(i.opname == "LOAD_ASSERTION_ERROR" for i in dis.get_instructions(f))
 
 
+def _columns(code: Any) -> set[tuple[int | None, int | None]]:
+    """The (start, end) columns of every instruction of ``code`` and its nested code."""
+    out = {(p[2], p[3]) for p in code.co_positions()}
+    for c in code.co_consts:
+        if hasattr(c, "co_positions"):
+            out |= _columns(c)
+    return out
+
+
+def test_keep_sources_no_stdlib_drops_the_standard_librarys_sources_and_columns(
+    tmp_path: Path, fake_stdlib: Path
+) -> None:
+    (fake_stdlib / "enum.py").write_text("def f(a, b):\n    return a.x + b[0]\n")
+    app = write_tree(tmp_path / "src", {"main.py": "import re\nX = len('a') + 1\n"})
+
+    rs = run_collect(fake_stdlib, app, keep_sources="no-stdlib")
+    main, enum = rs.modules["main"], rs.modules["enum"]
+    assert main.source is not None and enum.source is None
+    # The application's code keeps its columns, the standard library's has none left...
+    assert any(c != (None, None) for c in _columns(marshal.loads(main.bytecode)))
+    stripped = marshal.loads(enum.bytecode)
+    assert _columns(stripped) == {(None, None)}
+    # ... and keeps every line number.
+    full = compile((fake_stdlib / "enum.py").read_bytes(), "enum.py", "exec", dont_inherit=True)
+    f_full = next(c for c in full.co_consts if hasattr(c, "co_code"))
+    f_stripped = next(c for c in stripped.co_consts if hasattr(c, "co_code"))
+    assert [p[0] for p in f_stripped.co_positions()] == [p[0] for p in f_full.co_positions()]
+
+    everything = run_collect(fake_stdlib, app, keep_sources=True)
+    assert everything.modules["enum"].source is not None
+    assert _columns(marshal.loads(everything.modules["enum"].bytecode)) != {(None, None)}
+    nothing = run_collect(fake_stdlib, app, keep_sources=False)
+    assert nothing.modules["main"].source is None and nothing.modules["enum"].source is None
+    assert _columns(marshal.loads(nothing.modules["main"].bytecode)) == {(None, None)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("version", ["3.11", "3.13"])
+def test_location_tables_without_columns_keep_every_line(version: str) -> None:
+    """``_worker.without_columns`` on every module of a real standard library, in the
+    target interpreter: each instruction's line is unchanged, no column is left, and
+    the bytecode is smaller."""
+    dist = distribution(version)
+    check = textwrap.dedent(
+        """
+        import marshal, os, sys, types
+        sys.path.insert(0, sys.argv[1])
+        from _worker import without_columns
+
+        def lines(code):
+            out = {}
+            for start, end, line in code.co_lines():
+                for offset in range(start, end, 2):
+                    out[offset] = line
+            return out
+
+        def same(a, b):
+            assert lines(a) == lines(b), a
+            assert [p[0] for p in a.co_positions()] == [p[0] for p in b.co_positions()], a
+            assert all(p[2] is None and p[3] is None for p in b.co_positions()), b
+            for x, y in zip(a.co_consts, b.co_consts):
+                if isinstance(x, types.CodeType):
+                    same(x, y)
+
+        before = after = count = 0
+        lib = os.path.dirname(os.__file__)
+        for root, dirs, files in os.walk(lib):
+            dirs[:] = [d for d in dirs if d not in ("test", "site-packages", "idlelib")]
+            for name in files:
+                if name.endswith(".py"):
+                    path = os.path.join(root, name)
+                    try:
+                        code = compile(open(path, "rb").read(), path, "exec", dont_inherit=True)
+                    except SyntaxError:
+                        continue  # lib2to3's test data
+                    stripped = without_columns(code)
+                    same(code, stripped)
+                    before += len(marshal.dumps(code))
+                    after += len(marshal.dumps(stripped))
+                    count += 1
+        print(count, before, after)
+        """
+    )
+    worker_dir = Path(__file__).parents[2] / "src" / "pyingot" / "resources"
+    done = subprocess.run(
+        [str(dist.path(dist.python_exe)), "-I", "-S", "-c", check, str(worker_dir)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    count, before, after = map(int, done.stdout.split())
+    assert count > 500
+    assert after < 0.95 * before
+
+
 def test_collection_is_deterministic(tmp_path: Path, fake_stdlib: Path) -> None:
     app = write_tree(
         tmp_path / "src",

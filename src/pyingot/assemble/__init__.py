@@ -90,7 +90,6 @@ def assemble(
     payload = settings.to_entries()
     payload += entries.module_entries(
         resources.modules.values(),
-        keep_sources=config.keep_sources,
         at_start=resources.python_at_start,
     )
     payload += entries.data_entries(data)

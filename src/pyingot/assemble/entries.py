@@ -74,10 +74,10 @@ def runtime_settings(
 def module_entries(
     modules: Iterable[ModuleResource],
     *,
-    keep_sources: bool,
     at_start: frozenset[str] = frozenset(),
 ) -> list[PayloadEntry]:
-    """The modules' entries; those named in ``at_start`` have their bytecode marked
+    """The modules' entries, with the sources the resources kept
+    (``keep-sources``); those named in ``at_start`` have their bytecode marked
     as read at start-up (:attr:`PayloadEntry.at_start`)."""
     out = []
     for m in modules:
@@ -88,7 +88,7 @@ def module_entries(
             # The format's rule: a namespace package is a package without code.
             flags |= Flag.IS_PACKAGE | Flag.IS_NAMESPACE
         source = b""
-        if keep_sources and m.source is not None:
+        if m.source is not None:
             flags |= Flag.HAS_SOURCE
             source = m.source
         out.append(

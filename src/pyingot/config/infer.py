@@ -87,6 +87,13 @@ def link(python_like: bool) -> Literal["start-up", "all"]:
     return "all" if python_like else "start-up"
 
 
+def keep_sources(python_like: bool) -> bool | Literal["no-stdlib"]:
+    """Whose sources are embedded: all but the standard library's (the application's
+    and its dependencies' tracebacks show their source lines); every module's in a
+    python-like executable, an interpreter whose user reads any module's source."""
+    return True if python_like else "no-stdlib"
+
+
 def stdlib(python_like: bool) -> Literal["reachable", "all"]:
     """What the entry point reaches; everything for a python-like executable, since
     whoever runs it can import anything."""

@@ -111,6 +111,7 @@ def starter_section(project: ProjectTable, root: Path, *, fallback_name: str) ->
     }
     inferred: dict[str, object] = {
         "sources": list(infer.sources(root)),
+        "keep-sources": infer.keep_sources(entry.value == PYTHON_LIKE),
         "stdlib": infer.stdlib(entry.value == PYTHON_LIKE),
     }
     try:

@@ -101,7 +101,7 @@ def read_config(data: Mapping[str, object], file: Path, root: Path) -> ProjectCo
     python = _python(tool, root, project)
     sources = _sources(tool, root)
     optimize = cast(Literal[0, 1, 2], tool.choice("optimize"))
-    keep_sources = given(tool.boolean("keep-sources"))
+    keep_sources = cast(bool | Literal["no-stdlib"] | None, tool.choice("keep-sources"))
     stdlib = cast(Literal["reachable", "all"] | None, tool.choice("stdlib"))
     link = cast(Literal["start-up", "reachable", "all"] | None, extensions.choice("link"))
     # The model classes check their own invariants (ExtensionSelection's are shared
@@ -131,7 +131,9 @@ def read_config(data: Mapping[str, object], file: Path, root: Path) -> ProjectCo
         python=python,
         sources=sources,
         optimize=optimize,
-        keep_sources=keep_sources,
+        keep_sources=(
+            keep_sources if keep_sources is not None else infer.keep_sources(entry.kind == "python")
+        ),
         stdlib=stdlib or infer.stdlib(entry.kind == "python"),
         extensions=selection,
         link_extensions=link or infer.link(entry.kind == "python"),

@@ -206,7 +206,9 @@ class ProjectConfig:
     #: Absolute, in search order.
     sources: tuple[Path, ...]
     optimize: Literal[0, 1, 2]
-    keep_sources: bool
+    #: Which modules keep their ``.py`` source (``keep-sources``): every one, none,
+    #: or all but the standard library's (``resources.policy.keeps_source``).
+    keep_sources: bool | Literal["no-stdlib"]
     stdlib: Literal["reachable", "all"]
     extensions: ExtensionSelection
     #: Link only the modules of ``extensions`` imported at start-up (the other

@@ -84,13 +84,14 @@ def collect(request: CollectRequest) -> ResourceSet:
             worker,
             decide,
             optimize=request.optimize,
+            keep_sources=request.keep_sources,
             implied=request.implied,
             distributions=dists,
         )
         _start(walk, request, app_roots=roots[: len(app_dirs)], script=script, on_disk=on_disk)
         walk.run()
 
-    modules = walk.resources(keep_sources=request.keep_sources)
+    modules = walk.resources()
     package_data = data.package_data(finder, modules, {n: walk.found[n].file for n in modules})
     extensions = walk.extension_resources()
 

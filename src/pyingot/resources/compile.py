@@ -53,6 +53,10 @@ class CompileRequest:
     #: The code's filename: the path relative to its search root.
     origin: str
     source: bytes
+    #: False for a module embedded without its source: its code keeps line numbers
+    #: but not the columns of each instruction, which only a traceback's carets
+    #: under a source line use (``_worker.without_columns``).
+    columns: bool = True
 
 
 @dataclass(frozen=True)
@@ -255,6 +259,7 @@ class Worker:
                     "name": requests[i].name,
                     "origin": requests[i].origin,
                     "source": requests[i].source,
+                    "columns": requests[i].columns,
                 }
                 for i in todo
             ]
@@ -301,8 +306,9 @@ class CompileCache:
 
     The key covers the target interpreter (version, bytecode magic, platform),
     the worker's own source (its analysis), the optimization level, and the
-    module's name, origin and source bytes. Entries are written atomically
-    (temporary file + rename); a damaged entry is recomputed.
+    module's name, origin, source bytes and whether its code keeps columns.
+    Entries are written atomically (temporary file + rename); a damaged entry is
+    recomputed.
     """
 
     def __init__(self, facts: InterpreterFacts, optimize: int) -> None:
@@ -314,7 +320,7 @@ class CompileCache:
     def _path(self, r: CompileRequest) -> str:
         """The entry's file (a string, not a Path: a rebuild looks up every module)."""
         h = hashlib.sha256(self.prefix)
-        for part in (r.name.encode(), r.origin.encode(), r.source):
+        for part in (r.name.encode(), r.origin.encode(), r.source, b"%d" % r.columns):
             h.update(len(part).to_bytes(8, "little"))
             h.update(part)
         key = h.hexdigest()

@@ -49,6 +49,15 @@ from pyingot.resources.compile import InterpreterFacts
 from pyingot.resources.scan import ModuleFile, ModuleFinder, SearchRoot
 
 StdlibMode = Literal["reachable", "all"]
+#: ``[tool.pyingot] keep-sources``: every module's source, none, or all but the
+#: standard library's.
+KeepSources = bool | Literal["no-stdlib"]
+
+
+def keeps_source(setting: KeepSources, *, is_stdlib: bool) -> bool:
+    """Whether a module's source is embedded beside its bytecode under ``setting``."""
+    return setting is True or (setting == "no-stdlib" and not is_stdlib)
+
 
 #: Left out of ``stdlib="all"`` besides the test packages: the IDLE editor and
 #: the turtle demos are applications of their own, ensurepip installs pip into

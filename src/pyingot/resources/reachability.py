@@ -20,7 +20,7 @@ from pyingot.errors import PyingotError
 from pyingot.resources import dynamic, hooks, mentions, policy
 from pyingot.resources.compile import CompiledModule, CompileRequest, ImportStatement, Worker
 from pyingot.resources.model import ExtensionResource, ModuleResource, SkippedModule, SkipReason
-from pyingot.resources.policy import MAIN, Policy
+from pyingot.resources.policy import MAIN, KeepSources, Policy, keeps_source
 from pyingot.resources.scan import (
     InstalledDistribution,
     ModuleFile,
@@ -53,6 +53,7 @@ class Reachability:
         decide: Policy,
         *,
         optimize: int,
+        keep_sources: KeepSources = True,
         implied: Mapping[str, Sequence[str]],
         distributions: Sequence[InstalledDistribution] = (),
     ) -> None:
@@ -71,6 +72,7 @@ class Reachability:
         self.worker = worker
         self.facts = worker.facts
         self.optimize = optimize
+        self.keep_sources = keep_sources
         #: Modules run as ``__main__``, whose main-only imports are followed.
         self.mains: set[str] = {MAIN}
         #: What the walk had found before the application's roots were reached
@@ -260,9 +262,16 @@ class Reachability:
                     continue
                 assert entry.file.path is not None
                 entry.source = read_file(entry.file.path)
-                requests.append(CompileRequest(name, self._origin(name), entry.source))
+                requests.append(
+                    CompileRequest(
+                        name, self._origin(name), entry.source, columns=self._keeps_source(entry)
+                    )
+                )
             for compiled in self.worker.compile(requests, optimize=self.optimize):
                 self._record(compiled)
+
+    def _keeps_source(self, entry: _Found) -> bool:
+        return keeps_source(self.keep_sources, is_stdlib=entry.file.root.is_stdlib)
 
     def _origin(self, name: str) -> str:
         entry = self.found[name]
@@ -439,7 +448,7 @@ class Reachability:
         owner = self.owners.get(file.path) if file.path is not None else None
         return owner.name if owner is not None else None
 
-    def resources(self, *, keep_sources: bool) -> dict[str, ModuleResource]:
+    def resources(self) -> dict[str, ModuleResource]:
         modules: dict[str, ModuleResource] = {}
         for name in sorted(self.found):
             entry = self.found[name]
@@ -452,7 +461,7 @@ class Reachability:
                 is_package=file.is_package,
                 is_namespace=file.is_namespace,
                 bytecode=compiled.bytecode if compiled is not None else b"",
-                source=entry.source if keep_sources and compiled is not None else None,
+                source=entry.source if compiled is not None and self._keeps_source(entry) else None,
                 origin=self._origin(name),
                 is_stdlib=file.root.is_stdlib,
                 is_dependency=file.root.is_dependency,

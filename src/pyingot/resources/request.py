@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from pyingot import dependencies, stub
 from pyingot.errors import InternalError
 from pyingot.glibc import GlibcVersion
-from pyingot.resources.policy import StdlibMode
+from pyingot.resources.policy import KeepSources, StdlibMode
 
 if TYPE_CHECKING:
     from pyingot.config import ProjectConfig
@@ -90,7 +90,7 @@ class CollectRequest:
     include: Sequence[str] = ()
     exclude: Sequence[str] = ()
     optimize: Literal[0, 1, 2] = 0
-    keep_sources: bool = True
+    keep_sources: KeepSources = True
     test_packages: Sequence[str] = ()
     always: Sequence[str] = ()
     implied: Mapping[str, Sequence[str]] = field(default_factory=_no_edges)
