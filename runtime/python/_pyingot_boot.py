@@ -38,6 +38,8 @@ def install():
     _installed = True
     _own_loaders()
     _frozen_files()
+    if _frozen_modules_off():
+        _stdlib_from_sources()
     sys.path_hooks.insert(0, _path_hook)
     sys.path_importer_cache.clear()
     # Consulted by _pyingot.find_spec in a python-like executable only.
@@ -300,6 +302,56 @@ def _frozen_files():
             spec.submodule_search_locations.insert(0, pkgdir)
             if module.__path__ is not spec.submodule_search_locations:
                 module.__path__.insert(0, pkgdir)
+
+
+def _frozen_modules_off():
+    """``-X frozen_modules=off`` (or ``PYTHON_FROZEN_MODULES=off``) was given to a
+    python-like executable: the interpreter then finds no frozen ``os``."""
+    import _imp
+
+    return _imp.find_frozen("os") is None
+
+
+def _from_source(spec):
+    """The standard-library module of ``spec`` is embedded with its source."""
+    return (
+        spec.name.partition(".")[0] in sys.stdlib_module_names
+        and type(spec.loader) is Loader
+        and spec.origin.endswith(".py")
+        and _external._path_isfile(spec.origin)
+    )
+
+
+class _StdlibSources:
+    """Where frozen modules are off, python imports the standard library from the
+    sources in its ``Lib/`` directory with importlib's ``SourceFileLoader``, so that
+    an edit to them shows (the option's purpose). Here those sources are the ones in
+    the executable's view, read-only: each module is compiled from its source when
+    imported, as python does when it has no bytecode cache. Before ``_pyingot`` on
+    ``sys.meta_path``; the modules imported already get the same loader."""
+
+    @staticmethod
+    def find_spec(fullname, path=None, target=None):
+        if fullname.partition(".")[0] not in sys.stdlib_module_names:
+            return None
+        spec = _pyingot.find_spec(fullname, path, target)
+        if spec is None or not _from_source(spec):
+            return None  # _pyingot's, next on sys.meta_path
+        spec.loader = _external.SourceFileLoader(fullname, spec.origin)
+        return spec
+
+    @staticmethod
+    def invalidate_caches():
+        pass
+
+
+def _stdlib_from_sources():
+    for module in list(sys.modules.values()):
+        spec = getattr(module, "__spec__", None)
+        if spec is not None and spec.origin and _from_source(spec):
+            spec.loader = _external.SourceFileLoader(spec.name, spec.origin)
+            module.__loader__ = spec.loader
+    sys.meta_path.insert(sys.meta_path.index(_pyingot), _StdlibSources)
 
 
 def run_function(module_name, function):

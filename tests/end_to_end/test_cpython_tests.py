@@ -53,14 +53,7 @@ MODULES = [
 ]
 
 #: Tests that pass under python and cannot pass in an executable, and why.
-_FROZEN_OFF = (
-    "-X frozen_modules=off (or PYTHON_FROZEN_MODULES) makes python import os from its Lib/ "
-    "directory with a SourceFileLoader; an executable has no such directory: os comes "
-    "from the payload"
-)
 BY_DESIGN = {
-    "test.test_cmd_line.CmdLineTest.test_xoption_frozen_modules": _FROZEN_OFF,
-    "test.test_cmd_line.CmdLineTest.test_env_var_frozen_modules": _FROZEN_OFF,
     "test.test_cmd_line.CmdLineTest.test_relativedir_bug46421": (
         "changes the current directory into its module's directory, which inside an "
         "executable is the executable's view, not a directory the kernel knows "

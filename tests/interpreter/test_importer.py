@@ -1004,6 +1004,25 @@ def test_options_and_environment_as_python(
     assert got[0] == 0, got[2]
 
 
+@pytest.mark.parametrize("value", ["on", "off", ""])
+def test_frozen_modules_option_as_python(exe: Exe, value: str) -> None:
+    """-X frozen_modules=off: the standard library is imported from its sources with
+    importlib's SourceFileLoader (from the view here, from Lib/ in python), those
+    imported at start-up included; otherwise os is frozen in both."""
+    code = (
+        "import os, json\n"
+        "loader = os.__spec__.loader\n"
+        "print(getattr(loader, '__name__', type(loader).__name__), json.loads('[1]'))\n"
+        "if type(loader).__name__ == 'SourceFileLoader':\n"
+        "    json_loader = json.__spec__.loader\n"
+        "    print(type(json_loader).__name__, json_loader.get_source('json')[:4])\n"
+    )
+    got, expected = run_both(exe, ["-X", f"frozen_modules={value}", "-c", code])
+    assert got == expected
+    assert got[0] == 0, got[2]
+    assert ("SourceFileLoader" in got[1]) == (value == "off")
+
+
 @pytest.mark.parametrize(
     "args",
     [
