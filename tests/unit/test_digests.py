@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import time
 from pathlib import Path
@@ -94,3 +95,42 @@ def test_elf_facts_are_kept_under_the_file_identity(
     (memo,) = (isolated_cache / "memo" / "elf-dynamic").iterdir()
     memo.write_text(memo.read_text().replace("libz.so.1", "libkept.so.1"))
     assert elf.read_file(lib).soname == "libkept.so.1"  # the memo answered
+
+
+def test_a_large_file_in_the_cache_is_mapped_not_read(
+    tmp_path: Path, isolated_cache: Path, no_racy_window: None
+) -> None:
+    data = os.urandom(digests.LARGE + 7)
+    (isolated_cache / "dependencies").mkdir(parents=True)
+    inside = _old_file(isolated_cache / "dependencies" / "lib.so", data)
+    mapped = digests.map_file(inside)
+    assert isinstance(mapped, mmap.mmap) and mapped[:] == data
+    # Its digest is the memo's, as for a file read: nothing hashes the mapping again.
+    assert digests.sha256(mapped) == hashlib.sha256(data).hexdigest()
+    memo = next((isolated_cache / "memo" / "sha256").iterdir())
+    memo.write_text("e" * 64)
+    assert digests.sha256(digests.map_file(inside)) == "e" * 64
+
+    # Read, not mapped: a file outside pyingot's cache (the user's may change under
+    # the build), a small one, and one that has just changed.
+    outside = _old_file(tmp_path / "lib.so", data)
+    assert type(digests.map_file(outside)) is bytes
+    small = _old_file(isolated_cache / "small.so", b"x" * 10)
+    assert digests.map_file(small) == b"x" * 10
+    fresh = isolated_cache / "fresh.so"
+    fresh.write_bytes(data)
+    os.utime(fresh, (time.time() + 60, time.time() + 60))  # "changed" in the racy window
+    assert type(digests.map_file(fresh)) is bytes
+
+
+def test_a_payload_holds_a_mapped_blob_as_its_bytes(
+    tmp_path: Path, isolated_cache: Path, no_racy_window: None
+) -> None:
+    from pyingot.payload import packing
+
+    data = os.urandom(digests.LARGE + 3)
+    (isolated_cache / "d").mkdir(parents=True)
+    mapped = digests.map_file(_old_file(isolated_cache / "d" / "lib.so", data))
+    entries = [packing.PayloadEntry(packing.Kind.SHARED_LIBRARY, "lib.so", mapped)]
+    same = [packing.PayloadEntry(packing.Kind.SHARED_LIBRARY, "lib.so", data)]
+    assert packing.write_payload(entries) == packing.write_payload(same)

@@ -89,7 +89,7 @@ def _cannot_write(output: Path, e: OSError) -> PyingotError:
     )
 
 
-def _write_in_chunks(fd: int, parts: Iterable[bytes]) -> None:
+def _write_in_chunks(fd: int, parts: Iterable[packing.Blob]) -> None:
     """Writes ``parts`` one after the other in writes of :data:`WRITE_CHUNK` bytes at
     offsets that are multiples of it (the last one shorter): the many small blobs are
     gathered into a chunk, the large ones sliced, nothing else copied."""

@@ -71,7 +71,7 @@ import zstandard
 
 from pyingot import digests
 from pyingot.cache import cache_root, ensure_dir
-from pyingot.payload.packing import LZ4_PIECE, Codec, Kind
+from pyingot.payload.packing import LZ4_PIECE, Blob, Codec, Kind
 
 LEVEL: Final = 19
 #: Stored raw, whatever their size (see above).
@@ -158,7 +158,7 @@ class Compression:
         return self._dictionary
 
     @staticmethod
-    def codec(kind: Kind, blob: bytes) -> Codec:
+    def codec(kind: Kind, blob: Blob) -> Codec:
         """The codec the rule above picks for a blob of an entry of ``kind``
         (``RAW`` also when the chosen codec would not make it smaller)."""
         if kind in _RAW_KINDS or not blob:
@@ -167,7 +167,7 @@ class Compression:
             return Codec.LZ4
         return Codec.ZSTD
 
-    def _compress(self, kind: Kind, codec: Codec, blob: bytes) -> tuple[Codec, bytes]:
+    def _compress(self, kind: Kind, codec: Codec, blob: Blob) -> tuple[Codec, Blob]:
         if codec is Codec.LZ4:
             stored = b"".join(
                 len(block).to_bytes(4, "little") + block
@@ -184,14 +184,14 @@ class Compression:
         else:
             level = LEVEL if len(blob) <= LARGE_BLOB else LARGE_LEVEL
             compressors = self._with_dict if kind in _WITH_DICTIONARY else self._plain
-            stored = compressors[level].compress(blob)
+            stored = compressors[level].compress(memoryview(blob))
         if len(stored) < len(blob):
             return codec, stored
         return Codec.RAW, blob
 
     def store(
-        self, kind: Kind, blob: bytes, *, cold: bool = False, at_start: bool = False
-    ) -> tuple[Codec, bytes]:
+        self, kind: Kind, blob: Blob, *, cold: bool = False, at_start: bool = False
+    ) -> tuple[Codec, Blob]:
         if cold and blob:
             codec = Codec.LZ4 if len(blob) > LARGE_BLOB else Codec.ZSTD
         elif at_start and kind is Kind.MODULE and blob:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import mmap
 import struct
 import zlib
 from collections.abc import Iterable
@@ -27,6 +28,10 @@ from dataclasses import dataclass, field
 from typing import Final, Protocol
 
 from pyingot.errors import InternalError, PyingotError
+
+#: A blob: bytes, or a read-only mapping of a file (:func:`pyingot.digests.map_file`),
+#: which the payload holds as they are.
+Blob = bytes | mmap.mmap
 
 FORMAT_VERSION: Final = 2
 # The magic's last byte is the format version (as PyOxidizer's b"pyembed\x03"), so a
@@ -165,7 +170,8 @@ class PayloadEntry:
 
     kind: Kind
     name: str
-    primary: bytes = b""
+    #: Bytes, or a read-only mapping of a file (:func:`pyingot.digests.map_file`).
+    primary: Blob = b""
     secondary: bytes = b""
     flags: Flag = NO_FLAGS
     #: As read back from a payload: the bytes each blob takes there (compressed or not).
@@ -205,8 +211,8 @@ class BlobStore(Protocol):
         ...
 
     def store(
-        self, kind: Kind, blob: bytes, *, cold: bool = False, at_start: bool = False
-    ) -> tuple[Codec, bytes]:
+        self, kind: Kind, blob: Blob, *, cold: bool = False, at_start: bool = False
+    ) -> tuple[Codec, Blob]:
         """The codec and stored bytes of a blob of an entry of ``kind`` (``cold``:
         :attr:`PayloadEntry.cold`; ``at_start``: the blob is read at start-up,
         :attr:`PayloadEntry.at_start`)."""
@@ -264,7 +270,7 @@ def _check(entry: PayloadEntry) -> tuple[Kind, bytes, Flag]:
     if int(flags) & ~int(KNOWN_FLAGS):
         raise _bad(entry, f"has unknown flags 0x{int(flags):02x}")
     for label, blob in (("primary", entry.primary), ("secondary", entry.secondary)):
-        if not isinstance(blob, bytes):
+        if not isinstance(blob, Blob):
             raise _bad(entry, f"has a {label} blob of type {type(blob).__name__}, not bytes")
         if len(blob) > MAX_U32:
             raise _bad(entry, f"has a {label} blob of 4 GiB or more")
@@ -289,7 +295,7 @@ def _check(entry: PayloadEntry) -> tuple[Kind, bytes, Flag]:
     # latin-1 or koi8-r); the runtime decodes them as ``SourceLoader`` does.
     if kind is Kind.META:
         try:
-            entry.primary.decode("utf-8")
+            bytes(entry.primary).decode("utf-8")
         except UnicodeDecodeError as e:
             raise _bad(
                 entry, f"has a value that is not UTF-8 ({e.reason} at byte {e.start})"
@@ -311,7 +317,7 @@ def write_payload(entries: Iterable[PayloadEntry], store: BlobStore | None = Non
     return b"".join(payload_parts(entries, store))
 
 
-def payload_parts(entries: Iterable[PayloadEntry], store: BlobStore | None = None) -> list[bytes]:
+def payload_parts(entries: Iterable[PayloadEntry], store: BlobStore | None = None) -> list[Blob]:
     """The payload of :func:`write_payload` as the pieces that make it, in order: the
     head (header, index, names, padding), then each stored blob with the padding before
     it. Written one after the other, they are the payload, without the copies that
@@ -328,21 +334,21 @@ def payload_parts(entries: Iterable[PayloadEntry], store: BlobStore | None = Non
         raise PyingotError("a payload cannot hold 2**32 entries or more")
 
     names = bytearray()
-    data: list[bytes] = []
+    data: list[Blob] = []
     data_len = 0
     # Identical stored blobs are stored once (the spec allows it): the standard-library
     # modules that share a shared object (stub/shared_objects.py), or copies of one file.
     # Found by (length, CRC-32), which the index needs anyway, then compared.
-    placed: dict[tuple[int, int], list[tuple[bytes, int]]] = {}
+    placed: dict[tuple[int, int], list[tuple[Blob, int]]] = {}
 
-    def put(blob: bytes, crc: int) -> int:
+    def put(blob: Blob, crc: int) -> int:
         # Empty blobs point at offset 0, so their offsets do not depend on their neighbours.
         nonlocal data_len
         if not blob:
             return 0
         same = placed.setdefault((len(blob), crc), [])
         for earlier, offset in same:
-            if earlier == blob:
+            if memoryview(earlier) == memoryview(blob):
                 return offset
         padding = _align(data_len, DATA_ALIGNMENT) - data_len
         if padding:
@@ -354,8 +360,8 @@ def payload_parts(entries: Iterable[PayloadEntry], store: BlobStore | None = Non
         return offset
 
     def stored(
-        kind: Kind, blob: bytes, cold: bool, at_start: bool = False
-    ) -> tuple[Codec, bytes, int, int]:
+        kind: Kind, blob: Blob, cold: bool, at_start: bool = False
+    ) -> tuple[Codec, Blob, int, int]:
         """The blob's codec, stored bytes, their offset in the data section and CRC-32."""
         codec, out = (Codec.RAW, blob)
         if store is not None and blob and kind is not Kind.META:
@@ -433,14 +439,14 @@ def append(stub: bytes, payload: bytes) -> bytes:
     return b"".join(executable_parts(stub, payload))
 
 
-def executable_parts(stub: bytes, payload: bytes | list[bytes]) -> list[bytes]:
+def executable_parts(stub: bytes, payload: bytes | list[Blob]) -> list[Blob]:
     """The executable's parts, to write one after the other without joining them:
     ``stub``, zero padding to 16 bytes, the payload (bytes, or the :func:`payload_parts`),
     trailer."""
-    parts = [payload] if isinstance(payload, bytes) else payload
+    parts: list[Blob] = [payload] if isinstance(payload, bytes) else payload
     offset = _align(len(stub), PAYLOAD_ALIGNMENT)
     length = sum(len(p) for p in parts)
-    head = payload_head(parts[0]) if parts else b""
+    head = payload_head(memoryview(parts[0])) if parts else b""
     if len(head) > len(parts[0]) or (len(parts) > 1 and len(head) < len(parts[0])):
         raise InternalError("the payload's first part is not its head")
     trailer_bytes = TRAILER.struct.pack(offset, length, zlib.crc32(head), 0, TRAILER_MAGIC)

@@ -239,7 +239,7 @@ class RuntimeSettings:
                     raise _damaged(f.name, "missing")
                 continue
             try:
-                values[f.name] = f.metadata["decode"](meta[f.name].decode("utf-8"))
+                values[f.name] = f.metadata["decode"](bytes(meta[f.name]).decode("utf-8"))
             except (ValueError, AttributeError, TypeError) as e:
                 raise _damaged(f.name, str(e)) from e
         try:

@@ -527,8 +527,8 @@ def check_machine(
     )
 
 
-def _read(path: Path) -> bytes:
+def _read(path: Path) -> digests.Blob:
     try:
-        return digests.read_file(path)
+        return digests.map_file(path)
     except OSError as e:
         raise PyingotError(f"cannot read {path} ({e.strerror or e})") from e

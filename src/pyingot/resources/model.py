@@ -10,10 +10,12 @@ directory it was found in.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
+
+from pyingot.digests import Blob
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,8 +58,9 @@ class ExtensionResource(_Provenance):
     """
 
     name: str
-    #: The shared object's bytes.
-    data: bytes
+    #: The shared object's bytes (a mapping of the file when it is in pyingot's cache:
+    #: :func:`pyingot.digests.map_file`).
+    data: Blob
     #: The path relative to its search root, as for a module
     #: (``markupsafe/_speedups.cpython-311-x86_64-linux-gnu.so``).
     origin: str
@@ -76,7 +79,8 @@ class SharedLibraryResource:
     taken from the build machine (``libstdc++.so.6``)."""
 
     file_name: str
-    data: bytes
+    #: As :attr:`ExtensionResource.data`.
+    data: Blob
     #: Its ``DT_NEEDED`` entries: the sonames of the libraries it needs.
     needed: tuple[str, ...]
     #: Its ``DT_SONAME``, the name the dynamic loader matches ``DT_NEEDED`` against.
@@ -313,7 +317,7 @@ class ResourceSet:
                 source_bytes=sum(len(m.source or b"") for m in modules),
             )
 
-        def files(label: str, blobs: list[bytes]) -> SummaryRow:
+        def files(label: str, blobs: Sequence[Blob]) -> SummaryRow:
             return SummaryRow(label, len(blobs), data_bytes=sum(len(b) for b in blobs))
 
         return ResourceSummary(

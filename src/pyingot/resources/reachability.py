@@ -27,6 +27,7 @@ from pyingot.resources.scan import (
     ModuleFinder,
     ModuleKind,
     SearchRoot,
+    map_file,
     read_file,
     show,
 )
@@ -476,7 +477,7 @@ class Reachability:
             assert file.path is not None
             out[name] = ExtensionResource(
                 name=name,
-                data=read_file(file.path),
+                data=map_file(file.path),
                 origin=file.origin,
                 is_package=file.is_package,
                 is_dependency=file.root.is_dependency,

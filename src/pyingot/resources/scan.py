@@ -54,6 +54,15 @@ def read_file(path: Path) -> bytes:
         raise PyingotError(f"cannot read {show(path)} ({e.strerror or e})") from e
 
 
+def map_file(path: Path) -> digests.Blob:
+    """A found compiled file's contents, mapped, not read, when it is in the cache
+    (:func:`pyingot.digests.map_file`); one that cannot be read stops the build."""
+    try:
+        return digests.map_file(path)
+    except OSError as e:
+        raise PyingotError(f"cannot read {show(path)} ({e.strerror or e})") from e
+
+
 def show(path: Path | None) -> str:
     """A path as the user would type it: relative to the working directory if inside it."""
     if path is None:
