@@ -95,7 +95,7 @@ EHDR = struct.Struct("<HHIQQQIHHHHHH")
 PHDR = struct.Struct("<IIQQQQQQ")  # p_type, p_flags, p_offset, p_vaddr, p_paddr, p_filesz, ...
 SHDR = struct.Struct("<IIQQQQIIQQ")  # sh_name, sh_type, sh_flags, sh_addr, sh_offset, sh_size, ...
 _DYN = struct.Struct("<qQ")
-_SYM = struct.Struct("<IBBHQQ")
+SYM = struct.Struct("<IBBHQQ")  # st_name, st_info, st_other, st_shndx, st_value, st_size
 _RELA = struct.Struct("<QQq")  # r_offset, r_info, r_addend
 _REL = struct.Struct("<QQ")
 _VERNEED = struct.Struct("<HHIII")  # vn_version, vn_cnt, vn_file, vn_aux, vn_next
@@ -409,15 +409,15 @@ def dynamic_symbols(data: Buffer, *, name: str) -> DynamicSymbols:
         if dynsym is None or dynsym[6] >= len(sections):
             raise image.bad("no dynamic symbol table")
         versym = next((s for s in sections if s[1] == _SHT_GNU_VERSYM), None)
-        sh_offset, sh_size, sh_entsize = dynsym[4], dynsym[5], dynsym[9] or _SYM.size
+        sh_offset, sh_size, sh_entsize = dynsym[4], dynsym[5], dynsym[9] or SYM.size
         str_offset, str_size = sections[dynsym[6]][4], sections[dynsym[6]][5]
         if sh_offset + sh_size > len(view) or str_offset + str_size > len(view):
             raise image.bad("dynamic symbol table out of bounds")
         names = bytes(view[str_offset : str_offset + str_size])
         defined: set[str] = set()
         undefined: set[str] = set()
-        for i, pos in enumerate(range(sh_offset, sh_offset + sh_size - _SYM.size + 1, sh_entsize)):
-            st_name, st_info, _, st_shndx, _, _ = _SYM.unpack_from(view, pos)
+        for i, pos in enumerate(range(sh_offset, sh_offset + sh_size - SYM.size + 1, sh_entsize)):
+            st_name, st_info, _, st_shndx, _, _ = SYM.unpack_from(view, pos)
             bind = st_info >> 4
             if not st_name or bind not in (_STB_GLOBAL, _STB_WEAK):
                 continue
@@ -448,10 +448,10 @@ def _py_init(image: _Image) -> frozenset[str] | None:
         str_offset, str_size = sections[sh_link][4], sections[sh_link][5]
         if sh_offset + sh_size > len(view) or str_offset + str_size > len(view):
             return None
-        entsize = sh_entsize or _SYM.size
+        entsize = sh_entsize or SYM.size
         names = bytes(view[str_offset : str_offset + str_size])
-        for pos in range(sh_offset, sh_offset + sh_size - _SYM.size + 1, entsize):
-            st_name, st_info, _, st_shndx, _, _ = _SYM.unpack_from(view, pos)
+        for pos in range(sh_offset, sh_offset + sh_size - SYM.size + 1, entsize):
+            st_name, st_info, _, st_shndx, _, _ = SYM.unpack_from(view, pos)
             if st_shndx == _SHN_UNDEF or (st_info >> 4) not in (_STB_GLOBAL, _STB_WEAK):
                 continue
             if names.startswith(b"PyInit_", st_name):
@@ -495,13 +495,13 @@ def _version_needs(image: _Image) -> tuple[VersionNeed, ...]:
             raise image.bad("symbol versions out of bounds")
         versions = struct.unpack_from(f"<{count}H", image.view, at)
         table = image.file_offset(symtab)
-        entsize = image.tag(_DT_SYMENT) or _SYM.size
+        entsize = image.tag(_DT_SYMENT) or SYM.size
         if table + count * entsize > len(image.view):
             raise image.bad("dynamic symbol table out of bounds")
         for i, index in enumerate(versions):
             names = symbols.get(index & _VERSYM_INDEX)
             if names is not None:
-                names.append(image.string(_SYM.unpack_from(image.view, table + i * entsize)[0]))
+                names.append(image.string(SYM.unpack_from(image.view, table + i * entsize)[0]))
     return tuple(
         VersionNeed(file, version, tuple(sorted(set(symbols[index]))))
         for index, (file, version) in by_index.items()
@@ -516,7 +516,7 @@ def _symbol_count(image: _Image) -> int:
     empty hash table)."""
     for _, sh_type, _, _, _, sh_size, _, _, _, sh_entsize in image.sections() or ():
         if sh_type == _SHT_DYNSYM:
-            return int(sh_size // (sh_entsize or _SYM.size))
+            return int(sh_size // (sh_entsize or SYM.size))
     return max(_hashed_count(image), _relocated_count(image))
 
 

@@ -23,6 +23,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from pyingot.digests import Blob
 from pyingot.errors import PyingotError
 from pyingot.payload import packing
 from pyingot.payload.packing import BlobStore, PayloadEntry
@@ -89,7 +90,7 @@ def _cannot_write(output: Path, e: OSError) -> PyingotError:
     )
 
 
-def _write_in_chunks(fd: int, parts: Iterable[packing.Blob]) -> None:
+def _write_in_chunks(fd: int, parts: Iterable[Blob]) -> None:
     """Writes ``parts`` one after the other in writes of :data:`WRITE_CHUNK` bytes at
     offsets that are multiples of it (the last one shorter): the many small blobs are
     gathered into a chunk, the large ones sliced, nothing else copied."""

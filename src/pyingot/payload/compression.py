@@ -71,7 +71,7 @@ import zstandard
 
 from pyingot import digests
 from pyingot.cache import cache_root, ensure_dir
-from pyingot.payload.packing import LZ4_PIECE, Blob, Codec, Kind
+from pyingot.payload.packing import LZ4_PIECE, Codec, Kind
 
 LEVEL: Final = 19
 #: Stored raw, whatever their size (see above).
@@ -158,7 +158,7 @@ class Compression:
         return self._dictionary
 
     @staticmethod
-    def codec(kind: Kind, blob: Blob) -> Codec:
+    def codec(kind: Kind, blob: digests.Blob) -> Codec:
         """The codec the rule above picks for a blob of an entry of ``kind``
         (``RAW`` also when the chosen codec would not make it smaller)."""
         if kind in _RAW_KINDS or not blob:
@@ -167,7 +167,7 @@ class Compression:
             return Codec.LZ4
         return Codec.ZSTD
 
-    def _compress(self, kind: Kind, codec: Codec, blob: Blob) -> tuple[Codec, Blob]:
+    def _compress(self, kind: Kind, codec: Codec, blob: digests.Blob) -> tuple[Codec, digests.Blob]:
         if codec is Codec.LZ4:
             stored = b"".join(
                 len(block).to_bytes(4, "little") + block
@@ -190,8 +190,8 @@ class Compression:
         return Codec.RAW, blob
 
     def store(
-        self, kind: Kind, blob: Blob, *, cold: bool = False, at_start: bool = False
-    ) -> tuple[Codec, Blob]:
+        self, kind: Kind, blob: digests.Blob, *, cold: bool = False, at_start: bool = False
+    ) -> tuple[Codec, digests.Blob]:
         if cold and blob:
             codec = Codec.LZ4 if len(blob) > LARGE_BLOB else Codec.ZSTD
         elif at_start and kind is Kind.MODULE and blob:

@@ -20,18 +20,14 @@ from __future__ import annotations
 
 import enum
 import itertools
-import mmap
 import struct
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
+from pyingot.digests import Blob
 from pyingot.errors import InternalError, PyingotError
-
-#: A blob: bytes, or a read-only mapping of a file (:func:`pyingot.digests.map_file`),
-#: which the payload holds as they are.
-Blob = bytes | mmap.mmap
 
 FORMAT_VERSION: Final = 2
 # The magic's last byte is the format version (as PyOxidizer's b"pyembed\x03"), so a

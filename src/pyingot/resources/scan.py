@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from pyingot import digests, names
 from pyingot.errors import PyingotError
@@ -46,19 +47,23 @@ class SearchRoot:
     is_dependency: bool = False
 
 
+T = TypeVar("T")
+
+
 def read_file(path: Path) -> bytes:
     """A found file's bytes; one that cannot be read stops the build, naming it."""
-    try:
-        return digests.read_file(path)
-    except OSError as e:
-        raise PyingotError(f"cannot read {show(path)} ({e.strerror or e})") from e
+    return _read(digests.read_file, path)
 
 
 def map_file(path: Path) -> digests.Blob:
     """A found compiled file's contents, mapped, not read, when it is in the cache
     (:func:`pyingot.digests.map_file`); one that cannot be read stops the build."""
+    return _read(digests.map_file, path)
+
+
+def _read(how: Callable[[Path], T], path: Path) -> T:
     try:
-        return digests.map_file(path)
+        return how(path)
     except OSError as e:
         raise PyingotError(f"cannot read {show(path)} ({e.strerror or e})") from e
 

@@ -23,6 +23,7 @@ from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyingot import elf
 from pyingot.errors import PyingotError
 
 _AR_MAGIC = b"!<arch>\n"
@@ -37,9 +38,6 @@ _STV_DEFAULT = 0
 _STV_HIDDEN = 2
 _ET_REL = 1
 _EM_X86_64 = 62
-
-_SHDR = struct.Struct("<IIQQQQIIQQ")
-_SYM = struct.Struct("<IBBHQQ")
 
 
 @dataclass(frozen=True)
@@ -134,15 +132,17 @@ def _scan(
     e_shentsize, e_shnum = struct.unpack_from("<HH", data, start + 0x3A)
     if start + e_shoff + e_shnum * e_shentsize > end:
         raise PyingotError(f"{path}: member {member} has section headers out of bounds")
-    sections = [_SHDR.unpack_from(data, start + e_shoff + i * e_shentsize) for i in range(e_shnum)]
+    sections = [
+        elf.SHDR.unpack_from(data, start + e_shoff + i * e_shentsize) for i in range(e_shnum)
+    ]
     found = []
     for _, sh_type, _, _, sh_offset, sh_size, sh_link, _, _, sh_entsize in sections:
         if sh_type != _SHT_SYMTAB:
             continue
         str_offset = start + sections[sh_link][4]
-        entsize = sh_entsize or _SYM.size
+        entsize = sh_entsize or elf.SYM.size
         for off in range(start + sh_offset, start + sh_offset + sh_size, entsize):
-            st_name, st_info, st_other, st_shndx, _, _ = _SYM.unpack_from(data, off)
+            st_name, st_info, st_other, st_shndx, _, _ = elf.SYM.unpack_from(data, off)
             if st_info >> 4 == _STB_LOCAL or st_shndx == _SHN_UNDEF:
                 continue
             if st_other & 3 != _STV_DEFAULT:
