@@ -15,7 +15,7 @@ for executables (ziglang/zig#19870), so they are hidden the way the dependency
 libraries' are (:mod:`pyingot.distribution.libraries.hide`), in a copy of the
 runtime archive made for each link.
 
-The link also drops the unwind tables (``.eh_frame`` and its index, 320 KB of
+The link also drops the unwind tables (``.eh_frame`` and its index, 328 KB of
 hello's stub). Nothing unwinds through the stub: Rust panics abort, CPython is C,
 and glibc's ``pthread_exit`` (which CPython calls to end a daemon thread during
 shutdown) unwinds until the first frame without unwind data and then jumps to the
