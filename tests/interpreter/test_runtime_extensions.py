@@ -47,6 +47,7 @@ MP_PROJECT = FIXTURES / "ext_multiprocessing"
 VERSIONS = ["3.11", "3.13"]
 #: The META entry the runtime reads (runtime/stub/src/extensions.rs).
 META_EXTENSION_LIBRARIES = "extension_libraries"
+META_START_EXTENSIONS = "start_extensions"
 LIBRARIES = {"extpkg._fixture": ["libfixturedep.so.1", "libfixture.so.1"]}
 ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"}
 
@@ -571,6 +572,43 @@ def test_a_package_s_libraries_are_copied_before_its_extensions_are_imported(
     done = run(ext.path, "-c", AHEAD)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [[1, 1, 0], [1, 1, True], 42]
+
+
+AT_START = """
+import json, os, sys, time
+def copies(name):
+    fds = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            fds += os.readlink(f"/proc/self/fd/{fd}") == f"/memfd:{name} (deleted)"
+        except OSError:
+            pass
+    return fds
+wanted = ["libfixturedep.so.1", "libfixture.so.1", "extpkg._fixture.so"]
+deadline = time.monotonic() + float(sys.argv[1])
+while sum(map(copies, wanted)) < 3 and time.monotonic() < deadline:
+    time.sleep(0.01)
+before = [copies(n) for n in wanted]
+import extpkg._fixture
+after = [copies(n) for n in wanted]
+print(json.dumps([before, after, extpkg._fixture.answer()]))
+"""
+
+
+def test_the_start_extensions_are_copied_before_anything_imports_them(
+    ext: ExtExe, tmp_path: Path
+) -> None:
+    """With the ``start_extensions`` setting, the extension module and the libraries it
+    needs are being copied before any import finds their package (``prefetch::at_start``),
+    and the import takes those copies; without it, nothing is copied until then."""
+    start = PayloadEntry(Kind.META, META_START_EXTENSIONS, b"extpkg._fixture")
+    exe = with_entries(ext.path, [start], tmp_path / "start")
+    done = run(exe, "-c", AT_START, "10")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [[1, 1, 1], [1, 1, 1], 42]
+    done = run(ext.path, "-c", AT_START, "0.3")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [[0, 0, 0], [1, 1, 1], 42]
 
 
 def test_a_damaged_library_stops_the_import_naming_it(ext: ExtExe, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ kind, the round trip through the Python reader, and the blob cache."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from pyingot.errors import PyingotError
 from pyingot.payload import compression, packing, reading
 from pyingot.payload.compression import LARGE_BLOB, Compression
 from pyingot.payload.packing import Codec, Kind, PayloadEntry
-from pyingot.resources.model import ExtensionResource
+from pyingot.resources.model import ExtensionResource, ResourceSet, SharedLibraryResource
 from tests.building import ROOT
 
 
@@ -105,6 +106,33 @@ def test_wheel_extension_modules_not_imported_at_start_are_cold() -> None:
     assert codecs == {"pkg._core": Codec.LZ4, "pkg._simd": Codec.ZSTD, "_ssl": Codec.ZSTD}
     # Without a start-up guess, only the build's own shared objects are.
     assert [e.cold for e in entries.extension_entries(extensions)] == [False, False, True]
+
+
+def test_start_extensions_are_the_embedded_ones_imported_at_start_largest_first() -> None:
+    """What the runtime copies to memory before the interpreter starts: the wheel's
+    extension modules the start-up guess names, ordered by their size with the libraries
+    each needs (``prefetch.rs``); not the build's own cold shared objects."""
+    extensions = {
+        e.name: e
+        for e in [
+            ExtensionResource(name="pkg._small", data=b"x" * 100, origin="pkg/_small.so"),
+            ExtensionResource(name="pkg._core", data=b"x" * 50, origin="pkg/_core.so"),
+            ExtensionResource(name="pkg._big", data=b"x" * 500, origin="pkg/_big.so"),
+            ExtensionResource(name="pkg._tests", data=b"x" * 9000, origin="pkg/_tests.so"),
+            ExtensionResource(name="_ssl", data=b"x" * 9000, origin="_ssl.so", cold=True),
+        ]
+    }
+    blas = SharedLibraryResource("libblas.so", b"x" * 1000, (), "libblas.so")
+    resources = ResourceSet(
+        modules={},
+        data=(),
+        at_start=frozenset({"pkg", "pkg._small", "pkg._core", "pkg._big", "_ssl"}),
+        extensions=extensions,
+        shared_libraries=(blas,),
+        extension_libraries={"pkg._core": ("libblas.so",)},
+    )
+    assert entries.start_extensions(resources) == ["pkg._core", "pkg._big", "pkg._small"]
+    assert entries.start_extensions(dataclasses.replace(resources, at_start=frozenset())) == []
 
 
 def _codecs(payload: bytes) -> list[tuple[str, str, Codec]]:

@@ -62,6 +62,7 @@ pub unsafe extern "C" fn main(argc: c_int, argv: *mut *mut c_char) -> c_int {
         settings,
     });
     view::install(&state.executable);
+    prefetch::at_start();
     let run = match child {
         Some(child) => Run::Child(child),
         None => Run::Entry(&state.settings.entry),

@@ -16,6 +16,7 @@ const META_EXTENSION_LIBRARIES: &str = "extension_libraries";
 const META_ON_DISK_PATH: &str = "on_disk_path";
 const META_DATA_ROOT: &str = "data_root";
 const META_DATA_ROOT_PACKAGES: &str = "data_root_packages";
+const META_START_EXTENSIONS: &str = "start_extensions";
 
 // The kinds of the `entry` value `kind:target` (`python` alone has no target).
 const ENTRY_PYTHON: &str = "python";
@@ -83,6 +84,10 @@ pub struct Settings<'a> {
     /// `extension_libraries` as written: parsed when the first extension module is
     /// imported (see `extension_libraries`), so that start-up does not pay for it.
     extension_libraries: Option<&'a str>,
+    /// `start_extensions`: the embedded extension modules the program is expected to
+    /// import to start, copied to memory from the process's first moment
+    /// (`prefetch::at_start`).
+    start_extensions: Option<&'a str>,
 }
 
 impl<'a> Settings<'a> {
@@ -116,6 +121,7 @@ impl<'a> Settings<'a> {
             on_disk_dir: text(META_ON_DISK_PATH)?.map(beside),
             data_root,
             extension_libraries: text(META_EXTENSION_LIBRARIES)?,
+            start_extensions: text(META_START_EXTENSIONS)?,
         })
     }
 
@@ -128,6 +134,13 @@ impl<'a> Settings<'a> {
                 json::string_arrays(text).map_err(|e| damaged(META_EXTENSION_LIBRARIES, &e))
             }
         }
+    }
+
+    /// The `start_extensions` setting's module names, largest first (none without it).
+    pub fn start_extensions(&self) -> Vec<&'a str> {
+        self.start_extensions
+            .map(|text| text.lines().filter(|l| !l.is_empty()).collect())
+            .unwrap_or_default()
     }
 }
 

@@ -81,6 +81,7 @@ def assemble(
         dist=dist,
         selected=selected,
         extension_libraries=resources.extension_libraries,
+        start_extensions=entries.start_extensions(resources),
         on_disk_path=on_disk.name if on_disk else None,
         data_root=data_root.name if data_root else None,
         data_root_packages=root_packages,

@@ -44,6 +44,7 @@ def runtime_settings(
     dist: Distribution,
     selected: Mapping[str, ExtensionModule],
     extension_libraries: Mapping[str, Sequence[str]] | None = None,
+    start_extensions: Sequence[str] = (),
     on_disk_path: str | None = None,
     data_root: str | None = None,
     data_root_packages: Sequence[str] = (),
@@ -64,6 +65,7 @@ def runtime_settings(
         glibc_floor=glibc_floor,
         extensions=LinkedExtensions(tuple(dist.licenses or ()), linked),
         extension_libraries={k: tuple(v) for k, v in (extension_libraries or {}).items()},
+        start_extensions=tuple(start_extensions),
         on_disk_path=on_disk_path,
         data_root=data_root,
         data_root_packages=tuple(data_root_packages),
@@ -115,6 +117,23 @@ def extension_entries(
         )
         for e in extensions
     ]
+
+
+def start_extensions(resources: ResourceSet) -> list[str]:
+    """The embedded extension modules that the program imports to start, by the build's
+    guess (:attr:`ResourceSet.at_start`), largest first counting the libraries each
+    needs: the runtime starts copying them to memory, with those libraries, before the
+    interpreter starts (``runtime/stub/src/prefetch.rs``)."""
+    sizes = {lib.name: len(lib.data) for lib in resources.shared_libraries}
+
+    def size(e: ExtensionResource) -> int:
+        needs = resources.extension_libraries.get(e.name, ())
+        return len(e.data) + sum(sizes.get(lib, 0) for lib in needs)
+
+    chosen = [
+        e for e in resources.extensions.values() if not e.cold and e.name in resources.at_start
+    ]
+    return [e.name for e in sorted(chosen, key=lambda e: (-size(e), e.name))]
 
 
 def shared_library_entries(libraries: Iterable[SharedLibraryResource]) -> list[PayloadEntry]:

@@ -203,6 +203,12 @@ class RuntimeSettings:
     extension_libraries: Mapping[str, tuple[str, ...]] = field(
         metadata=_codec(_format_libraries, _parse_libraries), default_factory=dict
     )
+    #: The embedded extension modules that the build guessed the program imports to
+    #: start, largest first: the runtime copies them and their libraries to memory from
+    #: its first moment, on a thread of its own (``prefetch.rs``).
+    start_extensions: tuple[str, ...] = field(
+        metadata=_codec(_format_lines, _parse_lines), default=()
+    )
     #: The directory of ``on-disk`` distributions, beside the executable.
     on_disk_path: str | None = field(metadata=_codec(_text, _same), default=None)
     #: The directory of ``data-on-disk`` data files, beside the executable.
