@@ -203,3 +203,60 @@ def test_a_python_like_executable_imports_every_embedded_module(
         [str(exe), "-c", check], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}
     )
     assert (done.returncode, done.stdout) == (0, "[]\n"), done.stderr
+
+
+LIB_DYNLOAD = """
+import importlib.machinery as m, importlib.util, json, os, sys
+import _testmultiphase
+here = os.path.join(sys.executable, "lib-dynload")
+finder = m.FileFinder(here, (m.ExtensionFileLoader, m.EXTENSION_SUFFIXES))
+spec = finder.find_spec("_testmultiphase")
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+print(json.dumps({
+    "file": _testmultiphase.__file__ == os.path.join(here, "_testmultiphase.so"),
+    "path": sys.path[-1] == here if len(sys.argv) > 1 else here not in sys.path,
+    "isdir": os.path.isdir(here),
+    "listed": "_testmultiphase.so" in os.listdir(here),
+    "not at the top": not os.path.exists(os.path.join(sys.executable, "_testmultiphase.so")),
+    "found": spec.origin == os.path.join(here, "_testmultiphase.so"),
+    "loaded": hasattr(module, "Example"),
+}))
+"""
+
+
+@pytest.mark.parametrize("entry", ["python", "script"])
+def test_the_distribution_s_shared_library_modules_are_in_lib_dynload(
+    entry: str, tmp_path: Path
+) -> None:
+    """An extension module that the distribution builds only as a shared library
+    (CPython's test modules, included by name) lies in the view's ``lib-dynload``
+    directory, as in python's layout; a python-like executable puts that directory on
+    ``sys.path`` after its own entry, where importlib's FileFinder finds and loads it."""
+    project = tmp_path / "project"
+    script = {"main.py": LIB_DYNLOAD} if entry == "script" else {}
+    building.write(
+        project,
+        {
+            "pyproject.toml": f"""
+                [project]
+                name = "dyn"
+                version = "1"
+
+                [tool.pyingot]
+                python = "3.11"
+                {'entry = "python"' if entry == "python" else 'entry = "main.py"'}
+
+                [tool.pyingot.extensions]
+                include = ["_testmultiphase"]
+            """,
+            **script,
+        },
+    )
+    exe = building.build_ok(project, tmp_path / "dyn")
+    argv = [str(exe), "-c", LIB_DYNLOAD, "python-like"] if entry == "python" else [str(exe)]
+    done = subprocess.run(
+        argv, capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin"}
+    )
+    assert done.returncode == 0, done.stderr
+    assert all(json.loads(done.stdout).values()), done.stdout

@@ -69,11 +69,6 @@ _CHILD_IN_VIEW = (
     "directory, which inside an executable is in the executable's view, where the kernel "
     "cannot chdir (docs/executables.md: the view's limits)"
 )
-_EXE_IS_A_FILE = (
-    "uses the directory where `_testsinglephase` was found on sys.path, which in an "
-    "executable is the executable itself: a regular file to stat() and os.listdir(), so "
-    "importlib's FileFinder lists nothing there and its path hook refuses it, as for any file"
-)
 _SUBINTERPRETER = (
     "creates a sub-interpreter, which imports `encodings` with CPython's own finders only, "
     "before any other finder can be installed in it: an executable cannot start "
@@ -84,14 +79,6 @@ for _prefix in ("unittest.test", "test.test_unittest"):  # 3.11, 3.13
         _CHILD_IN_VIEW
     )
     BY_DESIGN[f"{_prefix}.test_runner.Test_TextTestRunner.test_warnings"] = _CHILD_IN_VIEW
-for _kind in ("Frozen", "Source"):  # importlib's tests run against both of its copies
-    _importlib = "test.test_importlib"
-    BY_DESIGN[f"{_importlib}.extension.test_finder.{_kind}_FinderTests.test_module"] = (
-        _EXE_IS_A_FILE
-    )
-    BY_DESIGN[f"{_importlib}.extension.test_path_hook.{_kind}_PathHookTests.test_success"] = (
-        _EXE_IS_A_FILE
-    )
 for _test in ("complete_multi_phase", "incomplete_multi_phase", "single_phase"):
     BY_DESIGN[
         "test.test_importlib.test_util.IncompatibleExtensionModuleRestrictionsTests."

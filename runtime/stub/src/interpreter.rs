@@ -22,6 +22,7 @@ use pyo3_ffi as ffi;
 
 use crate::capi::{py_str, release};
 use crate::importer;
+use crate::importer::paths::LIB_DYNLOAD;
 use crate::multiprocessing::Child;
 use crate::settings::Entry;
 
@@ -218,6 +219,19 @@ pub unsafe fn run(executable: &str, what: Run, argc: c_int, argv: *mut *mut c_ch
             &mut (*cfg).module_search_paths,
             exe.as_ptr(),
         ));
+        // And after it the directory of the distribution's shared-library extension
+        // modules, as python's lib-dynload follows its standard library.
+        if crate::state::get().settings.lib_dynload().next().is_some() {
+            let dir: Vec<libc::wchar_t> = format!("{executable}/{LIB_DYNLOAD}")
+                .chars()
+                .map(|c| c as libc::wchar_t)
+                .chain([0])
+                .collect();
+            check(ffi::PyWideStringList_Append(
+                &mut (*cfg).module_search_paths,
+                dir.as_ptr(),
+            ));
+        }
     }
     let status = ffi::Py_InitializeFromConfig(cfg);
     ffi::PyConfig_Clear(cfg);

@@ -17,6 +17,7 @@ const META_ON_DISK_PATH: &str = "on_disk_path";
 const META_DATA_ROOT: &str = "data_root";
 const META_DATA_ROOT_PACKAGES: &str = "data_root_packages";
 const META_START_EXTENSIONS: &str = "start_extensions";
+const META_LIB_DYNLOAD: &str = "lib_dynload";
 
 // The kinds of the `entry` value `kind:target` (`python` alone has no target).
 const ENTRY_PYTHON: &str = "python";
@@ -88,6 +89,9 @@ pub struct Settings<'a> {
     /// import to start, copied to memory from the process's first moment
     /// (`prefetch::at_start`).
     start_extensions: Option<&'a str>,
+    /// `lib_dynload`: the top-level extension modules whose files are in the view's
+    /// `lib-dynload` directory, as the distribution keeps them (a few at most).
+    lib_dynload: Option<&'a str>,
 }
 
 impl<'a> Settings<'a> {
@@ -122,6 +126,7 @@ impl<'a> Settings<'a> {
             data_root,
             extension_libraries: text(META_EXTENSION_LIBRARIES)?,
             start_extensions: text(META_START_EXTENSIONS)?,
+            lib_dynload: text(META_LIB_DYNLOAD)?,
         })
     }
 
@@ -134,6 +139,19 @@ impl<'a> Settings<'a> {
                 json::string_arrays(text).map_err(|e| damaged(META_EXTENSION_LIBRARIES, &e))
             }
         }
+    }
+
+    /// The `lib_dynload` setting's module names (none without it).
+    pub fn lib_dynload(&self) -> impl Iterator<Item = &'a str> {
+        self.lib_dynload
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.is_empty())
+    }
+
+    /// Whether extension module `name` is one of the `lib_dynload` setting's.
+    pub fn in_lib_dynload(&self, name: &str) -> bool {
+        self.lib_dynload().any(|n| n == name)
     }
 
     /// The `start_extensions` setting's module names, largest first (none without it).

@@ -82,6 +82,7 @@ def assemble(
         selected=selected,
         extension_libraries=resources.extension_libraries,
         start_extensions=entries.start_extensions(resources),
+        lib_dynload=[n for n, e in resources.extensions.items() if e.lib_dynload],
         on_disk_path=on_disk.name if on_disk else None,
         data_root=data_root.name if data_root else None,
         data_root_packages=root_packages,

@@ -70,6 +70,11 @@ class ExtensionResource(_Provenance):
     #: shared object by the build (:mod:`pyingot.stub.shared_objects`): stored
     #: compressed, since no start-up pays for decompressing it.
     cold: bool = False
+    #: One of the extension modules the distribution builds only as shared libraries,
+    #: in its ``lib-dynload`` directory (CPython's test modules: ``_testcapi``...):
+    #: its file in the executable's view is ``lib-dynload/<name>.so``, where python
+    #: has it.
+    lib_dynload: bool = False
 
 
 @dataclass(frozen=True)

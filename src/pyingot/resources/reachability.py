@@ -480,6 +480,8 @@ class Reachability:
                 data=map_file(file.path),
                 origin=file.origin,
                 is_package=file.is_package,
+                # The standard library's only compiled modules on disk are lib-dynload's.
+                lib_dynload=file.root.is_stdlib,
                 is_dependency=file.root.is_dependency,
                 distribution=self._distribution(file),
             )

@@ -28,7 +28,7 @@
 
 mod finder;
 mod loader;
-mod paths;
+pub(crate) mod paths;
 mod resources;
 
 use std::ffi::{c_long, CString};

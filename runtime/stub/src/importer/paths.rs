@@ -24,8 +24,16 @@ fn root_of(name: &str) -> &'static str {
     }
 }
 
+/// The view's directory of the distribution's own shared-library extension modules
+/// (the `lib_dynload` setting: CPython's test modules, `_testcapi`...), where python
+/// finds them: `<executable>/lib-dynload/<name>.so`.
+pub const LIB_DYNLOAD: &str = "lib-dynload";
+
 /// The virtual path of module `name` (its `__file__`); `extension` for a compiled one.
 pub fn module_path(name: &str, entry: &Entry<'_>, extension: bool) -> String {
+    if extension && state::get().settings.in_lib_dynload(name) {
+        return format!("{}/{LIB_DYNLOAD}/{name}.so", state::get().executable);
+    }
     let rel = name.replace('.', "/");
     let root = root_of(name);
     let suffix = if extension { "so" } else { "py" };

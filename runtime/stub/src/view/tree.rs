@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use libc::c_int;
 use pyingot_payload::{Entry, Kind};
 
+use crate::importer::paths::LIB_DYNLOAD;
 use crate::state;
 
 /// One of the view's files: an entry and which of its blobs holds the file's
@@ -78,6 +79,10 @@ fn package(name: &str) -> Option<Entry<'static>> {
 /// The one place that finds an entry's bytes for the view.
 fn module_file(module: &str, file: &str) -> Option<File> {
     let (stem, ext) = file.rsplit_once('.')?;
+    if module.is_empty() && ext == "so" && state::get().settings.in_lib_dynload(stem) {
+        // In `lib-dynload/` instead (see `lib_dynload_file`).
+        return None;
+    }
     let init = stem == "__init__";
     let name = if init {
         module.to_owned()
@@ -133,7 +138,30 @@ pub fn resolve(rel: &[u8]) -> Result<Resolved, c_int> {
     Ok(Resolved { node, normalized })
 }
 
+/// `lib-dynload/<name>.so`: the shared object of a `lib_dynload` extension module.
+fn lib_dynload_file(file: &str) -> Option<File> {
+    let name = file.strip_suffix(".so")?;
+    if !state::get().settings.in_lib_dynload(name) {
+        return None;
+    }
+    entry(Kind::Extension, name).map(|entry| File {
+        entry,
+        source: false,
+    })
+}
+
 fn find(parts: &[&str]) -> Result<Node, c_int> {
+    if parts[0] == LIB_DYNLOAD && state::get().settings.lib_dynload().next().is_some() {
+        return match parts {
+            [_] => Ok(Node::Dir {
+                package: String::new(),
+                sub: LIB_DYNLOAD.to_owned(),
+            }),
+            [_, file] => lib_dynload_file(file).map(Node::File).ok_or(libc::ENOENT),
+            [_, file, ..] if lib_dynload_file(file).is_some() => Err(libc::ENOTDIR),
+            _ => Err(libc::ENOENT),
+        };
+    }
     let mut below_namespace: Option<(String, usize)> = None;
     for split in (1..=parts.len()).rev() {
         let name = parts[..split].join(".");
@@ -213,6 +241,15 @@ fn through_file(package: &str, rest: &[&str]) -> c_int {
 pub fn list(package: &str, sub: &str) -> BTreeMap<String, bool> {
     let payload = &state::get().payload;
     let mut names = BTreeMap::new();
+    if package.is_empty() {
+        // The one directory outside every package: `lib-dynload`.
+        for name in state::get().settings.lib_dynload() {
+            if entry(Kind::Extension, name).is_some() {
+                names.insert(format!("{name}.so"), false);
+            }
+        }
+        return names;
+    }
     if sub.is_empty() {
         if let Some(own) = package_file(package) {
             names.insert(own, false);
