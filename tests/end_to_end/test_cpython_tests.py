@@ -69,21 +69,11 @@ _CHILD_IN_VIEW = (
     "directory, which inside an executable is in the executable's view, where the kernel "
     "cannot chdir (docs/executables.md: the view's limits)"
 )
-_SUBINTERPRETER = (
-    "creates a sub-interpreter, which imports `encodings` with CPython's own finders only, "
-    "before any other finder can be installed in it: an executable cannot start "
-    "sub-interpreters (docs/executables.md: Limits)"
-)
 for _prefix in ("unittest.test", "test.test_unittest"):  # 3.11, 3.13
     BY_DESIGN[f"{_prefix}.test_program.TestCommandLineArgs.testSelectedTestNamesFunctionalTest"] = (
         _CHILD_IN_VIEW
     )
     BY_DESIGN[f"{_prefix}.test_runner.Test_TextTestRunner.test_warnings"] = _CHILD_IN_VIEW
-for _test in ("complete_multi_phase", "incomplete_multi_phase", "single_phase"):
-    BY_DESIGN[
-        "test.test_importlib.test_util.IncompatibleExtensionModuleRestrictionsTests."
-        f"test_{_test}_init_module"
-    ] = _SUBINTERPRETER
 
 #: Modules that still differ from the stock interpreter, each a strict xfail (it fails
 #: the run once the module passes, so the entry is removed then). None today.

@@ -444,6 +444,35 @@ def test_python_like_executable(version: str, python_like: dict[str, Path], tmp_
     assert done.stdout.startswith("Hello, world!")
 
 
+SUBINTERPRETERS = """
+import _interpreters, os, sys
+code = (
+    "import encodings, json, sys\\n"
+    "top = sys.executable + '/lib-python'\\n"
+    "assert encodings.__file__ == top + '/encodings/__init__.py', encodings.__file__\\n"
+    "assert top in sys.path and json.loads('[1]') == [1]\\n"
+)
+for config in ("legacy", "isolated"):
+    interp = _interpreters.create(config)
+    failed = _interpreters.exec(interp, code)
+    assert failed is None, failed
+    _interpreters.destroy(interp)
+top = os.path.join(sys.executable, "lib-python")
+print(top in sys.path, sorted(os.listdir(top))[:1])
+"""
+
+
+def test_python_like_executable_starts_sub_interpreters(
+    python_like: dict[str, Path],
+) -> None:
+    """A sub-interpreter imports `encodings` (and any other module) with CPython's own
+    finders, from the view's directory of the top-level modules, which the main
+    interpreter's sys.path does not show (3.13's `_interpreters`; 3.11 has none)."""
+    done = run(python_like["3.13"], "-c", SUBINTERPRETERS)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "False ['__future__.py']\n"
+
+
 def test_rebuild_after_edit_changes_only_the_payload(tmp_path: Path) -> None:
     exe = build_project(ROOT / "examples" / "hello", tmp_path, "3.11")
     first = exe.read_bytes()

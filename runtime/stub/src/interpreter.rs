@@ -22,7 +22,7 @@ use pyo3_ffi as ffi;
 
 use crate::capi::{py_str, release};
 use crate::importer;
-use crate::importer::paths::LIB_DYNLOAD;
+use crate::importer::paths::{LIB_DYNLOAD, TOP_LEVEL_DIR};
 use crate::multiprocessing::Child;
 use crate::settings::Entry;
 
@@ -219,10 +219,19 @@ pub unsafe fn run(executable: &str, what: Run, argc: c_int, argv: *mut *mut c_ch
             &mut (*cfg).module_search_paths,
             exe.as_ptr(),
         ));
-        // And after it the directory of the distribution's shared-library extension
-        // modules, as python's lib-dynload follows its standard library.
+        // Then the view's directory of the executable's top-level modules, which
+        // `_pyingot_boot` takes off this interpreter's sys.path again: it stays in the
+        // configuration that a sub-interpreter copies, whose first imports
+        // (`encodings`) CPython's own finders make before any finder of ours could be
+        // installed there; importlib's FileFinder finds them in that directory.
+        // And the directory of the distribution's shared-library extension modules,
+        // as python's lib-dynload follows its standard library.
+        let mut dirs = vec![TOP_LEVEL_DIR];
         if crate::state::get().settings.lib_dynload().next().is_some() {
-            let dir: Vec<libc::wchar_t> = format!("{executable}/{LIB_DYNLOAD}")
+            dirs.push(LIB_DYNLOAD);
+        }
+        for name in dirs {
+            let dir: Vec<libc::wchar_t> = format!("{executable}/{name}")
                 .chars()
                 .map(|c| c as libc::wchar_t)
                 .chain([0])

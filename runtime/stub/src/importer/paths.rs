@@ -29,6 +29,13 @@ fn root_of(name: &str) -> &'static str {
 /// finds them: `<executable>/lib-dynload/<name>.so`.
 pub const LIB_DYNLOAD: &str = "lib-dynload";
 
+/// The view's directory of the executable's top-level modules and packages, the
+/// executable's contents as a directory: the executable itself is a regular file,
+/// which importlib's FileFinder cannot search. A sub-interpreter, which starts with
+/// CPython's own finders only, imports `encodings` and the rest from here, by their
+/// sources (see `interpreter.rs`).
+pub const TOP_LEVEL_DIR: &str = "lib-python";
+
 /// The virtual path of module `name` (its `__file__`); `extension` for a compiled one.
 pub fn module_path(name: &str, entry: &Entry<'_>, extension: bool) -> String {
     if extension && state::get().settings.in_lib_dynload(name) {

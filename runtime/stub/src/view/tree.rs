@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use libc::c_int;
 use pyingot_payload::{Entry, Kind};
 
-use crate::importer::paths::LIB_DYNLOAD;
+use crate::importer::paths::{LIB_DYNLOAD, TOP_LEVEL_DIR};
 use crate::state;
 
 /// One of the view's files: an entry and which of its blobs holds the file's
@@ -151,6 +151,16 @@ fn lib_dynload_file(file: &str) -> Option<File> {
 }
 
 fn find(parts: &[&str]) -> Result<Node, c_int> {
+    if parts[0] == TOP_LEVEL_DIR {
+        return match parts {
+            [_] => Ok(Node::Dir {
+                package: String::new(),
+                sub: TOP_LEVEL_DIR.to_owned(),
+            }),
+            [_, first, ..] if *first == TOP_LEVEL_DIR || *first == LIB_DYNLOAD => Err(libc::ENOENT),
+            _ => find(&parts[1..]),
+        };
+    }
     if parts[0] == LIB_DYNLOAD && state::get().settings.lib_dynload().next().is_some() {
         return match parts {
             [_] => Ok(Node::Dir {
@@ -241,11 +251,33 @@ fn through_file(package: &str, rest: &[&str]) -> c_int {
 pub fn list(package: &str, sub: &str) -> BTreeMap<String, bool> {
     let payload = &state::get().payload;
     let mut names = BTreeMap::new();
-    if package.is_empty() {
-        // The one directory outside every package: `lib-dynload`.
+    if package.is_empty() && sub == LIB_DYNLOAD {
         for name in state::get().settings.lib_dynload() {
             if entry(Kind::Extension, name).is_some() {
                 names.insert(format!("{name}.so"), false);
+            }
+        }
+        return names;
+    }
+    if package.is_empty() {
+        // TOP_LEVEL_DIR: what the executable holds at its top, as `<exe>/<name>` reads.
+        for kind in [Kind::Module, Kind::Extension] {
+            for e in payload.iter_prefix(kind, "").flatten() {
+                if e.name.contains('.') {
+                    continue;
+                }
+                let file = match kind {
+                    _ if e.is_package() || e.is_namespace() => {
+                        names.insert(e.name.to_owned(), true);
+                        continue;
+                    }
+                    Kind::Extension => format!("{}.so", e.name),
+                    _ => format!("{}.py", e.name),
+                };
+                // A module without its source, or in lib-dynload, has no file here.
+                if module_file("", &file).is_some() {
+                    names.insert(file, false);
+                }
             }
         }
         return names;
