@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyingot import assemble, cache, dependencies, stub
+from pyingot import assemble, cache, dependencies, digests, stub
 from pyingot.config import ProjectConfig, load_project
 from pyingot.distribution import resolve
 from pyingot.distribution.model import Distribution
@@ -44,6 +44,7 @@ def build(
 ) -> BuildResult:
     progress = progress or Progress(STAGES)
     started = time.monotonic()
+    digests.forget()
 
     progress.stage("reading configuration")
     config = load_project(project)
