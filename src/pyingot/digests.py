@@ -40,8 +40,10 @@ from pyingot import cache
 LARGE: Final = 1 << 20
 RACY_SECONDS: Final = 2.0
 
-#: A file's contents: its bytes, or a read-only mapping of it (:func:`map_file`).
-Blob = bytes | mmap.mmap
+#: A file's contents: its bytes, or a read-only mapping of it (:func:`map_file`), or a
+#: view of part of one (a cached compressed blob, after its tag byte:
+#: :mod:`pyingot.payload.compression`).
+Blob = bytes | mmap.mmap | memoryview
 
 #: id(blob) -> (blob, digest); the blob is held so that its id is not reused.
 _known: dict[int, tuple[Blob, str]] = {}
