@@ -10,7 +10,6 @@ import gc
 import json
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -185,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.close(devnull)
         return EXIT_USER_ERROR
     except Exception:  # InternalError and anything unforeseen: a bug
+        import traceback  # here, not at the top: only a crash needs it (2 ms to import)
+
         traceback.print_exc()
         print(f"\n{bug_report(__version__)}", file=sys.stderr)
         return EXIT_BUG
