@@ -8,11 +8,14 @@ and reports what each did.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyingot import assemble, cache, dependencies, stub
+from pyingot import assemble, cache, dependencies, digests, stub
 from pyingot.config import ProjectConfig, load_project
 from pyingot.distribution import resolve
 from pyingot.distribution.model import Distribution
@@ -42,8 +45,29 @@ class BuildResult:
 def build(
     project: Path, *, output: Path | None = None, progress: Progress | None = None
 ) -> BuildResult:
+    with _no_cycle_collection():
+        return _build(project, output=output, progress=progress)
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cycle collector paused for the build: a build makes a million objects that
+    live until it ends (every module's analysis), which its 90 passes over them (a
+    numpy rebuild) walked for nothing: 12 ms of 420. What cycles a build leaves (1,300
+    objects for numpy) are collected once it has ended."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(project: Path, *, output: Path | None, progress: Progress | None) -> BuildResult:
     progress = progress or Progress(STAGES)
     started = time.monotonic()
+    digests.forget()
 
     progress.stage("reading configuration")
     config = load_project(project)

@@ -7,7 +7,6 @@ tables whose keys pyingot does not declare (``[project]``).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TypeVar
@@ -48,6 +47,8 @@ class Table:
         known = keys.known_keys(self.name)
         for key in self.data:
             if key not in known:
+                import difflib  # here, not at the top: only this mistake needs it
+
                 close = difflib.get_close_matches(key, known, n=1)
                 elsewhere = [f"[{k.table}]" for k in keys.KEYS if k.name == key]
                 if close:

@@ -10,7 +10,6 @@ Format reference: the PBS documentation, "Distribution Archives" (versions 7 and
 from __future__ import annotations
 
 import json
-import tarfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -318,6 +317,8 @@ def json_root(directory: Path) -> Path | None:
 
 
 def _unpack_zst(archive: Path) -> Path:
+    import tarfile  # here, not at the top: a build with its distribution unpacked needs none
+
     import zstandard
 
     digest = cache.file_sha256(archive)

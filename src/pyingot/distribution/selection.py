@@ -23,7 +23,6 @@ when the selection is made, not surprises at link time.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 from pyingot.distribution.model import Distribution, ExtensionModule
@@ -59,6 +58,8 @@ class ExtensionSelection:
         """The chosen variant of each selected module, by name."""
         for name in (*self.include, *self.exclude):
             if name not in dist.extensions:
+                import difflib  # here, not at the top: only this mistake needs it
+
                 close = difflib.get_close_matches(name, list(dist.extensions), n=3)
                 raise PyingotError(
                     f"extension module '{name}' is not in distribution {dist.name}",

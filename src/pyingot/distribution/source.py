@@ -13,7 +13,6 @@ import hashlib
 import os
 import re
 import shutil
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,6 +176,8 @@ def unpack(source: ResolvedSource, into: Path) -> Path:
     A tree is copied because CPython builds in its source directory and the
     user's tree must stay as it was.
     """
+    import tarfile  # here, not at the top: builds that unpack nothing import this module
+
     if not source.is_tarball:
         if not (source.path / "configure").exists():
             raise PyingotError(

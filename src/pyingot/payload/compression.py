@@ -59,6 +59,7 @@ deterministic for one version of each, which the cache keys name).
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import tempfile
 from collections.abc import Iterable
@@ -206,14 +207,10 @@ class Compression:
         digest = digests.sha256(blob)
         # A string, not a Path: a numpy rebuild looks up 1,500 blobs here.
         name = f"{self._dir}/{digest[:2]}/{digest}{variant}"
-        try:
-            with open(name, "rb") as f:
-                cached = f.read()
-        except OSError:
-            cached = b""
-        if cached[:1] in _CACHED:
-            cached_codec = _CACHED[cached[:1]]
-            return cached_codec, cached[1:] if cached_codec is not Codec.RAW else blob
+        cached = _cached(name)
+        if cached is not None:
+            cached_codec, stored = cached
+            return cached_codec, stored if cached_codec is not Codec.RAW else blob
         codec, stored = self._compress(kind, codec, blob)
         path = Path(name)
         ensure_dir(path.parent)
@@ -225,3 +222,37 @@ class Compression:
 #: A cached blob's first byte: how it is stored (the rest is its stored bytes, or
 #: nothing for RAW).
 _CACHED: Final = {b"z": Codec.ZSTD, b"l": Codec.LZ4, b"r": Codec.RAW}
+
+#: Cached blobs from this size on are mapped, not read (see :func:`_cached`).
+MAPPED: Final = 64 << 10
+
+
+def _cached(name: str) -> tuple[Codec, digests.Blob] | None:
+    """The codec and stored bytes of the cached blob in the file ``name``; ``None``
+    when there is none (or it is damaged).
+
+    One from :data:`MAPPED` bytes on is a view of a read-only mapping of the file,
+    past its tag byte; a smaller one is read from past it. Reading each whole file and
+    slicing the tag off copied the numpy example's 20 MB of stored blobs twice (its
+    OpenBLAS alone is 8 MB as LZ4): 34 ms, against 13 ms (the page cache's pages are
+    written to the executable straight from the mapping). The cache's files are never
+    changed once written (:func:`_atomic_write` renames a new file into place), so a
+    mapping of one stays what it was."""
+    try:
+        fd = os.open(name, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        size = os.fstat(fd).st_size
+        codec = _CACHED.get(os.pread(fd, 1, 0)) if size else None
+        if codec is None:
+            return None
+        if codec is Codec.RAW or size == 1:
+            return codec, b""
+        if size >= MAPPED:
+            return codec, memoryview(mmap.mmap(fd, 0, prot=mmap.PROT_READ))[1:]
+        return codec, os.pread(fd, size - 1, 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)

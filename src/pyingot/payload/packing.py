@@ -435,7 +435,7 @@ def append(stub: bytes, payload: bytes) -> bytes:
     return b"".join(executable_parts(stub, payload))
 
 
-def executable_parts(stub: bytes, payload: bytes | list[Blob]) -> list[Blob]:
+def executable_parts(stub: Blob, payload: bytes | list[Blob]) -> list[Blob]:
     """The executable's parts, to write one after the other without joining them:
     ``stub``, zero padding to 16 bytes, the payload (bytes, or the :func:`payload_parts`),
     trailer."""

@@ -13,7 +13,7 @@ embedded, but :data:`~pyingot.resources.policy.METADATA_LEFT_OUT`.
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
@@ -232,8 +232,9 @@ def _shared_libraries(
     """The libraries the embedded extension modules need, each checked to be
     built for the request's machine and, from the build machine, to fit its glibc."""
     machine = request.machine
-    relative = {d.root / f: f for d in dists for f in d.files}
-    owner = {d.root / f: d.describe() for d in dists for f in d.files}
+    described = {d.key: d.describe() for d in dists}
+    relative = _ByPathString({p: f for p, (_, f) in walk.installed.items()})
+    owner = _ByPathString({p: described[d.key] for p, (d, _) in walk.installed.items()})
     linked = []
     for ext in extensions.values():
         path = walk.extensions[ext.name].file.path
@@ -257,6 +258,24 @@ def _shared_libraries(
         owner=owner,
         floor=request.glibc,
     )
+
+
+class _ByPathString(Mapping[Path, str]):
+    """A mapping keyed by paths, looked up by their strings (which on POSIX are equal
+    exactly when the paths are): made from :attr:`Reachability.installed` without
+    making a Path of each of its keys."""
+
+    def __init__(self, by_string: Mapping[str, str]) -> None:
+        self._by_string = by_string
+
+    def __getitem__(self, path: Path) -> str:
+        return self._by_string[str(path)]
+
+    def __iter__(self) -> Iterator[Path]:
+        return (Path(p) for p in self._by_string)
+
+    def __len__(self) -> int:
+        return len(self._by_string)
 
 
 def check_entry_function(request: CollectRequest, resources: ResourceSet) -> None:

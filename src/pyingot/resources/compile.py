@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from pyingot import cache
+from pyingot import cache, digests
 from pyingot.errors import InternalError, PyingotError
 from pyingot.resources._worker import MARSHAL_VERSION, read_frame, write_frame
 
@@ -306,9 +306,13 @@ class CompileCache:
 
     The key covers the target interpreter (version, bytecode magic, platform),
     the worker's own source (its analysis), the optimization level, and the
-    module's name, origin, source bytes and whether its code keeps columns.
-    Entries are written atomically (temporary file + rename); a damaged entry is
-    recomputed.
+    module's name, origin, source bytes (through their sha256) and whether its code
+    keeps columns. Entries are written atomically (temporary file + rename); a
+    damaged entry is recomputed.
+
+    The source's digest and the bytecode's (kept in the entry, :data:`_BYTECODE_SHA256`)
+    are given to :func:`pyingot.digests.remember`: the blob cache looks both up by
+    them, and a numpy rebuild spent 18 ms hashing its 549 modules' 22 MB a second time.
     """
 
     def __init__(self, facts: InterpreterFacts, optimize: int) -> None:
@@ -319,8 +323,10 @@ class CompileCache:
 
     def _path(self, r: CompileRequest) -> str:
         """The entry's file (a string, not a Path: a rebuild looks up every module)."""
+        source = hashlib.sha256(r.source)
+        digests.remember(r.source, source.hexdigest())
         h = hashlib.sha256(self.prefix)
-        for part in (r.name.encode(), r.origin.encode(), r.source, b"%d" % r.columns):
+        for part in (r.name.encode(), r.origin.encode(), source.digest(), b"%d" % r.columns):
             h.update(len(part).to_bytes(8, "little"))
             h.update(part)
         key = h.hexdigest()
@@ -332,18 +338,29 @@ class CompileCache:
                 value = marshal.loads(f.read())
         except (OSError, EOFError, ValueError, TypeError):
             return None
-        return value if isinstance(value, dict) else None
+        if not isinstance(value, dict):
+            return None
+        digest = value.pop(_BYTECODE_SHA256, None)
+        if isinstance(digest, str) and isinstance(value.get("bytecode"), bytes):
+            digests.remember(value["bytecode"], digest)
+        return value
 
     def put(self, r: CompileRequest, res: dict[str, Any]) -> None:
         path = Path(self._path(r))
+        digest = digests.sha256(res["bytecode"])
+        digests.remember(res["bytecode"], digest)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".", dir=path.parent)
             with os.fdopen(fd, "wb") as f:
-                f.write(marshal.dumps(res, MARSHAL_VERSION))
+                f.write(marshal.dumps({**res, _BYTECODE_SHA256: digest}, MARSHAL_VERSION))
             os.replace(tmp, path)
         except OSError:
             pass  # a cache that cannot be written only costs time
+
+
+#: The key of a compile cache entry that holds the sha256 of its bytecode (see above).
+_BYTECODE_SHA256 = "bytecode_sha256"
 
 
 @functools.cache

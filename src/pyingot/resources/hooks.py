@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyingot import patterns
 from pyingot.resources.scan import InstalledDistribution
 
 #: The entry point group under which packages register their hook directories.
@@ -47,7 +48,8 @@ class Hook:
         return importer == self.module or importer.startswith(self.module + ".")
 
     def excludes(self, name: str) -> bool:
-        return any(name == e or name.startswith(e + ".") for e in self.excluded)
+        """``name`` is one of :attr:`excluded`, or in one of those packages."""
+        return patterns.in_packages(name, self.excluded)
 
 
 def package_hooks(distributions: Iterable[InstalledDistribution]) -> dict[str, Hook]:

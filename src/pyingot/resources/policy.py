@@ -190,7 +190,7 @@ def is_test(name: str, packages: Iterable[str] = ()) -> bool:
 
 
 def _in_any(name: str, packages: Iterable[str]) -> bool:
-    return any(name == p or name.startswith(p + ".") for p in packages)
+    return patterns.in_packages(name, tuple(packages))
 
 
 def in_test_directory(rel: str) -> bool:
