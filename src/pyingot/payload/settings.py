@@ -213,9 +213,7 @@ class RuntimeSettings:
     #: libraries, in its ``lib-dynload`` directory: their files in the executable's
     #: view are ``lib-dynload/<name>.so``, and a python-like executable puts that
     #: directory on ``sys.path`` after its own entry, as python does.
-    lib_dynload: tuple[str, ...] = field(
-        metadata=_codec(_format_lines, _parse_lines), default=()
-    )
+    lib_dynload: tuple[str, ...] = field(metadata=_codec(_format_lines, _parse_lines), default=())
     #: The directory of ``on-disk`` distributions, beside the executable.
     on_disk_path: str | None = field(metadata=_codec(_text, _same), default=None)
     #: The directory of ``data-on-disk`` data files, beside the executable.
