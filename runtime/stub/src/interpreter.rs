@@ -210,35 +210,27 @@ pub unsafe fn run(executable: &str, what: Run, argc: c_int, argv: *mut *mut c_ch
         // The executable stands where python's standard library directories
         // would: what comes before it on sys.path shadows the payload's
         // top-level modules (see importer/finder.rs, `shadowing_spec`).
-        let exe: Vec<libc::wchar_t> = executable
-            .chars()
-            .map(|c| c as libc::wchar_t)
-            .chain([0])
-            .collect();
-        check(ffi::PyWideStringList_Append(
-            &mut (*cfg).module_search_paths,
-            exe.as_ptr(),
-        ));
+        let mut entries = vec![executable.to_owned()];
         // Then the view's directory of the executable's top-level modules, which
         // `_pyingot_boot` takes off this interpreter's sys.path again: it stays in the
         // configuration that a sub-interpreter copies, whose first imports
         // (`encodings`) CPython's own finders make before any finder of ours could be
         // installed there; importlib's FileFinder finds them in that directory.
+        entries.push(format!("{executable}/{TOP_LEVEL_DIR}"));
         // And the directory of the distribution's shared-library extension modules,
         // as python's lib-dynload follows its standard library.
-        let mut dirs = vec![TOP_LEVEL_DIR];
         if crate::state::get().settings.lib_dynload().next().is_some() {
-            dirs.push(LIB_DYNLOAD);
+            entries.push(format!("{executable}/{LIB_DYNLOAD}"));
         }
-        for name in dirs {
-            let dir: Vec<libc::wchar_t> = format!("{executable}/{name}")
+        for entry in entries {
+            let wide: Vec<libc::wchar_t> = entry
                 .chars()
                 .map(|c| c as libc::wchar_t)
                 .chain([0])
                 .collect();
             check(ffi::PyWideStringList_Append(
                 &mut (*cfg).module_search_paths,
-                dir.as_ptr(),
+                wide.as_ptr(),
             ));
         }
     }
