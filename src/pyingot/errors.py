@@ -8,6 +8,7 @@ library is a bug in pyingot: the CLI prints :func:`bug_report` and exits 70.
 
 from __future__ import annotations
 
+import platform
 from pathlib import Path
 
 
@@ -41,8 +42,6 @@ class InternalError(Exception):
 
 def bug_report(version: str) -> str:
     """What the CLI prints under the traceback of a bug (exit status 70)."""
-    import platform  # here, not at the top: only a crash needs it (1.3 ms to import)
-
     return (
         "pyingot crashed: this is a bug. Please report it with the output above and:\n"
         f"  pyingot {version}, Python {platform.python_version()}, {platform.platform()}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import textwrap
-import uuid
 from pathlib import Path
 
 import pytest
@@ -275,8 +274,3 @@ def test_the_schema_check_catches_a_broken_document() -> None:
     # The validator is strict: the tests above could not pass a document it ignores.
     broken = {"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [{"name": "x"}]}
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(broken)) is not None
-
-
-@pytest.mark.parametrize("name", ["", "pyingot:{}", "pyingot:" + "x" * 1000, "é"])
-def test_serial_number_is_uuid5_of_the_url_namespace(name: str) -> None:
-    assert sbom.uuid5_urn(name) == uuid.uuid5(uuid.NAMESPACE_URL, name).urn
