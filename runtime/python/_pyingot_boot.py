@@ -40,9 +40,6 @@ def install():
     _frozen_files()
     if _frozen_modules_off():
         _stdlib_from_sources()
-    if _pyingot.top_level_dir in sys.path:
-        # For sub-interpreters only (interpreter.rs): here _pyingot finds every module.
-        sys.path.remove(_pyingot.top_level_dir)
     sys.path_hooks.insert(0, _path_hook)
     sys.path_importer_cache.clear()
     # Consulted by _pyingot.find_spec in a python-like executable only.

@@ -121,19 +121,29 @@ unsafe fn append_pythonpath(config: *mut ffi::PyConfig) {
     }
 }
 
-/// Tells this interpreter's PathFinder that `entry` of sys.path has no finder (as it
-/// records a path no hook accepts), before `site` looks for `sitecustomize` along
-/// sys.path: listing `TOP_LEVEL_DIR` there cost a python-like executable's start
-/// 0.4 ms. `_pyingot_boot` then takes the entry off sys.path; the configuration,
-/// which sub-interpreters copy, keeps it.
-unsafe fn no_finder_for(entry: &str) {
-    let cache = ffi::PySys_GetObject(c"path_importer_cache".as_ptr()); // borrowed
-    if cache.is_null() || ffi::PyDict_Check(cache) == 0 {
-        return;
-    }
+/// Keeps this interpreter away from sys.path's `entry`, which the configuration keeps
+/// for sub-interpreters. `initialized` false (before `_Py_InitializeMain`, when
+/// sys.path does not exist yet): PathFinder is told the entry has no finder, as it
+/// records a path no hook accepts, before `site` looks for `sitecustomize` along
+/// sys.path (listing `TOP_LEVEL_DIR` there cost a python-like executable's start
+/// 0.4 ms). `initialized` true: the entry is taken off sys.path.
+unsafe fn keep_off(entry: &str, initialized: bool) {
     let key = py_str(entry);
-    if !key.is_null() {
-        ffi::PyDict_SetItem(cache, key, ffi::Py_None());
+    if initialized {
+        let path = ffi::PySys_GetObject(c"path".as_ptr()); // borrowed
+        let at = if path.is_null() || key.is_null() {
+            -1
+        } else {
+            ffi::PySequence_Index(path, key)
+        };
+        if at >= 0 {
+            ffi::PySequence_DelItem(path, at);
+        }
+    } else {
+        let cache = ffi::PySys_GetObject(c"path_importer_cache".as_ptr()); // borrowed
+        if !cache.is_null() && !key.is_null() && ffi::PyDict_Check(cache) != 0 {
+            ffi::PyDict_SetItem(cache, key, ffi::Py_None());
+        }
     }
     release([key]);
     ffi::PyErr_Clear();
@@ -230,7 +240,7 @@ pub unsafe fn run(executable: &str, what: Run, argc: c_int, argv: *mut *mut c_ch
         // top-level modules (see importer/finder.rs, `shadowing_spec`).
         let mut entries = vec![executable.to_owned()];
         // Then the view's directory of the executable's top-level modules, which
-        // `_pyingot_boot` takes off this interpreter's sys.path again: it stays in the
+        // `keep_off` keeps this interpreter away from: it stays in the
         // configuration that a sub-interpreter copies, whose first imports
         // (`encodings`) CPython's own finders make before any finder of ours could be
         // installed there; importlib's FileFinder finds them in that directory.
@@ -261,10 +271,14 @@ pub unsafe fn run(executable: &str, what: Run, argc: c_int, argv: *mut *mut c_ch
         ffi::PyErr_Print();
         return 1;
     }
+    let top_level_dir = format!("{executable}/{TOP_LEVEL_DIR}");
     if python_mode {
-        no_finder_for(&format!("{executable}/{TOP_LEVEL_DIR}"));
+        keep_off(&top_level_dir, false);
     }
     check(ffi::_Py_InitializeMain());
+    if python_mode {
+        keep_off(&top_level_dir, true);
+    }
     ffi::PySys_SetObject(c"frozen".as_ptr(), ffi::Py_True());
 
     let boot = ffi::PyImport_ImportModule(c"_pyingot_boot".as_ptr());

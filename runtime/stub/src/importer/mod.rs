@@ -207,8 +207,6 @@ pub unsafe extern "C" fn init_module() -> *mut PyObject {
     ffi::PyModule_AddObject(m, c"on_disk_dir".as_ptr(), on_disk);
     let data_root = state.settings.data_root.as_ref().map(|r| r.dir.as_str());
     ffi::PyModule_AddObject(m, c"data_root_dir".as_ptr(), py_str_or_none(data_root));
-    let top = format!("{}/{}", state.executable, paths::TOP_LEVEL_DIR);
-    ffi::PyModule_AddObject(m, c"top_level_dir".as_ptr(), py_str(&top));
     for kind in Kind::ALL {
         let name = CString::new(kind.name()).unwrap_or_default();
         ffi::PyModule_AddIntConstant(m, name.as_ptr(), kind as u8 as c_long);
