@@ -21,7 +21,9 @@
 //! starts), the extension modules that the build guessed the program imports to start
 //! (the `start_extensions` setting) and their libraries start copying, largest first:
 //! the interpreter's start-up and the application's first imports then overlap the
-//! copy (for numpy, about 25 ms of copying for OpenBLAS and `_multiarray_umath`).
+//! copy (for numpy, about 25 ms of copying for OpenBLAS and `_multiarray_umath`; on two
+//! cores the copying slows the interpreter's own start, and numpy's start gains 2 to 6
+//! ms).
 //!
 //! Every request goes into one queue, which at most [`WORKERS`] threads drain. An
 //! import that needs a file still waiting in the queue takes it out and copies it
@@ -48,8 +50,9 @@ use crate::extensions;
 use crate::state;
 
 /// At most this many threads copy at once. Two measured best for numpy 2.3 on two
-/// cores, the import itself being a third thread: 110.0 ms to start against 115.0 with
-/// one thread and 113.0 without prefetching at start (116.3 before the queue).
+/// cores, the import itself being a third thread (interleaved runs of a numpy script
+/// with timestamps: 110.0 ms to start against 115.0 with one thread and 113.0 without
+/// copying at start; the bench's numpy app gains less, 112.1 against 109.5 ms).
 const WORKERS: usize = 2;
 
 enum Slot {

@@ -115,7 +115,7 @@ def extension_entries(
             e.name,
             e.data,
             flags=Flag.IS_PACKAGE if e.is_package else Flag(0),
-            cold=e.cold or (at_start is not None and e.name not in at_start),
+            cold=not _at_start(e, at_start),
         )
         for e in extensions
     ]
@@ -132,10 +132,14 @@ def start_extensions(resources: ResourceSet) -> list[str]:
         needs = resources.extension_libraries.get(e.name, ())
         return len(e.data) + sum(sizes.get(lib, 0) for lib in needs)
 
-    chosen = [
-        e for e in resources.extensions.values() if not e.cold and e.name in resources.at_start
-    ]
+    chosen = [e for e in resources.extensions.values() if _at_start(e, resources.at_start)]
     return [e.name for e in sorted(chosen, key=lambda e: (-size(e), e.name))]
+
+
+def _at_start(e: ExtensionResource, at_start: frozenset[str] | None) -> bool:
+    """Whether extension module ``e`` is read as the program starts: not one the build
+    linked as a shared object, and named by the start-up guess (any, without one)."""
+    return not e.cold and (at_start is None or e.name in at_start)
 
 
 def shared_library_entries(libraries: Iterable[SharedLibraryResource]) -> list[PayloadEntry]:

@@ -205,7 +205,7 @@ class RuntimeSettings:
     )
     #: The embedded extension modules that the build guessed the program imports to
     #: start, largest first: the runtime copies them and their libraries to memory from
-    #: its first moment, on a thread of its own (``prefetch.rs``).
+    #: its first moment, by up to two threads of its own (``prefetch.rs``).
     start_extensions: tuple[str, ...] = field(
         metadata=_codec(_format_lines, _parse_lines), default=()
     )
