@@ -253,10 +253,13 @@ fn lz4_piece<E>(
     Ok(written)
 }
 
-/// Checks `blob` (an LZ4 one) and decodes it a piece at a time through `buffer`
-/// (grown to one piece), handing each decoded piece to `write`: an in-memory file
-/// filled with no more memory than a piece. The outer error is the blob's damage, the
-/// inner one `write`'s.
+/// Decodes `blob` (an LZ4 one) a piece at a time through `buffer` (grown to one
+/// piece), handing each decoded piece to `write`: an in-memory file filled with no more
+/// memory than a piece. The blob's checksum is computed piece by piece as the pieces
+/// are decoded (each read once, while it is in the cache), and checked at the end:
+/// what `write` was given is the caller's to discard unless this returns
+/// `Ok(Ok(()))`. The outer error is the blob's damage (its checksum's first, as for
+/// every other blob), the inner one `write`'s.
 pub(crate) fn decode_lz4_with<E>(
     owner: &Owner<'_>,
     blob: &Blob<'_>,
@@ -266,14 +269,41 @@ pub(crate) fn decode_lz4_with<E>(
     if blob.codec != CODEC_LZ4 {
         return Err(PayloadError::BadBlob { index: owner.index });
     }
-    check_crc(owner, blob)?;
-    buffer.resize(blob.len().min(LZ4_PIECE), 0);
+    let want = blob.len().min(LZ4_PIECE);
+    if buffer.len() < want {
+        buffer.resize(want, 0);
+    }
+    let mut crc = crc32fast::Hasher::new();
+    let (base, mut hashed) = (blob.stored.as_ptr() as usize, 0);
     let mut at = 0;
-    lz4_pieces(owner, blob, |block, want| {
+    let decoded = lz4_pieces(owner, blob, |block, want| {
+        let end = block.as_ptr() as usize + block.len() - base;
+        crc.update(&blob.stored[hashed..end]);
+        hashed = end;
         let written = lz4_piece(owner, blob, at, block, &mut buffer[..want])?;
         at += written;
         write(&buffer[..want]).map_err(Err)
-    })
+    });
+    match decoded {
+        Ok(Ok(())) => {
+            crc.update(&blob.stored[hashed..]);
+            let computed = crc.finalize();
+            if computed != blob.crc32 {
+                return Err(PayloadError::BlobChecksumMismatch {
+                    index: owner.index,
+                    entry: owner.describe(),
+                    expected: blob.crc32,
+                    computed,
+                });
+            }
+            Ok(Ok(()))
+        }
+        Ok(Err(e)) => Ok(Err(e)),
+        Err(damage) => {
+            check_crc(owner, blob)?;
+            Err(damage)
+        }
+    }
 }
 
 const MAX_ZSTD_RATIO: u64 = 128 * 1024 / 3 + 1;

@@ -69,9 +69,10 @@ impl<'a> Entry<'a> {
         blob::decode_into(&self.owner(), self.dictionary, &self.primary, out)
     }
 
-    /// Checks the primary blob, an LZ4 one, and decodes it a piece at a time through
-    /// `buffer`, handing each piece to `write` (see `blob::decode_lz4_with`). The outer
-    /// error is the blob's damage, the inner one `write`'s.
+    /// Decodes the primary blob, an LZ4 one, a piece at a time through `buffer`, handing
+    /// each piece to `write`, and checks it (see `blob::decode_lz4_with`): what `write`
+    /// was given is good only when this returns `Ok(Ok(()))`. The outer error is the
+    /// blob's damage, the inner one `write`'s.
     pub fn decode_primary_with<E>(
         &self,
         buffer: &mut Vec<u8>,

@@ -1,9 +1,10 @@
 //! LZ4 blobs (extension modules and shared libraries: a block per MiB, each after its
-//! length), damaged: checked before they are
-//! decoded, and when damage is made to pass the checksum (a blob resealed, as a careless
-//! tool would), decoded to an error naming the entry or to exactly the declared size,
-//! never a panic. The declared size is never trusted: a block that expands past it, or
-//! stops short of it, is an error.
+//! length), damaged: checked before they are decoded (or, decoded a piece at a time into
+//! a file, checked as they are decoded, the file good only once the whole blob is), and
+//! when damage is made to pass the checksum (a blob resealed, as a careless tool would),
+//! decoded to an error naming the entry or to exactly the declared size, never a panic.
+//! The declared size is never trusted: a block that expands past it, or stops short of
+//! it, is an error.
 
 mod common;
 
