@@ -611,6 +611,38 @@ def test_the_start_extensions_are_copied_before_anything_imports_them(
     assert json.loads(done.stdout) == [[0, 0, 0], [1, 1, 1], 42]
 
 
+IMPORT_AT_ONCE = AT_START.replace("deadline = time.monotonic() + float(sys.argv[1])", "").replace(
+    "while sum(map(copies, wanted)) < 3 and time.monotonic() < deadline:\n    time.sleep(0.01)\n",
+    "",
+)
+
+
+def test_an_import_copies_what_is_still_queued_while_a_big_library_is_being_copied(
+    ext: ExtExe, tmp_path: Path
+) -> None:
+    """With ``libfixture.so.1`` made 48 MiB (random bytes after its ELF contents, which
+    the loader ignores), the thread copying ahead is still copying it when the
+    interpreter imports ``extpkg._fixture`` at once: the import copies what is still
+    queued itself (``prefetch::copy_queued``), waits for the library, and loads. Each
+    file is copied once, however the threads interleave (five runs)."""
+    big = (ext.wheel / "fixture.libs" / "libfixture.so.1").read_bytes() + os.urandom(48 << 20)
+    exe = with_entries(
+        ext.path,
+        [
+            PayloadEntry(Kind.SHARED_LIBRARY, "libfixture.so.1", big),
+            PayloadEntry(Kind.META, META_START_EXTENSIONS, b"extpkg._fixture"),
+        ],
+        tmp_path / "big",
+    )
+    assert "deadline" not in IMPORT_AT_ONCE
+    for _ in range(5):
+        done = run(exe, "-c", IMPORT_AT_ONCE)
+        assert done.returncode == 0, done.stderr
+        before, after, answer = json.loads(done.stdout)
+        assert after == [1, 1, 1], (before, after)
+        assert answer == 42
+
+
 def test_a_damaged_library_stops_the_import_naming_it(ext: ExtExe, tmp_path: Path) -> None:
     """Damage found by the thread that copies ahead is reported as the import's own
     copy reports it: the process stops, naming the entry."""

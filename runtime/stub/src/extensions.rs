@@ -94,6 +94,17 @@ pub fn prepare(
         .and_then(|n| n.get(name))
         .cloned()
         .unwrap_or_default();
+    // What is still queued for copying ahead is copied here and now, before this
+    // thread waits for what another thread is copying (prefetch.rs).
+    let mut queued: Vec<(Kind, String)> = wanted
+        .iter()
+        .filter(|library| !loaded.libraries.contains(*library))
+        .map(|library| (Kind::SharedLibrary, library.clone()))
+        .collect();
+    if !loaded.extensions.contains_key(name) {
+        queued.push((Kind::Extension, name.to_owned()));
+    }
+    prefetch::copy_queued(&queued);
     for library in wanted {
         if loaded.libraries.contains(&library) {
             continue;
@@ -178,16 +189,19 @@ pub fn in_memory_file(name: &str, entry: &Entry<'_>) -> std::io::Result<c_int> {
 
 /// Writes the entry's primary blob into the in-memory file `fd`: a raw blob is
 /// written from the mapped executable; an LZ4 one decoded a piece (1 MiB) at a time
-/// and written, so that neither its decoding nor the file's pages count in this
+/// through `buffer` (a copying thread's, kept from one file to the next) and written, so that neither its decoding nor the file's pages count in this
 /// process's memory beyond a piece (a 25 MB library decoded into a mapping of its file
 /// would add 25 MB to the peak RSS); a zstd one decoded straight into the file's pages
 /// (mapped for the time of the decoding). A damaged blob is the inner error.
-fn fill(fd: c_int, entry: &Entry<'_>) -> std::io::Result<Result<(), PayloadError>> {
+fn fill(
+    fd: c_int,
+    entry: &Entry<'_>,
+    buffer: &mut Vec<u8>,
+) -> std::io::Result<Result<(), PayloadError>> {
     if entry.primary.codec == CODEC_LZ4 {
         // SAFETY: fd is ours and open; ManuallyDrop keeps File from closing it.
         let mut file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });
-        let mut buffer = Vec::new();
-        let result = match entry.decode_primary_with(&mut buffer, |piece| file.write_all(piece)) {
+        let result = match entry.decode_primary_with(buffer, |piece| file.write_all(piece)) {
             Ok(written) => written.map(Ok),
             Err(damage) => Ok(Err(damage)),
         };
@@ -235,9 +249,14 @@ fn fill(fd: c_int, entry: &Entry<'_>) -> std::io::Result<Result<(), PayloadError
     Ok(result)
 }
 
-/// A new sealed in-memory file named `name` holding the entry's primary blob; the inner
-/// error when the blob is damaged. Any thread may call it (it keeps no state).
-pub fn filled_memfd(name: &str, entry: &Entry<'_>) -> std::io::Result<Result<c_int, PayloadError>> {
+/// A new sealed in-memory file named `name` holding the entry's primary blob, decoded
+/// through `buffer` (see `fill`); the inner error when the blob is damaged. Any thread
+/// may call it (it keeps no state).
+pub fn filled_memfd(
+    name: &str,
+    entry: &Entry<'_>,
+    buffer: &mut Vec<u8>,
+) -> std::io::Result<Result<c_int, PayloadError>> {
     // The kernel accepts names of up to 249 bytes.
     let mut shown: String = name.chars().filter(|c| *c != '\0').collect();
     while shown.len() > 249 {
@@ -258,7 +277,7 @@ pub fn filled_memfd(name: &str, entry: &Entry<'_>) -> std::io::Result<Result<c_i
         return Err(std::io::Error::last_os_error());
     }
     let fd = raw as c_int;
-    let filled = fill(fd, entry);
+    let filled = fill(fd, entry, buffer);
     if !matches!(filled, Ok(Ok(()))) {
         // SAFETY: our own descriptor, not yet given to anyone.
         unsafe { libc::close(fd) };
@@ -285,7 +304,7 @@ fn memfd(
     entry: &Entry<'_>,
     used: &mut HashSet<c_int>,
 ) -> std::io::Result<(c_int, String)> {
-    let fd = filled_memfd(name, entry)?.unwrap_or_else(|e| state::damaged(&e));
+    let fd = filled_memfd(name, entry, &mut Vec::new())?.unwrap_or_else(|e| state::damaged(&e));
     register(fd, used)
 }
 
