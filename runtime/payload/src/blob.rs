@@ -227,7 +227,9 @@ fn lz4_pieces<E>(
 }
 
 /// Decodes one LZ4 block into `out`, which it must fill exactly; `at` is where `out`
-/// starts in the blob (for the messages).
+/// starts in the blob (for the messages). liblz4 decodes it (`lz4c`); a block it
+/// refuses, or that does not fill `out`, is decoded again by `lz4_flex`, which words
+/// the problem (and is the one decoder of what liblz4 refuses but `lz4_flex` takes).
 fn lz4_piece<E>(
     owner: &Owner<'_>,
     blob: &Blob<'_>,
@@ -235,6 +237,9 @@ fn lz4_piece<E>(
     block: &[u8],
     out: &mut [u8],
 ) -> Result<usize, Result<PayloadError, E>> {
+    if crate::lz4c::decompress_into(block, out) == Some(out.len()) {
+        return Ok(out.len());
+    }
     let written = lz4_flex::block::decompress_into(block, out).map_err(|e| {
         Ok(match e {
             lz4_flex::block::DecompressError::OutputTooSmall { .. } => {

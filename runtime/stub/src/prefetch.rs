@@ -30,10 +30,10 @@
 //! queue takes them out and copies them itself (`copy_queued`) before it waits for the
 //! one a thread is copying: for numpy on two CPUs, the thread copies OpenBLAS while
 //! the import copies `_multiarray_umath`, and the interpreter's own start runs beside
-//! one copy rather than two. Measured on the bench's numpy app (2 shared CPUs,
-//! interleaved runs): 119.6 ms with two threads and no taking out, 115.2 with one
-//! thread and taking out (`python app.py`: 125.3); the script's first line ran at 13
-//! ms instead of 26.
+//! one copy rather than two. Measured on the bench's numpy app (2 shared CPUs, a
+//! loaded host, 60 interleaved runs): 128.1 ms with two threads and each import
+//! waiting for its files in order, 122.6 with one thread and taking out (`python
+//! app.py`: 132.7); the script's first line ran at 14 ms instead of 28.
 //!
 //! Nothing else is prefetched: an extension module without bundled libraries is small,
 //! and a package's other modules may never be imported. A prefetched file is the same
@@ -58,8 +58,8 @@ use crate::state;
 /// is busy starting while they copy (and then copies what it needs and they have not
 /// started), and no more than two copy (each copy also contends for the kernel's page
 /// allocation). On two CPUs, one thread: with two, the interpreter ran beside two copies
-/// and reached the script's first line at 26 ms instead of 13, and numpy started 4 ms
-/// later (see above). Read once, from the CPUs this process may run on.
+/// and reached the script's first line at 28 ms instead of 14 (see above). Read once,
+/// from the CPUs this process may run on.
 fn workers() -> usize {
     static WORKERS: OnceLock<usize> = OnceLock::new();
     *WORKERS.get_or_init(|| {
