@@ -31,7 +31,7 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote
 
 from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
@@ -352,8 +352,14 @@ def document(
     }
 
 
+#: Crates of the runtime that compile a C library from the sources they carry, whose
+#: version names after "+" (``1.11.1+lz4-1.10.0``): the library and its license.
+_BUNDLED_C: Final = {"lz4-sys": ("lz4", "BSD-2-Clause")}
+
+
 def _crate(crate: Crate) -> Json:
-    """A Rust crate compiled into pyingot's runtime, which every executable links."""
+    """A Rust crate compiled into pyingot's runtime, which every executable links,
+    with the C library it compiles from its own sources, if any."""
     component: Json = {
         "type": "library",
         "bom-ref": f"cargo:{crate.name}@{crate.version}",
@@ -364,6 +370,20 @@ def _crate(crate: Crate) -> Json:
     }
     if crate.name != "rust-std":
         component["purl"] = f"pkg:cargo/{crate.name}@{_purl_version(crate.version)}"
+    bundled = _BUNDLED_C.get(crate.name)
+    _, plus, build = crate.version.partition("+")
+    library, dash, version = build.partition("-")
+    if bundled and plus and dash and library == bundled[0]:
+        component["components"] = [
+            {
+                "type": "library",
+                "bom-ref": f"cargo:{crate.name}@{crate.version}:{library}",
+                "name": library,
+                "version": version,
+                "licenses": licenses(bundled[1]),
+                "description": f"C, compiled from {crate.name}'s copy of its sources",
+            }
+        ]
     return component
 
 

@@ -193,7 +193,11 @@ def test_a_document_lists_what_is_inside_and_validates(
         ),
     )  # fmt: skip
     selected = {n: dist.extension(n) for n in ("_ssl", "_sqlite3", "_decimal")}
-    crates = (Crate("ruzstd", "0.8.3", "MIT"), Crate("rust-std", "1.95.0", "MIT OR Apache-2.0"))
+    crates = (
+        Crate("lz4-sys", "1.11.1+lz4-1.10.0", "MIT"),
+        Crate("ruzstd", "0.8.3", "MIT"),
+        Crate("rust-std", "1.95.0", "MIT OR Apache-2.0"),
+    )
     doc = sbom.document(
         name="app",
         version="1.0",
@@ -223,6 +227,7 @@ def test_a_document_lists_what_is_inside_and_validates(
         "numpy",
         "requests",
         "libstdc++.so.6",
+        "lz4-sys",
         "ruzstd",
         "rust-std",
     ]
@@ -231,6 +236,19 @@ def test_a_document_lists_what_is_inside_and_validates(
     assert by_name["ruzstd"]["licenses"] == [{"license": {"id": "MIT"}}]
     assert by_name["rust-std"]["licenses"] == [{"expression": "MIT OR Apache-2.0"}]
     assert "cargo:ruzstd@0.8.3" in doc["dependencies"][0]["dependsOn"]
+    # lz4-sys compiles liblz4 from the sources it carries: the C library is inside it.
+    assert by_name["lz4-sys"]["purl"] == "pkg:cargo/lz4-sys@1.11.1%2Blz4-1.10.0"
+    assert by_name["lz4-sys"]["components"] == [
+        {
+            "type": "library",
+            "bom-ref": "cargo:lz4-sys@1.11.1+lz4-1.10.0:lz4",
+            "name": "lz4",
+            "version": "1.10.0",
+            "licenses": [{"license": {"id": "BSD-2-Clause"}}],
+            "description": "C, compiled from lz4-sys's copy of its sources",
+        }
+    ]
+    assert "components" not in by_name["ruzstd"]
     cpython = by_name["cpython"]
     assert cpython["version"] == "3.13.5"
     assert cpython["purl"] == "pkg:deb/debian/python3.13@3.13.5-2%2Bdeb13u5?arch=source"
