@@ -189,10 +189,11 @@ pub fn in_memory_file(name: &str, entry: &Entry<'_>) -> std::io::Result<c_int> {
 
 /// Writes the entry's primary blob into the in-memory file `fd`: a raw blob is
 /// written from the mapped executable; an LZ4 one decoded a piece (1 MiB) at a time
-/// through `buffer` (a copying thread's, kept from one file to the next) and written, so that neither its decoding nor the file's pages count in this
-/// process's memory beyond a piece (a 25 MB library decoded into a mapping of its file
-/// would add 25 MB to the peak RSS); a zstd one decoded straight into the file's pages
-/// (mapped for the time of the decoding). A damaged blob is the inner error.
+/// through `buffer` (a copying thread keeps one from file to file) and written, so that
+/// neither its decoding nor the file's pages count in this process's memory beyond a
+/// piece (a 25 MB library decoded into a mapping of its file would add 25 MB to the
+/// peak RSS); a zstd one decoded straight into the file's pages (mapped for the time of
+/// the decoding). A damaged blob is the inner error.
 fn fill(
     fd: c_int,
     entry: &Entry<'_>,

@@ -56,10 +56,10 @@ use crate::state;
 
 /// At most this many threads copy at once: one CPU is left to the interpreter, which
 /// is busy starting while they copy (and then copies what it needs and they have not
-/// started), and no more than two copy (each copy also contends for the kernel's page
-/// allocation). On two CPUs, one thread: with two, the interpreter ran beside two copies
-/// and reached the script's first line at 28 ms instead of 14 (see above). Read once,
-/// from the CPUs this process may run on.
+/// started), and no more than two (numpy, the case this is for, starts by importing
+/// two big files; only two CPUs were measured). On two CPUs, one thread: with two, the
+/// interpreter ran beside two copies and reached the script's first line at 28 ms
+/// instead of 14 (see above). Read once, from the CPUs this process may run on.
 fn workers() -> usize {
     static WORKERS: OnceLock<usize> = OnceLock::new();
     *WORKERS.get_or_init(|| {
