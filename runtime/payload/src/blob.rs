@@ -80,7 +80,16 @@ thread_local! {
 }
 
 fn check_crc(owner: &Owner<'_>, blob: &Blob<'_>) -> Result<(), PayloadError> {
-    let computed = crc32fast::hash(blob.stored);
+    check_computed_crc(owner, blob, crc32fast::hash(blob.stored))
+}
+
+/// Checks a CRC-32 computed over `blob`'s stored bytes (at once, or a piece at a time
+/// as they were decoded or copied) against the one its entry declares.
+pub(crate) fn check_computed_crc(
+    owner: &Owner<'_>,
+    blob: &Blob<'_>,
+    computed: u32,
+) -> Result<(), PayloadError> {
     if computed != blob.crc32 {
         return Err(PayloadError::BlobChecksumMismatch {
             index: owner.index,
@@ -292,15 +301,7 @@ pub(crate) fn decode_lz4_with<E>(
     match decoded {
         Ok(Ok(())) => {
             crc.update(&blob.stored[hashed..]);
-            let computed = crc.finalize();
-            if computed != blob.crc32 {
-                return Err(PayloadError::BlobChecksumMismatch {
-                    index: owner.index,
-                    entry: owner.describe(),
-                    expected: blob.crc32,
-                    computed,
-                });
-            }
+            check_computed_crc(owner, blob, crc.finalize())?;
             Ok(Ok(()))
         }
         Ok(Err(e)) => Ok(Err(e)),

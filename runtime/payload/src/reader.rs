@@ -85,15 +85,7 @@ impl<'a> Entry<'a> {
     /// (reading them in pieces, as it copies them): the error is the one
     /// [`Entry::primary`] would return.
     pub fn check_primary_crc32(&self, computed: u32) -> Result<(), PayloadError> {
-        if computed == self.primary.crc32 {
-            return Ok(());
-        }
-        Err(PayloadError::BlobChecksumMismatch {
-            index: self.index,
-            entry: format!("{} '{}'", self.kind.name(), self.name),
-            expected: self.primary.crc32,
-            computed,
-        })
+        blob::check_computed_crc(&self.owner(), &self.primary, computed)
     }
 
     /// The primary blob of a META entry (always stored raw), checked.
